@@ -1,0 +1,38 @@
+# The README's two commands: `make book` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: book test nbval-refresh benchmarks clean-book
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Install when requirements.txt changed; the .pth file makes `import support` work in the venv's
+# python and in its Jupyter kernels (papermill, nbval) from any working directory.
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'book_support.pth').write_text('$(CURDIR)\n')"
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(PY) -m support.book run --profile cpu
+	$(PY) -m support.book build
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900 -p no:cacheprovider
+
+# Regenerate the nbval reference notebooks from a fresh smoke run.
+nbval-refresh: $(STAMP)
+	rm -rf data/smoke
+	$(PY) -m support.book run --profile smoke
+	$(PY) -m support.book refs
+
+benchmarks: $(STAMP)
+	$(PY) benchmarks/samplers.py
+
+clean-book:
+	rm -rf _build book/*.ipynb

@@ -1,0 +1,1 @@
+"""Neural networks: U-Net generator and critic (cWGAN), residual VAE."""

@@ -1,0 +1,1 @@
+"""Training loops (cWGAN-GP, VAE) and checkpointing."""
