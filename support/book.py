@@ -75,9 +75,8 @@ def load_profile(profile: str) -> dict[str, dict[str, Any]]:
 def chapter_parameters(profile: str, chapter: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The parameters papermill injects into ``chapter``: common < chapter section < overrides.
 
-    Raises ``BookError`` naming the chapter and its valid parameters if any name is unknown.
-    Overrides that a chapter does not define are skipped for that chapter only if another
-    selected chapter defines them (see ``resolve``); here every name must be valid.
+    Raises ``BookError`` naming the chapter and its valid parameters if any name is unknown
+    (``resolve`` has already dropped overrides that belong to other selected chapters).
     """
     prof = load_profile(profile)
     valid = parameter_defaults(chapter)

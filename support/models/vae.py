@@ -142,8 +142,8 @@ class ResidualVAE(nn.Module):
         h = self.from_z(z).view(-1, w, b, b)
         h = self.up(h)[..., :L, :L]  # crop: the decoder grid is bottom * 2**depth >= L
         s = torch.tanh(self.head(h))
-        # eps keeps the gradient finite where tanh output is ~0 in all three components
-        return s / torch.sqrt((s * s).sum(dim=1, keepdim=True) + 1e-8)
+        # exact unit vectors; the clamp only keeps the gradient finite where all three components are ~0
+        return s / s.norm(dim=1, keepdim=True).clamp_min(1e-6)
 
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
