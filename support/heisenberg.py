@@ -177,15 +177,34 @@ def _periodic_mean(coords: np.ndarray, L: int) -> float:
     return 0.0 if c >= L else c  # np.mod(-1e-17, L) rounds to L
 
 
-def _find_one(sz: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
+def _clusters(sz: np.ndarray, threshold: float, min_size: int):
+    """Per core cluster: (centre (i, j), site offsets from the centre unwrapped on the torus)."""
     labels, n = _periodic_labels(sz < threshold)
-    centres = []
     Ly, Lx = sz.shape
     for k in range(1, n + 1):
         ii, jj = np.nonzero(labels == k)
         if ii.size >= min_size:
-            centres.append((_periodic_mean(ii, Ly), _periodic_mean(jj, Lx)))
+            ci, cj = _periodic_mean(ii, Ly), _periodic_mean(jj, Lx)
+            yield (ci, cj), ((ii - ci + Ly / 2) % Ly - Ly / 2, (jj - cj + Lx / 2) % Lx - Lx / 2)
+
+
+def _find_one(sz: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
+    centres = [c for c, _ in _clusters(sz, threshold, min_size)]
     return np.array(centres, dtype=np.float64).reshape(-1, 2)
+
+
+def skyrmion_aspect_ratios(spins, threshold: float = -0.8, min_size: int = 7) -> np.ndarray:
+    """Elongation of every detected core of one lattice ``(3, L, L)``: sqrt of the ratio of the
+    principal second moments of its sites (≈ 1 for a round skyrmion, ≳ 2 for a stretched one or
+    a stripe fragment), in the order of :func:`find_skyrmions`."""
+    s = _check_spins(spins)
+    if s.ndim != 3:
+        raise ValueError(f"skyrmion_aspect_ratios takes one lattice (3, L, L), got {s.shape}")
+    out = []
+    for _, (di, dj) in _clusters(s[2], threshold, min_size):
+        ev = np.linalg.eigvalsh(np.cov(np.stack([di, dj])) + 1.0 / 12.0 * np.eye(2))  # + pixel's own extent
+        out.append(np.sqrt(ev[1] / ev[0]))
+    return np.array(out)
 
 
 def find_skyrmions(spins, threshold: float = -0.8, min_size: int = 7):
@@ -214,8 +233,8 @@ def skyrmion_lattice_defects(centres, L, periodic: bool = True) -> dict:
 
     On the torus (``periodic=True``) the centres are triangulated together with their 8 periodic
     images and each original centre's neighbours are counted among all images, so the count is
-    right across the boundary. With ``periodic=False`` (an open patch) centres on the convex
-    hull are never counted as defects.
+    right across the boundary. With ``periodic=False`` (an open patch) centres within 1.5 typical
+    bond lengths of the convex hull are never counted as defects.
 
     Args:
         centres: ``(n, 2)`` centres ``(i, j)`` as returned by :func:`find_skyrmions`.
@@ -224,9 +243,9 @@ def skyrmion_lattice_defects(centres, L, periodic: bool = True) -> dict:
 
     Returns:
         dict with ``n_neighbours`` (int array ``(n,)``), ``defects`` (indices with ≠ 6 neighbours),
-        ``n_defects`` and ``edges`` (``(m, 2, 2)`` segment end points ``(i, j)`` for plotting; on the
-        torus every edge that starts at an original centre, the other end possibly outside
-        ``[0, L)``).
+        ``n_defects`` and ``edges`` (``(m, 2, 2)`` segment end points ``(i, j)`` for plotting, every
+        bond once; on the torus one end is an original centre, the other possibly a periodic image
+        outside ``[0, L)``). An open patch of fewer than 3 centres: all are defects, no edges.
 
     Note:
         A torus admits no triangulation with a single 5–7 pair and all other degrees 6
@@ -239,7 +258,7 @@ def skyrmion_lattice_defects(centres, L, periodic: bool = True) -> dict:
     Ly, Lx = (L, L) if np.ndim(L) == 0 else tuple(L)
     empty = {"n_neighbours": np.zeros(n, dtype=int), "defects": np.arange(n), "n_defects": n,
              "edges": np.zeros((0, 2, 2))}
-    if n < 3:
+    if n == 0 or (n < 3 and not periodic):
         return empty
     if periodic:
         c = np.mod(c, (Ly, Lx))
@@ -253,11 +272,26 @@ def skyrmion_lattice_defects(centres, L, periodic: bool = True) -> dict:
         return empty
     indptr, indices = tri.vertex_neighbor_vertices
     counts = np.array([indptr[k + 1] - indptr[k] for k in range(n)])
-    edges = [(pts[k], pts[m]) for k in range(n) for m in indices[indptr[k]:indptr[k + 1]]
-             if (m >= n or m > k)]
+    edges, seen = [], set()
+    for k in range(n):
+        for m in indices[indptr[k]:indptr[k + 1]]:
+            # Each bond once: on the torus the bond k-m' (m' an image of m) is also seen as m-k'.
+            shift = tuple(np.rint(pts[m] - c[m % n]).astype(int))
+            key = (k, m % n, shift)
+            if (m % n, k, tuple(-x for x in shift)) not in seen:
+                seen.add(key)
+                edges.append((pts[k], pts[m]))
     is_defect = counts != 6
     if not periodic:
-        is_defect[np.unique(tri.convex_hull)] = False
+        # Open patch: the outer rows have fewer neighbours by construction (and qhull adds sliver
+        # triangles along nearly straight rims), so sites closer than 1.5 typical bond lengths
+        # to the convex hull are never defects.
+        from scipy.spatial import ConvexHull
+
+        bond = np.median([np.linalg.norm(a - b) for a, b in edges])
+        eq = ConvexHull(pts).equations
+        depth = -(pts @ eq[:, :2].T + eq[:, 2]).max(axis=1)
+        is_defect[depth < 1.5 * bond] = False
     defects = np.nonzero(is_defect)[0]
     return {"n_neighbours": counts, "defects": defects, "n_defects": int(len(defects)),
             "edges": np.array(edges).reshape(-1, 2, 2)}
@@ -306,7 +340,7 @@ def analytic_skyrmion(L: int, radius: float, centre: Sequence[float] | None = No
 
 
 def random_spins(shape: Sequence[int], rng: np.random.Generator | int | None = None) -> np.ndarray:
-    """Uniformly random unit spins of shape ``(*shape, 3, L, L)``... given as ``shape = (..., L, L)``."""
+    """Uniformly random unit spins for ``shape = (..., L, L)``, returned channels-first ``(..., 3, L, L)``."""
     rng = np.random.default_rng(rng)
     v = rng.normal(size=(*shape[:-2], 3, *shape[-2:]))
     return v / np.linalg.norm(v, axis=-3, keepdims=True)

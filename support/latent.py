@@ -350,3 +350,69 @@ def draw_latents(kind: str, n: int, *, mu: np.ndarray, logvar: np.ndarray, rng=0
             raise ValueError("draw_latents: kind='gmm' needs a fitted mixture (fit_gmm)")
         return sample_gmm(gmm, n, rng)
     raise ValueError(f"draw_latents: unknown sampler {kind!r}; choose one of {SAMPLERS}")
+
+
+# ----------------------------------------------------------------------------- chapter-level helpers
+
+
+def pc0_analysis(model, x_train: np.ndarray, x_test: np.ndarray, targets: Mapping[str, np.ndarray], *,
+                 threshold: float = 0.999, batch_size: int = 256) -> dict:
+    """Encode train and test lattices, fit the PCA on the training means, correlate test PC0 with targets.
+
+    Args:
+        model: a trained VAE.
+        x_train, x_test: spins ``(n, 3, L, L)``.
+        targets: named per-test-lattice quantities (Q, Mz, D, B, defects).
+        threshold: cumulative explained variance for ``components_for_threshold``.
+
+    Returns:
+        dict with ``mu_train``, ``logvar_train``, ``mu_test``, ``latent_shape``, ``pca`` (see
+        :func:`fit_pca`), ``scores_test`` (test means in PC coordinates) and ``pearson_pc0``.
+    """
+    mu_tr, lv_tr, shape = encode_latents(model, x_train, batch_size=batch_size)
+    mu_te, _, _ = encode_latents(model, x_test, batch_size=batch_size)
+    pca = fit_pca(mu_tr, threshold=threshold)
+    scores = pca["pca"].transform(mu_te)
+    return {"mu_train": mu_tr, "logvar_train": lv_tr, "mu_test": mu_te, "latent_shape": shape, "pca": pca,
+            "scores_test": scores, "pearson_pc0": pearson_table(scores[:, 0], targets)}
+
+
+def generate(model, kinds: Sequence[str], n: int, *, mu: np.ndarray, logvar: np.ndarray,
+             latent_shape: Sequence[int] | None = None, seed: int = 0, gmm_components: int = 8,
+             gmm_covariance: str = "full", gmm_on_posterior: bool = False, posterior_scale: float = 1.0,
+             batch_size: int = 256) -> dict[str, dict]:
+    """Draw ``n`` latents with each sampler in ``kinds``, decode them and measure Q, Mz and defects.
+
+    Every sampler gets its own seed derived from ``seed`` and its position in :data:`SAMPLERS`,
+    so adding or removing one leaves the others' draws unchanged.
+
+    Returns:
+        ``{kind: {"z", "spins", "Q", "Mz", "n_skyrmions", "defects"}}``.
+    """
+    from support.vae_eval import lattice_stats
+
+    bad = [k for k in kinds if k not in SAMPLERS]
+    if bad:
+        raise ValueError(f"generate: unknown samplers {bad}; choose from {SAMPLERS}")
+    gmm = None
+    if "gmm" in kinds:
+        gmm = fit_gmm(mu, gmm_components, logvar=logvar if gmm_on_posterior else None,
+                      covariance_type=gmm_covariance, seed=seed)
+    out = {}
+    for kind in kinds:
+        rng = np.random.default_rng([int(seed), SAMPLERS.index(kind)])
+        z = draw_latents(kind, n, mu=mu, logvar=logvar, rng=rng, gmm=gmm, posterior_scale=posterior_scale)
+        spins = decode_latents(model, z, latent_shape, batch_size=batch_size)
+        out[kind] = {"z": z, "spins": spins, **lattice_stats(spins)}
+    return out
+
+
+def summarize(stats: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Means of the lattice statistics of one ensemble (for the samplers-versus-test table)."""
+    def m(k):
+        return float(np.mean(stats[k])) if len(stats[k]) else float("nan")
+
+    return {"mean_defects": m("defects"), "mean_Q": m("Q"), "mean_abs_Q": float(np.mean(np.abs(stats["Q"]))),
+            "mean_Mz": m("Mz"), "mean_skyrmions": m("n_skyrmions"),
+            "defects_per_skyrmion": float(np.sum(stats["defects"]) / max(np.sum(stats["n_skyrmions"]), 1)),
+            "std_Q": float(np.std(stats["Q"])), "std_Mz": float(np.std(stats["Mz"]))}

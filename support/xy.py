@@ -232,6 +232,21 @@ def pair_distance(charges: np.ndarray) -> np.ndarray:
     return out.reshape(k.shape[:-2])
 
 
+def ensemble_summary(theta: np.ndarray, T: float, J: float = 1.0) -> dict[str, float]:
+    """All scalar ensemble observables of samples ``(n, L, L)`` at temperature ``T``.
+
+    Returns:
+        dict with ``energy_per_site``, ``magnetization`` (<|M|>), ``specific_heat``,
+        ``susceptibility``, ``helicity_modulus`` and ``vorticity`` (mean density of ``|k|``).
+    """
+    t = _check_field(theta)
+    N = t.shape[-1] * t.shape[-2]
+    e, m = energy(t, J), magnetization(t)
+    return {"energy_per_site": float(e.mean() / N), "magnetization": float(m.mean()),
+            "specific_heat": specific_heat(e, T, N), "susceptibility": susceptibility(m, T, N),
+            "helicity_modulus": helicity_modulus(t, T, J), "vorticity": float(vorticity(t).mean())}
+
+
 # ---------------------------------------------------------------------------------------------
 # charge maps
 # ---------------------------------------------------------------------------------------------
@@ -428,3 +443,29 @@ def spin_waves(L: int, T: float, n: int, rng: np.random.Generator, J: float = 1.
     filt[0, 0] = 0.0
     noise = rng.standard_normal((n, L, L))
     return np.fft.ifft2(np.fft.fft2(noise) * filt).real
+
+
+# ---------------------------------------------------------------------------------------------
+# figure helper
+# ---------------------------------------------------------------------------------------------
+
+def plot_field(ax: Any, theta: np.ndarray, title: str = "", arrows: bool = True) -> Any:
+    """Draw one XY field: angle as a cyclic colour, spins as arrows, vortices (+1 o, -1 s) on plaquettes.
+
+    Returns the image (for a colorbar).
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    L = theta.shape[-1]
+    im = ax.imshow(wrap_angle(theta), cmap="twilight", vmin=-np.pi, vmax=np.pi, origin="lower",
+                   interpolation="nearest")
+    if arrows:
+        jj, ii = np.meshgrid(np.arange(L), np.arange(L))
+        ax.quiver(jj, ii, np.cos(theta), np.sin(theta), pivot="mid", scale=L * 1.3, width=0.004, color="k")
+    k = vortices(theta)
+    for sign, marker, color in ((1, "o", "crimson"), (-1, "s", "royalblue")):
+        ii, jj = np.nonzero(k == sign)
+        ax.scatter(jj + 0.5, ii + 0.5, marker=marker, s=60, facecolors="none", edgecolors=color, linewidths=2)
+    ax.set_title(title)
+    ax.set_xlabel("j (x, sites)")
+    ax.set_ylabel("i (y, sites)")
+    return im

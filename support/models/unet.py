@@ -106,9 +106,8 @@ class UNetGenerator(nn.Module):
         return shapes
 
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> list[torch.Tensor]:
-        """Standard normal noise for ``n`` samples on the model's device."""
-        dev = self.head.weight.device
-        return [torch.randn(s, generator=generator, device="cpu").to(dev) for s in self.noise_shapes(n)]
+        """Standard normal noise for ``n`` samples (on the CPU; move it with the conditions)."""
+        return [torch.randn(s, generator=generator) for s in self.noise_shapes(n)]
 
     def forward(self, charges: torch.Tensor, T: torch.Tensor, prior: torch.Tensor | None = None,
                 noise: list[torch.Tensor] | None = None) -> torch.Tensor:

@@ -143,7 +143,7 @@ class ResidualVAE(nn.Module):
         h = self.up(h)[..., :L, :L]  # crop: the decoder grid is bottom * 2**depth >= L
         s = torch.tanh(self.head(h))
         # exact unit vectors; the clamp only keeps the gradient finite where all three components are ~0
-        return s / s.norm(dim=1, keepdim=True).clamp_min(1e-6)
+        return s * torch.rsqrt((s * s).sum(dim=1, keepdim=True).clamp_min(1e-12))
 
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

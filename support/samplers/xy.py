@@ -1,0 +1,319 @@
+"""Metropolis sampler for the XY model, optionally constrained to a fixed vortex map (numba).
+
+Hot-loop design: spins are stored as unit vectors ``(cos, sin)``; a proposal rotates a spin by
+an angle drawn from a per-chain table of ``K`` precomputed rotations (``cos d, sin d``),
+symmetric about zero, so an update needs no trigonometry (only ``exp`` for uphill moves). One
+xoshiro256+ draw per update serves both the proposal (its top 10 bits) and the acceptance test
+(its remaining 43 bits), which are independent.
+Sites are visited in typewriter order (each single-spin Metropolis step keeps the Boltzmann
+distribution invariant, hence so does the sweep). The rotation width is adapted during the first
+half of the burn-in towards an acceptance of 0.5 and frozen afterwards.
+
+Vortex constraint (exact, cheap): rotating spin ``s`` by ``d`` (``|d| < pi``) changes the wrapped
+difference of bond ``(s, n)`` by ``d`` except when ``S_s`` sweeps through ``-S_n``, where it jumps
+by ``2 pi``. For a plaquette holding neighbours ``a`` and ``b`` of ``s`` the jumps of its two bonds
+enter with opposite signs, so its charge changes by ``cross_b - cross_a``. The four plaquettes
+around ``s`` chain the four neighbours in a cycle, so *no* charge changes if and only if the four
+crossing flags are all equal. "Sweeps through ``-S_n``" is a sign test on two cross products.
+Moves that would bring any bond within ``1e-5`` rad of ``pi`` are also rejected (a set of measure
+~1e-5 that keeps the map exact after float32 storage).
+
+Stored samples: ``theta = atan2(sin, cos) + phi`` with a fresh uniform global angle ``phi`` per
+sample. The O(2) symmetry is exact, and at low T a Metropolis chain barely rotates globally, so
+this samples the global angle of the true ensemble; it changes neither energy nor vortices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+from tqdm.auto import tqdm
+
+from support import xy
+from support.samplers.rng import make_states, uniform
+
+N_TABLE = 1024             # proposal rotations per chain (a power of two, see _sweeps)
+TARGET_ACCEPTANCE = 0.5
+MAX_WIDTH = 0.999 * math.pi  # |rotation| < pi is required by the crossing test
+_EDGE = 1e-5               # forbidden band below |bond angle| = pi (see module docstring)
+_RENORM_EVERY = 16         # sweeps between renormalisations of the unit vectors
+
+
+@nb.njit(cache=True)
+def _fill_table(table, width):
+    K = table.shape[0]
+    for m in range(K):
+        d = width * (2.0 * (m + 0.5) / K - 1.0)   # symmetric: d_m = -d_{K-1-m}
+        table[m, 0] = math.cos(d)
+        table[m, 1] = math.sin(d)
+
+
+@nb.njit(inline="always")
+def _crosses(x0, x1, positive):
+    """Does the rotation (in the sense ``positive``) sweep spin ``s`` through ``-S_b``?
+
+    ``x0 = (S_old x S_b)_z = sin(theta_b - theta_old)`` and ``x1`` the same for the new spin;
+    ``sin(theta_b - theta_s)`` changes sign from - to + (+ to -) exactly when a positive (negative)
+    rotation passes the antipode of ``S_b``, because ``|rotation| < pi``.
+    """
+    if positive:
+        return x0 < 0.0 and x1 >= 0.0
+    return x0 > 0.0 and x1 <= 0.0
+
+
+@nb.njit(inline="always")
+def _allowed(c0, s0, cn, sn, ca, sa, cb, sb, cc, sc, cd, sd, positive):
+    """Constraint test for a move of one spin with neighbours a, b, c, d (see module docstring)."""
+    xa1 = cn * sa - sn * ca
+    xb1 = cn * sb - sn * cb
+    xc1 = cn * sc - sn * cc
+    xd1 = cn * sd - sn * cd
+    fa = _crosses(c0 * sa - s0 * ca, xa1, positive)
+    if (_crosses(c0 * sb - s0 * cb, xb1, positive) != fa or _crosses(c0 * sc - s0 * cc, xc1, positive) != fa
+            or _crosses(c0 * sd - s0 * cd, xd1, positive) != fa):
+        return False
+    # keep every bond angle at least _EDGE below pi (only evaluated when some |sin| is tiny)
+    if min(min(abs(xa1), abs(xb1)), min(abs(xc1), abs(xd1))) < _EDGE:
+        if ((abs(xa1) < _EDGE and cn * ca + sn * sa < 0.0) or (abs(xb1) < _EDGE and cn * cb + sn * sb < 0.0)
+                or (abs(xc1) < _EDGE and cn * cc + sn * sc < 0.0) or (abs(xd1) < _EDGE and cn * cd + sn * sd < 0.0)):
+            return False
+    return True
+
+
+@nb.njit(cache=True, fastmath=True)
+def _sweeps(c, s, state, table, beta, J, n_sweeps, constrained):
+    """``n_sweeps`` typewriter sweeps of one chain in place; returns the number of accepted moves."""
+    L = c.shape[0]
+    K = table.shape[0]
+    accepted = 0
+    for sweep in range(n_sweeps):
+        for i in range(L):
+            ip = i + 1 if i + 1 < L else 0
+            im = i - 1 if i > 0 else L - 1
+            for j in range(L):
+                jp = j + 1 if j + 1 < L else 0
+                jm = j - 1 if j > 0 else L - 1
+                c0 = c[i, j]
+                s0 = s[i, j]
+                hx = c[i, jp] + c[ip, j] + c[i, jm] + c[im, j]
+                hy = s[i, jp] + s[ip, j] + s[i, jm] + s[im, j]
+                # one random number gives both the proposal (top bits) and the acceptance draw
+                # (the remaining 43 bits): K is a power of two, so they are independent
+                r = uniform(state) * K
+                m = int(r)
+                u = r - m
+                ct = table[m, 0]
+                st = table[m, 1]
+                cn = c0 * ct - s0 * st
+                sn = s0 * ct + c0 * st
+                dE = -J * ((cn - c0) * hx + (sn - s0) * hy)
+                if dE > 0.0:
+                    if u >= math.exp(-beta * dE):
+                        continue
+                if constrained:
+                    if not _allowed(c0, s0, cn, sn, c[i, jp], s[i, jp], c[ip, j], s[ip, j],
+                                    c[i, jm], s[i, jm], c[im, j], s[im, j], st > 0.0):
+                        continue
+                c[i, j] = cn
+                s[i, j] = sn
+                accepted += 1
+        if (sweep + 1) % _RENORM_EVERY == 0:
+            for i in range(L):
+                for j in range(L):
+                    r = 1.0 / math.sqrt(c[i, j] * c[i, j] + s[i, j] * s[i, j])
+                    c[i, j] *= r
+                    s[i, j] *= r
+    return accepted
+
+
+@nb.njit(cache=True, parallel=True)
+def _run_chains(c, s, states, tables, widths, betas, J, n_sweeps, adapt_block, constrained, acc):
+    """Advance every chain by ``n_sweeps`` sweeps (in parallel over chains).
+
+    With ``adapt_block > 0`` the width is re-tuned after every block of that many sweeps.
+    ``acc[k]`` receives chain ``k``'s acceptance rate over these sweeps.
+    """
+    n = c.shape[0]
+    L = c.shape[1]
+    for k in nb.prange(n):
+        done = 0
+        total = 0
+        while done < n_sweeps:
+            block = n_sweeps - done
+            if adapt_block > 0 and adapt_block < block:
+                block = adapt_block
+            a = _sweeps(c[k], s[k], states[k], tables[k], betas[k], J, block, constrained)
+            total += a
+            done += block
+            if adapt_block > 0:
+                rate = a / (block * L * L)
+                w = widths[k] * math.exp(2.0 * (rate - TARGET_ACCEPTANCE))
+                w = min(max(w, 1e-3), MAX_WIDTH)
+                widths[k] = w
+                _fill_table(tables[k], w)
+        acc[k] = total / max(1, n_sweeps * L * L)
+
+
+@nb.njit(cache=True)
+def _record_one(c, s, state, out):
+    """Store ``atan2`` of one chain, rotated by a fresh uniform global angle, into ``out`` (L, L)."""
+    L = c.shape[0]
+    phi = 2.0 * math.pi * uniform(state)
+    cp = math.cos(phi)
+    sp = math.sin(phi)
+    for i in range(L):
+        for j in range(L):
+            x = c[i, j] * cp - s[i, j] * sp
+            y = s[i, j] * cp + c[i, j] * sp
+            out[i, j] = math.atan2(y, x)
+
+
+@nb.njit(cache=True, parallel=True)
+def _sample_chains(c, s, states, tables, betas, J, constrained, out, start, stop, sweeps_between, acc):
+    """For every chain (in parallel): ``sweeps_between`` sweeps, then store sample ``m``, for ``start <= m < stop``.
+
+    ``acc[k]`` receives chain ``k``'s acceptance rate over these sweeps.
+    """
+    n = c.shape[0]
+    L = c.shape[1]
+    for k in nb.prange(n):
+        total = 0
+        for m in range(start, stop):
+            total += _sweeps(c[k], s[k], states[k], tables[k], betas[k], J, sweeps_between, constrained)
+            _record_one(c[k], s[k], states[k], out[k, m])
+        acc[k] = total / max(1, (stop - start) * sweeps_between * L * L)
+
+
+def _check_args(L, T, n_samples, burn_in, sweeps_between):
+    if int(L) != L or L < 2:
+        raise ValueError(f"L must be an integer >= 2, got {L}")
+    T = np.asarray(T, dtype=np.float64)
+    if not np.all(np.isfinite(T)) or np.any(T <= 0):
+        raise ValueError(f"temperatures must be finite and > 0, got {T}")
+    if int(n_samples) != n_samples or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples}")
+    if burn_in < 0 or sweeps_between < 1:
+        raise ValueError(f"need burn_in >= 0 and sweeps_between >= 1, got {burn_in}, {sweeps_between}")
+    return T
+
+
+def initial_spins(L: int, charges: np.ndarray | None, n_chains: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start states ``(cos, sin)``, each ``(n_chains, L, L)`` float64.
+
+    Without charges: the ordered state (close to equilibrium below T_KT; a burn-in removes it
+    above). With charges: the T = 0 Villain field of each map, checked to carry exactly that map.
+    """
+    if charges is None:
+        return np.ones((n_chains, L, L)), np.zeros((n_chains, L, L))
+    theta = xy.villain_field(charges)
+    theta = np.broadcast_to(theta, (n_chains, L, L))
+    if not np.array_equal(xy.vortices(theta), np.broadcast_to(charges, theta.shape)):
+        raise RuntimeError("could not build a start state with the requested vortex map")
+    return np.ascontiguousarray(np.cos(theta)), np.ascontiguousarray(np.sin(theta))
+
+
+def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, charges: np.ndarray | None = None,
+                     burn_in: int = 500, sweeps_between: int = 10, seed: int = 0, J: float = 1.0,
+                     init_width: float = 1.0, progress: bool = False, return_info: bool = False):
+    """Many independent Metropolis chains at once (numba threads over chains).
+
+    Args:
+        L: linear lattice size.
+        T: temperature, a scalar or one per chain ``(n_chains,)``.
+        n_samples: samples stored per chain.
+        n_chains: number of chains (default: from ``T`` or ``charges``, else 1).
+        charges: ``None`` (unconstrained), one map ``(L, L)`` for all chains, or ``(n_chains, L, L)``;
+            with charges every chain keeps exactly its map (see module docstring).
+        burn_in: sweeps before the first sample (the width adapts in the first half).
+        sweeps_between: sweeps between stored samples.
+        seed: root seed; chain ``k`` uses the ``k``-th state of ``make_states(seed, n_chains)``, so
+            results do not depend on the number of threads.
+        J: coupling.
+        init_width: initial proposal half-width (radians).
+        progress: show a tqdm bar.
+        return_info: also return ``{"acceptance": (n_chains,), "width": (n_chains,)}`` (sampling phase).
+
+    Returns:
+        float32 angles ``(n_chains, n_samples, L, L)`` in ``[-pi, pi]`` (and the info dict).
+    """
+    L = int(L)
+    T = _check_args(L, T, n_samples, burn_in, sweeps_between)
+    if charges is not None:
+        charges = xy.check_charges(charges)
+        if charges.shape[-1] != L:
+            raise ValueError(f"charges have size {charges.shape[-1]}, expected L={L}")
+        if charges.ndim not in (2, 3):
+            raise ValueError(f"charges must be (L, L) or (n_chains, L, L), got {charges.shape}")
+    sizes = {int(T.size)} if T.ndim else set()
+    if charges is not None and charges.ndim == 3:
+        sizes.add(charges.shape[0])
+    if n_chains is not None:
+        sizes.add(int(n_chains))
+    if len(sizes - {1}) > 1:
+        raise ValueError(f"inconsistent numbers of chains from T, charges, n_chains: {sorted(sizes)}")
+    n_chains = max(sizes) if sizes else 1
+    betas = np.ascontiguousarray(np.broadcast_to(1.0 / T, (n_chains,)), dtype=np.float64)
+    if charges is not None and charges.ndim == 3 and charges.shape[0] != n_chains:
+        charges = np.broadcast_to(charges, (n_chains, L, L))
+
+    c, s = initial_spins(L, charges, n_chains)
+    c, s = np.array(c), np.array(s)
+    states = make_states(seed, n_chains)
+    widths = np.full(n_chains, min(float(init_width), MAX_WIDTH))
+    tables = np.empty((n_chains, N_TABLE, 2))
+    for k in range(n_chains):
+        _fill_table(tables[k], widths[k])
+    acc = np.zeros(n_chains)
+    constrained = charges is not None
+    out = np.empty((n_chains, int(n_samples), L, L), np.float32)
+
+    adapt = burn_in // 2
+    block = max(1, min(10, adapt))
+    bar = tqdm(total=burn_in + n_samples * sweeps_between, desc=f"XY L={L}", unit="sweep", disable=not progress)
+    # burn-in in a few calls so the bar moves; adaptation in blocks of `block` sweeps
+    for start, stop, ab in ((0, adapt, block), (adapt, burn_in, 0)):
+        for a in range(start, stop, 100):
+            n = min(100, stop - a)
+            _run_chains(c, s, states, tables, widths, betas, float(J), n, ab, constrained, acc)
+            bar.update(n)
+    acc_sum = np.zeros(n_chains)
+    per_call = max(1, min(int(n_samples), 20000 // max(1, int(sweeps_between))))   # ~20k sweeps per call
+    for start in range(0, int(n_samples), per_call):
+        stop = min(int(n_samples), start + per_call)
+        _sample_chains(c, s, states, tables, betas, float(J), constrained, out, start, stop, int(sweeps_between), acc)
+        acc_sum += acc * (stop - start)
+        bar.update((stop - start) * sweeps_between)
+    bar.close()
+    if constrained:
+        got = xy.vortices(out)
+        if not np.array_equal(got, np.broadcast_to(charges[:, None] if charges.ndim == 3 else charges, got.shape)):
+            raise RuntimeError("a stored sample lost its vortex map (constraint bug)")
+    if return_info:
+        return out, {"acceptance": acc_sum / max(1, int(n_samples)), "width": widths.copy()}
+    return out
+
+
+def sample_xy(L: int, T: float, n_samples: int, *, charges: np.ndarray | None = None, burn_in: int = 500,
+              sweeps_between: int = 10, seed: int = 0, progress: bool = False, J: float = 1.0) -> np.ndarray:
+    """Metropolis samples of one XY chain (the contract of ``DESIGN.md``).
+
+    After ``burn_in`` sweeps (a sweep is ``L^2`` attempted single-spin updates), ``n_samples``
+    configurations ``sweeps_between`` sweeps apart are stored. With ``charges`` (an int map
+    ``(L, L)`` with entries in ``{-1, 0, 1}`` summing to zero) every move that would change a
+    plaquette charge is rejected, so every sample has exactly that vortex map. Each stored
+    sample is rotated by a uniform random global angle (exact O(2) symmetry; see module docstring).
+
+    Returns:
+        float32 ``(n_samples, L, L)`` angles.
+
+    Raises:
+        ValueError: bad sizes, ``T <= 0``, or an impossible charge map.
+    """
+    if charges is not None and np.ndim(charges) != 2:
+        raise ValueError(f"charges must be one map (L, L), got shape {np.shape(charges)}")
+    if np.ndim(T) != 0:
+        raise ValueError("sample_xy takes one temperature; use sample_xy_chains for several")
+    return sample_xy_chains(L, float(T), n_samples, n_chains=1, charges=charges, burn_in=burn_in,
+                            sweeps_between=sweeps_between, seed=seed, J=J, progress=progress)[0]

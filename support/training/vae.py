@@ -1,0 +1,484 @@
+"""Training of the residual VAE: loss, symmetry augmentation, KL-weight sweep, checkpoints, inference helpers.
+
+Loss: ``MSE(recon, x) + C_KL · KL`` with the MSE the mean over samples, spin components and
+sites, and the KL summed over latent dimensions and averaged over samples (the thesis's
+scale of C_KL, 1e-5 … 3e-3, only bites with the summed KL).
+
+Augmentation uses only operations that leave the Hamiltonian invariant, applied to positions
+*and* spins: periodic translations; for Néel DMI the point group C4v (rotations by 90° and
+mirrors, the in-plane spin components transformed like a polar vector, S^z unchanged); for
+Bloch DMI only the rotations C4 (a mirror flips the Bloch chirality).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from support.models.vae import ResidualVAE, kl_divergence
+from support.runtime import pick_device
+from support.training.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
+
+# ---------------------------------------------------------------------------------------------
+# Symmetries
+# ---------------------------------------------------------------------------------------------
+
+#: A point-group element as (transpose, flip_i, flip_j), applied in that order. ``transpose``
+#: swaps the i (y) and j (x) axes: positions (x, y) → (y, x), spins (Sx, Sy) → (Sy, Sx);
+#: ``flip_j`` is the mirror x → −x with Sx → −Sx, ``flip_i`` the mirror y → −y with Sy → −Sy.
+SymOp = tuple[bool, bool, bool]
+
+_ALL_OPS: list[SymOp] = [(t, fi, fj) for t in (False, True) for fi in (False, True) for fj in (False, True)]
+
+
+def symmetry_ops(dmi: str = "neel") -> list[SymOp]:
+    """The point-group elements (including the identity) that leave ``H`` invariant.
+
+    Néel DMI: all 8 elements of C4v. Bloch DMI: the 4 rotations of C4, i.e. the elements
+    with an even number of mirrors (``transpose`` counts as one mirror).
+    """
+    if dmi == "neel":
+        return list(_ALL_OPS)
+    if dmi == "bloch":
+        return [op for op in _ALL_OPS if sum(op) % 2 == 0]
+    raise ValueError(f"dmi must be 'neel' or 'bloch', got {dmi!r}")
+
+
+def apply_symmetry(spins, op: SymOp):
+    """Apply one point-group element to spins ``(..., 3, L, L)`` (numpy array or torch tensor)."""
+    transpose, flip_i, flip_j = op
+    is_torch = isinstance(spins, torch.Tensor)
+    s = spins
+    if transpose:
+        s = s.transpose(-1, -2) if is_torch else np.swapaxes(s, -1, -2)
+        s = s[..., [1, 0, 2], :, :]
+    if flip_i:
+        s = torch.flip(s, dims=(-2,)) if is_torch else s[..., ::-1, :]
+        s = s * _sign(s, 1, is_torch)
+    if flip_j:
+        s = torch.flip(s, dims=(-1,)) if is_torch else s[..., :, ::-1]
+        s = s * _sign(s, 0, is_torch)
+    return s if is_torch else np.ascontiguousarray(s)
+
+
+def _sign(s, component: int, is_torch: bool):
+    sign = [1.0, 1.0, 1.0]
+    sign[component] = -1.0
+    if is_torch:
+        return torch.tensor(sign, dtype=s.dtype, device=s.device).view(3, 1, 1)
+    return np.asarray(sign, dtype=s.dtype).reshape(3, 1, 1)
+
+
+def translate(spins, shift_i: int, shift_j: int):
+    """Periodic translation by ``(shift_i, shift_j)`` sites (numpy or torch)."""
+    if isinstance(spins, torch.Tensor):
+        return torch.roll(spins, shifts=(shift_i, shift_j), dims=(-2, -1))
+    return np.roll(spins, (shift_i, shift_j), axis=(-2, -1))
+
+
+def augment_batch(x: torch.Tensor, generator: torch.Generator | None = None, *, dmi: str = "neel",
+                  translations: bool = True, point_group: bool = True) -> torch.Tensor:
+    """Random Hamiltonian symmetry per sample: a periodic translation and a point-group element.
+
+    Args:
+        x: spins ``(n, 3, L, L)``.
+        generator: torch generator (CPU) for the random choices.
+        dmi: ``"neel"`` (C4v) or ``"bloch"`` (C4).
+        translations, point_group: which kinds of operation to draw.
+    """
+    n, _, H, W = x.shape
+    out = x
+    if point_group:
+        ops = symmetry_ops(dmi)
+        pick = torch.randint(len(ops), (n,), generator=generator).to(x.device)
+        out = torch.empty_like(x)
+        for k, op in enumerate(ops):
+            mask = pick == k
+            if mask.any():
+                out[mask] = apply_symmetry(x[mask], op)
+    if translations:
+        si = torch.randint(H, (n, 1), generator=generator).to(x.device)
+        sj = torch.randint(W, (n, 1), generator=generator).to(x.device)
+        ii = (torch.arange(H, device=x.device)[None, :] - si) % H  # (n, H)
+        jj = (torch.arange(W, device=x.device)[None, :] - sj) % W  # (n, W)
+        b = torch.arange(n, device=x.device)[:, None, None, None]
+        c = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+        out = out[b, c, ii[:, None, :, None], jj[:, None, None, :]]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loss, schedules, naming
+# ---------------------------------------------------------------------------------------------
+
+def vae_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+             kl_weight: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(total, mse, kl)`` with ``mse`` over all entries and ``kl`` summed over dims, averaged over samples."""
+    mse = torch.mean((recon - x) ** 2)
+    kl = kl_divergence(mu, logvar).mean()
+    return mse + kl_weight * kl, mse, kl
+
+
+def lr_at(step: int, total_steps: int, warmup_steps: int, lr: float, min_factor: float = 0.05) -> float:
+    """Linear warm-up from ``0.1·lr`` to ``lr``, then cosine decay to ``min_factor·lr``."""
+    if warmup_steps > 0 and step < warmup_steps:
+        return lr * (0.1 + 0.9 * step / warmup_steps)
+    rest = max(total_steps - warmup_steps, 1)
+    frac = min(max(step - warmup_steps, 0) / rest, 1.0)
+    return lr * (min_factor + (1 - min_factor) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def kl_key(kl_weight: float) -> str:
+    """Canonical text of a KL weight (``1.25e-05``, ``0.0001``): JSON keys and file names use it."""
+    return f"{float(kl_weight):g}"
+
+
+def checkpoint_path(root: str | os.PathLike, kl_weight: float, augmented: bool = False) -> Path:
+    """``root/vae/kl_<weight>.pt`` or ``root/vae/kl_<weight>_augmented.pt`` (``root`` = profile dir)."""
+    return Path(root) / "vae" / f"kl_{kl_key(kl_weight)}{'_augmented' if augmented else ''}.pt"
+
+
+def split_validation(n: int, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random split of ``n`` training lattices into (train, validation) index arrays (whole lattices)."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {fraction}")
+    n_val = max(1, int(round(fraction * n)))
+    if n - n_val < 1:
+        raise ValueError(f"{n} training lattices are too few for a validation fraction of {fraction}")
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------
+
+def _as_tensor(spins, device) -> torch.Tensor:
+    spins = np.asarray(spins, dtype=np.float32)
+    if spins.ndim != 4 or spins.shape[1] != 3 or spins.shape[2] != spins.shape[3]:
+        raise ValueError(f"spins must have shape (n, 3, L, L), got {spins.shape}")
+    return torch.from_numpy(spins).to(device)
+
+
+def _crc32(spins) -> int:
+    return zlib.crc32(np.ascontiguousarray(np.asarray(spins, dtype=np.float32)).tobytes())
+
+
+@torch.no_grad()
+def _evaluate(model: ResidualVAE, x: torch.Tensor, batch_size: int) -> tuple[float, float]:
+    """Mean MSE (z = mu) and mean KL on ``x``, in eval mode."""
+    was_training = model.training
+    model.eval()
+    se = kl = 0.0
+    for i in range(0, len(x), batch_size):
+        xb = x[i:i + batch_size]
+        recon, mu, logvar = model(xb)
+        se += float(((recon - xb) ** 2).mean(dim=(1, 2, 3)).sum())
+        kl += float(kl_divergence(mu, logvar).sum())
+    model.train(was_training)
+    return se / len(x), kl / len(x)
+
+
+def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, epochs: int,
+              batch_size: int = 32, lr: float = 1e-3, warmup_epochs: float = 2.0, kl_warmup_epochs: float = 0.0,
+              min_lr_factor: float = 0.05, grad_clip: float = 5.0, augment: bool = False, dmi: str = "neel",
+              checkpoint: str | os.PathLike | None = None, checkpoint_every_s: float = 30.0,
+              max_retries: int = 2, seed: int = 0, device: str = "auto",
+              progress: bool = True) -> tuple[ResidualVAE, dict]:
+    """Train one VAE with Adam; resumable, NaN-guarded, deterministic on CPU for a given seed.
+
+    The run is fixed by ``model_config`` and the keyword arguments; every epoch's shuffling,
+    augmentation and reparameterisation noise come from a generator seeded by ``(seed, epoch)``,
+    so a resumed run continues exactly where it stopped. The checkpoint (if given) holds the
+    latest state for resuming and the weights with the lowest validation MSE (model selection
+    on the validation split, never on the test set); it is written every ``checkpoint_every_s``
+    seconds and at the end. An existing complete checkpoint with the same settings is loaded
+    instead of retraining; a larger ``epochs`` continues it.
+
+    A non-finite (or exploding) epoch loss restores the state at the start of the epoch, halves
+    the learning rate and retries, at most ``max_retries`` times; then ``TrainingDiverged``.
+
+    Args:
+        model_config: arguments of :class:`ResidualVAE`.
+        train_spins, val_spins: ``(n, 3, L, L)`` unit-vector spins (numpy).
+        kl_weight: C_KL.
+        epochs: passes over the training set.
+        batch_size: thesis: 32.
+        lr: peak Adam learning rate, reached after ``warmup_epochs`` of linear warm-up, then
+            cosine decay to ``min_lr_factor * lr`` (the warm-up keeps the first steps from
+            locking the decoder into the all-spins-up state).
+        kl_warmup_epochs: ramp C_KL linearly from 0 over these epochs (0: constant).
+        grad_clip: max gradient norm.
+        augment: draw a random Hamiltonian symmetry (translation + point group) per sample.
+        dmi: ``"neel"`` or ``"bloch"``, selects the point group for ``augment``.
+        checkpoint: path of the checkpoint (``None``: no saving, no resuming).
+        seed: fixes initial weights and all randomness.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``.
+
+    Returns:
+        ``(model, history)``: the model in eval mode with the best-validation weights, and a dict
+        of per-epoch lists (``train_loss``, ``train_mse``, ``train_kl``, ``val_mse``, ``val_kl``,
+        ``lr``, ``seconds``) plus ``best_epoch``, ``best_val_mse``, ``train_seconds``, ``retries``.
+    """
+    if epochs < 1 or batch_size < 1 or lr <= 0 or kl_weight < 0:
+        raise ValueError(f"need epochs >= 1, batch_size >= 1, lr > 0, kl_weight >= 0; got {epochs}, {batch_size}, "
+                         f"{lr}, {kl_weight}")
+    if augment:
+        symmetry_ops(dmi)  # validates dmi
+    dev = pick_device(device)
+    x_train, x_val = _as_tensor(train_spins, dev), _as_tensor(val_spins, dev)
+    L = int(model_config["L"])
+    if x_train.shape[-1] != L or x_val.shape[-1] != L:
+        raise ValueError(f"model L={L} but data has L={x_train.shape[-1]} (train) / {x_val.shape[-1]} (val)")
+
+    run_config = {"model": dict(ResidualVAE(**model_config).config),
+                  "training": {"kl_weight": float(kl_weight), "batch_size": int(batch_size), "lr": float(lr),
+                               "warmup_epochs": float(warmup_epochs), "kl_warmup_epochs": float(kl_warmup_epochs),
+                               "min_lr_factor": float(min_lr_factor), "grad_clip": float(grad_clip),
+                               "augment": bool(augment), "dmi": dmi, "seed": int(seed),
+                               "n_train": int(len(x_train)), "n_val": int(len(x_val)),
+                               # a checkpoint trained on other data must not be resumed or reused
+                               "data_crc32": [_crc32(train_spins), _crc32(val_spins)]}}
+    torch.manual_seed(seed)
+    model = ResidualVAE(**model_config).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    steps_per_epoch = math.ceil(len(x_train) / batch_size)
+    total_steps, warmup_steps = epochs * steps_per_epoch, int(round(warmup_epochs * steps_per_epoch))
+    history: dict[str, Any] = {k: [] for k in ("train_loss", "train_mse", "train_kl", "val_mse", "val_kl", "lr", "seconds")}
+    history.update(best_epoch=-1, best_val_mse=float("inf"), train_seconds=0.0, retries=0, lr_scale=1.0)
+    best_state = copy.deepcopy(model.state_dict())
+    start_epoch = 0
+
+    if checkpoint is not None and Path(checkpoint).exists():
+        ckpt = load_checkpoint(checkpoint, expect_config=run_config, map_location=dev)
+        model.load_state_dict(ckpt["state"]["model"])
+        opt.load_state_dict(ckpt["state"]["optimizer"])
+        best_state = ckpt["state"]["best_model"]
+        history = ckpt["meta"]["history"]
+        start_epoch = int(ckpt["meta"]["epoch"])
+
+    def save(epoch: int) -> None:
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, config=run_config,
+                            state={"model": model.state_dict(), "optimizer": opt.state_dict(), "best_model": best_state},
+                            meta={"epoch": epoch, "epochs": int(epochs), "history": history})
+
+    last_save = time.perf_counter()
+    model.train()
+    bar = tqdm(range(start_epoch, epochs), desc=f"VAE C_KL={kl_key(kl_weight)}{' aug' if augment else ''}",
+               disable=not progress or start_epoch >= epochs, leave=False)
+    for epoch in bar:
+        good_model, good_opt = copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict())
+        while True:
+            t0 = time.perf_counter()
+            sums = _train_epoch(model, opt, x_train, epoch, seed=seed, batch_size=batch_size,
+                                steps_per_epoch=steps_per_epoch, total_steps=total_steps, warmup_steps=warmup_steps,
+                                lr=lr * history["lr_scale"], min_lr_factor=min_lr_factor, grad_clip=grad_clip,
+                                kl_weight=kl_weight, kl_ramp_steps=kl_warmup_epochs * steps_per_epoch,
+                                augment=augment, dmi=dmi)
+            val_mse, val_kl = _evaluate(model, x_val, max(batch_size, 256))
+            if all(math.isfinite(v) and abs(v) < 1e6 for v in (*sums[:3], val_mse)):
+                break
+            history["retries"] += 1
+            model.load_state_dict(good_model)
+            opt.load_state_dict(good_opt)
+            if history["retries"] > max_retries:
+                save(epoch)  # keep the last good state on disk
+                bad = next((v for v in (*sums[:3], val_mse) if not (math.isfinite(v) and abs(v) < 1e6)))
+                check_finite(f"VAE loss (C_KL={kl_key(kl_weight)}, epoch {epoch}, after {max_retries} retries)",
+                             bad, checkpoint=checkpoint)
+            history["lr_scale"] *= 0.5  # retry the epoch from its start with half the learning rate
+        loss, mse, kl, last_lr = sums
+        dt = time.perf_counter() - t0
+        for k, v in zip(("train_loss", "train_mse", "train_kl", "val_mse", "val_kl", "lr", "seconds"),
+                        (loss, mse, kl, val_mse, val_kl, last_lr, dt)):
+            history[k].append(float(v))
+        history["train_seconds"] += dt
+        if val_mse < history["best_val_mse"]:
+            history["best_val_mse"], history["best_epoch"] = float(val_mse), epoch
+            best_state = copy.deepcopy(model.state_dict())
+        bar.set_postfix(mse=f"{mse:.4f}", val=f"{val_mse:.4f}", kl=f"{kl:.1f}")
+        if time.perf_counter() - last_save > checkpoint_every_s or epoch == epochs - 1:
+            save(epoch + 1)
+            last_save = time.perf_counter()
+    model.load_state_dict(best_state)
+    model.eval()
+    return model, history
+
+
+def _train_epoch(model, opt, x_train, epoch, *, seed, batch_size, steps_per_epoch, total_steps, warmup_steps, lr,
+                 min_lr_factor, grad_clip, kl_weight, kl_ramp_steps, augment, dmi):
+    """One pass over ``x_train``; returns mean (loss, mse, kl) and the last learning rate."""
+    gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + epoch)
+    perm = torch.randperm(len(x_train), generator=gen).to(x_train.device)
+    dev_gen = gen if x_train.device.type == "cpu" else torch.Generator(x_train.device).manual_seed(seed * 7919 + epoch)
+    tot = torch.zeros(3, device=x_train.device)
+    cur_lr = lr
+    for b in range(steps_per_epoch):
+        step = epoch * steps_per_epoch + b
+        cur_lr = lr_at(step, total_steps, warmup_steps, lr, min_lr_factor)
+        for group in opt.param_groups:
+            group["lr"] = cur_lr
+        xb = x_train[perm[b * batch_size:(b + 1) * batch_size]]
+        if augment:
+            xb = augment_batch(xb, gen, dmi=dmi)
+        w = kl_weight * min(1.0, step / kl_ramp_steps) if kl_ramp_steps > 0 else kl_weight
+        recon, mu, logvar = model(xb, generator=dev_gen)
+        loss, mse, kl = vae_loss(recon, xb, mu, logvar, w)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        tot += torch.stack([loss.detach(), mse.detach(), kl.detach()]) * len(xb)
+    means = (tot / len(x_train)).tolist()
+    return means[0], means[1], means[2], cur_lr
+
+
+def _sweep_job(model_config: dict, train_spins, val_spins, kl_weight: float, path: str, augmented: bool,
+               train_kw: dict, threads: int | None = None) -> dict:
+    """One run of a sweep (also the unit of work of a worker process); divergence is a result, not an error."""
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        _, hist = train_vae(model_config, train_spins, val_spins, kl_weight=float(kl_weight), augment=augmented,
+                            checkpoint=path, **train_kw)
+        return {"path": str(path), "history": hist, "val_mse": hist["best_val_mse"], "status": "ok",
+                "seconds": hist["train_seconds"]}
+    except TrainingDiverged as err:
+        return {"path": str(path), "history": None, "val_mse": float("nan"), "status": f"diverged: {err}",
+                "seconds": float("nan")}
+
+
+def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence[float], root: str | os.PathLike,
+                *, augmented: bool = False, workers: int = 1, threads: int | None = None, progress: bool = True,
+                **train_kw) -> dict[str, dict]:
+    """Train one VAE per KL weight (checkpoints under ``root/vae``); a diverged run is recorded, not fatal.
+
+    Args:
+        model_config, train_spins, val_spins: as for :func:`train_vae`.
+        kl_weights: the C_KL values.
+        root: profile folder; checkpoints go to :func:`checkpoint_path`.
+        augmented: train with symmetry augmentation (checkpoint names end in ``_augmented``).
+        workers: runs trained at once in separate processes, each with ``cores // workers`` torch
+            threads. Small convolutions scale poorly over threads, so on a 2-core CPU two
+            one-thread runs side by side finish sooner than two two-thread runs in a row. Results
+            do not depend on ``workers`` beyond float rounding of multi-threaded kernels.
+        threads: torch threads per run (default: ``cores // workers``; with one worker, the
+            current setting). On a shared machine one thread per run avoids thread pools that
+            spin against other processes (measured here: 2 threads ran 8× *slower* than 1).
+        progress: progress bars (per epoch with one worker, per finished run with several).
+        **train_kw: further arguments of :func:`train_vae` (``epochs``, ``lr``, ``seed``, ...).
+
+    Returns:
+        ``{kl_key(w): {"path", "history", "val_mse", "status", "seconds"}}`` with ``status``
+        ``"ok"`` or ``"diverged: ..."``.
+    """
+    jobs = [(float(w), str(checkpoint_path(root, w, augmented))) for w in kl_weights]
+    workers = max(1, min(int(workers), len(jobs)))
+    if workers == 1:
+        before = torch.get_num_threads()
+        try:
+            return {kl_key(w): _sweep_job(model_config, train_spins, val_spins, w, path, augmented,
+                                          {**train_kw, "progress": progress}, threads) for w, path in jobs}
+        finally:
+            torch.set_num_threads(before)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
+    # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        futures = {kl_key(w): ex.submit(_sweep_job, model_config, train_spins, val_spins, w, path, augmented,
+                                        {**train_kw, "progress": False}, threads) for w, path in jobs}
+        runs = {}
+        for key, fut in tqdm(futures.items(), desc=f"KL sweep ({workers} workers)", disable=not progress):
+            runs[key] = fut.result()
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# Inference helpers (chapters 04 and 05)
+# ---------------------------------------------------------------------------------------------
+
+def load_vae(path: str | os.PathLike, device: str = "cpu", *, best: bool = True) -> ResidualVAE:
+    """Rebuild a VAE from its checkpoint (best-validation weights unless ``best=False``), in eval mode."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No VAE checkpoint at {path}. Run chapter 03 (03_train_vae) first with the same "
+                                "profile and data_dir.")
+    dev = pick_device(device)
+    ckpt = load_checkpoint(path, map_location=dev)
+    model = ResidualVAE(**ckpt["config"]["model"]).to(dev)
+    model.load_state_dict(ckpt["state"]["best_model" if best else "model"])
+    model.eval()
+    return model
+
+
+def checkpoint_meta(path: str | os.PathLike) -> dict:
+    """The ``config`` and ``meta`` (epoch, history) of a VAE checkpoint, without building the model."""
+    ckpt = load_checkpoint(path)
+    return {"config": ckpt["config"], **ckpt["meta"]}
+
+
+def _model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def encode_dataset(model: ResidualVAE, spins, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Latent ``(mu, logvar)`` of ``spins (n, 3, L, L)`` as float32 numpy arrays ``(n, latent_dim)``."""
+    model.eval()
+    dev = _model_device(model)
+    mus, logvars = [], []
+    for i in range(0, len(spins), batch_size):
+        mu, logvar = model.encode(_as_tensor(spins[i:i + batch_size], dev))
+        mus.append(mu.cpu().numpy())
+        logvars.append(logvar.cpu().numpy())
+    return np.concatenate(mus), np.concatenate(logvars)
+
+
+@torch.no_grad()
+def decode_latents(model: ResidualVAE, z, batch_size: int = 256) -> np.ndarray:
+    """Decode latent vectors ``(n, latent_dim)`` into unit-vector spins ``(n, 3, L, L)`` (numpy float32)."""
+    model.eval()
+    dev = _model_device(model)
+    z = np.asarray(z, dtype=np.float32)
+    out = [model.decode(torch.from_numpy(z[i:i + batch_size]).to(dev)).cpu().numpy()
+           for i in range(0, len(z), batch_size)]
+    return np.concatenate(out)
+
+
+@torch.no_grad()
+def reconstruct(model: ResidualVAE, spins, batch_size: int = 256) -> np.ndarray:
+    """Deterministic reconstructions ``decode(mu(x))`` of ``spins (n, 3, L, L)`` (numpy float32)."""
+    model.eval()
+    dev = _model_device(model)
+    out = [model(_as_tensor(spins[i:i + batch_size], dev))[0].cpu().numpy() for i in range(0, len(spins), batch_size)]
+    return np.concatenate(out)
+
+
+def reconstruction_mse(model: ResidualVAE, spins, batch_size: int = 256) -> float:
+    """Mean squared error over samples, components and sites of the deterministic reconstruction."""
+    recon = reconstruct(model, spins, batch_size)
+    return float(np.mean((recon - np.asarray(spins, dtype=np.float32)) ** 2))
+
+
+def uniform_baseline_mse(train_spins, spins) -> float:
+    """MSE of the best uniform guess: every site set to the normalised mean spin of ``train_spins``.
+
+    A VAE stuck in the all-spins-up state scores about this; a run that ends above half of it
+    has failed to train.
+    """
+    m = np.asarray(train_spins, dtype=np.float64).mean(axis=(0, 2, 3))
+    m = m / max(np.linalg.norm(m), 1e-12)
+    return float(np.mean((np.asarray(spins, dtype=np.float64) - m[None, :, None, None]) ** 2))

@@ -1,0 +1,67 @@
+"""Phase scan and the chunked skyrmion dataset (support.skyrmion_dataset), on tiny lattices."""
+
+import json
+
+import numpy as np
+import pytest
+
+from support import skyrmion_dataset as sd
+
+KW = dict(sweeps=200, n_temps=10)
+
+
+def test_spiral_period_and_expected_count():
+    assert sd.spiral_period(1.0) == pytest.approx(8.0)
+    assert sd.expected_skyrmions(16, 1.0) == pytest.approx(256 / (np.sqrt(3) / 2 * 64))
+
+
+def test_classify():
+    assert sd.classify(-10.0, 0.4, 24, 1.0) == "skyrmion lattice"
+    assert sd.classify(-10.0, 0.4, 24, 1.0, elongated_fraction=0.5) == "spiral / mixed"
+    assert sd.classify(0.0, 0.99, 24, 1.0) == "ferromagnet"
+    assert sd.classify(-1.0, 0.9, 24, 1.0) == "isolated skyrmions"
+    assert sd.classify(0.0, 0.05, 24, 1.0) == "spiral / mixed"
+
+
+def test_phase_scan_shapes_and_limits():
+    scan = sd.phase_scan(16, [1.0], [0.0, 1.5], configs_per_point=2, progress=False, **KW)
+    assert scan["D"] == [1.0, 1.0] and scan["B"] == [0.0, 1.5]
+    assert scan["spins"].shape == (2, 3, 16, 16)
+    for k in ("Q", "Mz", "n_skyrmions", "n_defects", "elongated_fraction", "phase", "detection_agrees"):
+        assert len(scan[k]) == 2
+    # A strong field polarises the magnet: no charge, Mz near 1.
+    assert scan["phase"][1] == "ferromagnet" and scan["Mz"][1] > 0.95
+    assert abs(scan["Mz"][0]) < 0.5  # B = 0: spirals, no net moment
+    assert "FM(" in sd.phase_table(scan).splitlines()[-1]
+    with pytest.raises(ValueError):
+        sd.phase_scan(16, [], [0.3])
+    assert sd.skyrmion_points({"D": [1, 2], "B": [0.3, 0.5], "phase": ["skyrmion lattice"] * 2,
+                               "detection_agrees": [True, False]}) == [(1, 0.3)]
+
+
+def test_dataset_roundtrip_split_and_resume(tmp_path):
+    out = tmp_path / "sk"
+    kw = dict(L=12, points=[(1.0, 0.3), (0.8, 0.2)], configs_per_point=5, seed=3, progress=False,
+              lattices_per_chunk=4, **KW)
+    with pytest.raises(FileNotFoundError, match="chapter 01"):
+        sd.load_skyrmion_dataset(out)
+    sd.generate_skyrmion_dataset(out, **kw)
+    d = sd.load_skyrmion_dataset(out)
+    assert d["spins"].shape == (10, 3, 12, 12) and d["spins"].dtype == np.float32
+    for k in ("D", "B", "Q", "Mz", "n_skyrmions", "n_defects", "n_elongated", "is_test", "point"):
+        assert d[k].shape == (10,), k
+    assert d["is_test"].dtype == bool and d["is_test"].sum() == 1
+    np.testing.assert_allclose(d["D"], [1.0] * 5 + [0.8] * 5)
+    np.testing.assert_allclose(d["Q"], np.rint(d["Q"]), atol=1e-3)
+    assert sd.skyrmion_dataset_params(out)["L"] == 12
+    # Resume: delete one chunk, regenerate, identical bytes.
+    (out / "chunk_00001.npz").unlink()
+    sd.generate_skyrmion_dataset(out, **kw)
+    d2 = sd.load_skyrmion_dataset(out)
+    np.testing.assert_array_equal(d["spins"], d2["spins"])
+    # Other parameters on the same folder: refuse, keep the data.
+    with pytest.raises(FileExistsError):
+        sd.generate_skyrmion_dataset(out, **{**kw, "seed": 4})
+    assert json.loads((out / "manifest.json").read_text())["params"]["seed"] == 3
+    with pytest.raises(ValueError):
+        sd.generate_skyrmion_dataset(tmp_path / "x", **{**kw, "points": []})
