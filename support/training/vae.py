@@ -374,7 +374,8 @@ def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence
             do not depend on ``workers`` beyond float rounding of multi-threaded kernels.
         threads: torch threads per run (default: ``cores // workers``; with one worker, the
             current setting). On a shared machine one thread per run avoids thread pools that
-            spin against other processes (measured here: 2 threads ran 8× *slower* than 1).
+            spin against other processes (measured on a busy 2-core machine: 2 threads ran 8× *slower*
+            than 1; on an idle one 1.3× faster).
         progress: progress bars (per epoch with one worker, per finished run with several).
         **train_kw: further arguments of :func:`train_vae` (``epochs``, ``lr``, ``seed``, ...).
 
