@@ -37,7 +37,7 @@ xy_validation_sweeps_between = 5
 sk_L = 48  # lattice size of the phase scan and the dataset (the VAE wants a multiple of 16)
 sk_dmi = "neel"
 sk_scan_D = [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 1.0]  # DMI values of the phase scan (units of J)
-sk_scan_b = [0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.8, 1.0]  # reduced fields b = B J / D^2
+sk_scan_b = [0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.8, 1.0]  # reduced fields b: the field B in units of D^2/J
 sk_configs_per_point = 10  # independent lattices per skyrmion-lattice (D, B) point
 sk_sweeps = 2500  # Metropolis sweeps per anneal (plus as many over-relaxation sweeps)
 sk_n_temps = 50  # geometric cooling steps

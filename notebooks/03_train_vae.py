@@ -23,7 +23,7 @@ profile = "cpu"
 data_dir = "data"
 seed = 0
 device = "auto"
-widths = [8, 16, 32]  # channels of the residual down blocks, mirrored by the decoder (depth = number of entries)
+widths = [8, 16, 32]  # channels of the residual down blocks, mirrored by the decoder (one block per entry)
 latent_dim = 256  # size of z (thesis: 500 for 200 x 200 lattices)
 kl_weights = [1.25e-5, 5.0e-5, 2.0e-4, 8.0e-4]  # C_KL of the sweep (thesis: 1.25e-5 ... 3.2e-3)
 epochs = 40  # epochs of every sweep run (thesis: 1000)

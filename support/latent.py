@@ -217,6 +217,40 @@ def linear_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, folds: int
     return out
 
 
+def knn_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, k: int = 10, folds: int = 5,
+              seed: int = 0) -> dict[str, float]:
+    """Cross-validated R² of a k-nearest-neighbour regression (standardised features) per target.
+
+    The non-linear companion of :func:`linear_probe`: a high kNN R² with a low linear R² means
+    the latent holds the quantity, but not along a straight direction (e.g. when the latent is
+    dominated by the lattice's translation phase). Same folds and conventions as the linear probe.
+    """
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from support.metrics import r2
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or folds < 2 or len(X) < 2 * folds or k < 1:
+        raise ValueError(f"knn_probe: need X (n, d) with n >= 2*folds, folds >= 2, k >= 1; got {X.shape}, "
+                         f"folds={folds}, k={k}")
+    cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    out = {}
+    for name, y in targets.items():
+        y = np.asarray(y, dtype=np.float64).ravel()
+        if len(y) != len(X):
+            raise ValueError(f"knn_probe: target {name!r} has {len(y)} values for {len(X)} samples")
+        if np.ptp(y) == 0:
+            out[name] = float("nan")
+            continue
+        kk = min(k, len(X) - len(X) // folds - 1)
+        model = make_pipeline(StandardScaler(), KNeighborsRegressor(n_neighbors=kk))
+        out[name] = r2(y, cross_val_predict(model, X, y, cv=cv))
+    return out
+
+
 # ----------------------------------------------------------------------------- samplers
 
 

@@ -68,3 +68,15 @@ def test_parameter_values_are_yaml():
     assert book._parse_value("0.1") == 0.1
     assert book._parse_value("[1, 2]") == [1, 2]
     assert book._parse_value("cuda") == "cuda"
+
+
+@pytest.mark.parametrize("chapter", book.chapters())
+def test_papermill_sees_every_parameter(chapter, tmp_path):
+    # papermill parses the parameters cell itself (e.g. an '=' in a comment breaks its parser);
+    # a name it cannot see is reported as "unknown parameter" and its type/help are lost.
+    import jupytext
+    import papermill
+
+    path = tmp_path / f"{chapter}.ipynb"
+    jupytext.write(jupytext.read(book.NOTEBOOKS / f"{chapter}.py"), path)
+    assert set(papermill.inspect_notebook(str(path))) == set(book.parameter_defaults(chapter))

@@ -79,6 +79,16 @@ def test_linear_probe_linear_target_and_noise():
         lt.linear_probe(X[:5], {"lin": y_lin[:5]}, folds=5)
 
 
+def test_knn_probe_sees_nonlinear_structure_linear_probe_misses():
+    # y = |z|² on a 2-D latent: no linear information (symmetric), fully recoverable non-linearly
+    g = np.random.default_rng(5)
+    X = g.uniform(-1, 1, size=(1500, 2))
+    y = np.sum(X ** 2, axis=1)
+    assert lt.linear_probe(X, {"y": y})["y"] < 0.05
+    assert lt.knn_probe(X, {"y": y}, k=10)["y"] > 0.9
+    assert lt.knn_probe(X, {"n": g.standard_normal(1500)})["n"] < 0.05
+
+
 def test_thesis_sampler_moments_and_shapes():
     g = np.random.default_rng(2)
     mu = g.normal(1.0, 2.0, size=(300, 4))
