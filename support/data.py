@@ -3,12 +3,13 @@
 Every dataset is a folder of ``.npy``/``.npz`` chunks plus ``manifest.json`` (parameters,
 seed, code version, shapes). A chunk is written to a temporary file and renamed, so an
 interrupt never leaves a half-written chunk; a rerun with the same parameters skips the
-chunks that exist, and a rerun with *different* parameters stops with an error instead of
-mixing or deleting data.
+chunks that exist, and a rerun with *different* parameters (another seed, say) moves the old
+dataset aside to ``<name>.previous-<hash>`` and starts afresh: data are never mixed or deleted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -106,8 +107,8 @@ def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_ch
     """Generate ``n_chunks`` chunks into ``out_dir`` (``chunk_00000.npz`` ...), resumably.
 
     ``make_chunk(i)`` must be deterministic in ``i`` (derive its seed with ``chunk_seed``).
-    The manifest records ``params``; if a manifest with other parameters is already there,
-    this raises instead of touching the existing data.
+    The manifest records ``params``; a dataset with other parameters already in ``out_dir`` is
+    renamed to ``<out_dir>.previous-<hash of its parameters>`` (kept, never mixed or deleted).
     """
     out = Path(out_dir)
     manifest_path = out / "manifest.json"
@@ -115,9 +116,8 @@ def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_ch
     if manifest_path.exists():
         old = load_json(manifest_path)
         if old.get("params") != params:
-            raise FileExistsError(
-                f"{out} holds a dataset made with other parameters.\n  on disk: {old.get('params')}\n"
-                f"  wanted:  {params}\nUse another data_dir/profile or delete that folder yourself.")
+            kept = _move_aside(out, old.get("params"))
+            print(f"{out.name}: a dataset with other parameters was there; kept it as {kept.name}")
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"params": params, "n_chunks": n_chunks, "code_version": code_version(), "complete": False}
     save_json(manifest_path, manifest)
@@ -130,6 +130,18 @@ def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_ch
     manifest.update(complete=True, chunk_shapes=shapes or load_json(manifest_path).get("chunk_shapes"))
     save_json(manifest_path, manifest)
     return out
+
+
+def _move_aside(folder: Path, params: Any) -> Path:
+    """Rename ``folder`` to ``<folder>.previous-<hash of params>[-n]`` and return the new path."""
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+    target = folder.with_name(f"{folder.name}.previous-{digest}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder.with_name(f"{folder.name}.previous-{digest}-{n}")
+    folder.rename(target)
+    return target
 
 
 def load_chunked(out_dir: str | os.PathLike, *, needed_by: str = "", made_by: str = "") -> dict[str, np.ndarray]:

@@ -8,7 +8,7 @@ import pytest
 from support import data
 
 
-def test_chunked_dataset_resumes_and_refuses_other_parameters(tmp_path):
+def test_chunked_dataset_resumes_and_keeps_other_parameters_aside(tmp_path):
     calls = []
 
     def make(i):
@@ -23,9 +23,11 @@ def test_chunked_dataset_resumes_and_refuses_other_parameters(tmp_path):
     assert calls == [0, 1, 2, 1]
     loaded = data.load_chunked(out)
     assert loaded["x"].shape == (6, 3) and list(loaded["x"][::2, 0]) == [0, 1, 2]
-    with pytest.raises(FileExistsError, match="other parameters"):
-        data.generate_chunked(out, {"a": 2}, 3, make, progress=False)
-    assert json.loads((out / "manifest.json").read_text())["params"] == {"a": 1}
+    data.generate_chunked(out, {"a": 2}, 3, make, progress=False)  # other parameters: old data kept aside
+    assert json.loads((out / "manifest.json").read_text())["params"] == {"a": 2}
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("ds.previous-")]
+    assert len(kept) == 1 and json.loads((kept[0] / "manifest.json").read_text())["params"] == {"a": 1}
+    assert len(list(kept[0].glob("chunk_*.npz"))) == 3
 
 
 def test_missing_dataset_names_the_chapter(tmp_path):

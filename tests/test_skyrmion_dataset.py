@@ -59,9 +59,10 @@ def test_dataset_roundtrip_split_and_resume(tmp_path):
     sd.generate_skyrmion_dataset(out, **kw)
     d2 = sd.load_skyrmion_dataset(out)
     np.testing.assert_array_equal(d["spins"], d2["spins"])
-    # Other parameters on the same folder: refuse, keep the data.
-    with pytest.raises(FileExistsError):
-        sd.generate_skyrmion_dataset(out, **{**kw, "seed": 4})
-    assert json.loads((out / "manifest.json").read_text())["params"]["seed"] == 3
+    # Other parameters on the same folder: the old data are kept aside, never mixed.
+    sd.generate_skyrmion_dataset(out, **{**kw, "seed": 4})
+    assert json.loads((out / "manifest.json").read_text())["params"]["seed"] == 4
+    (kept,) = out.parent.glob(f"{out.name}.previous-*")
+    assert json.loads((kept / "manifest.json").read_text())["params"]["seed"] == 3
     with pytest.raises(ValueError):
         sd.generate_skyrmion_dataset(tmp_path / "x", **{**kw, "points": []})

@@ -1,9 +1,12 @@
 """Tests for the XY training set (support.xy_dataset): content, labels, determinism, resuming, errors."""
 
+import shutil
+
 import numpy as np
 import pytest
 
 from support import xy
+from support.data import load_json
 from support.xy_dataset import N_CLASSES, generate_xy_dataset, load_xy_dataset, map_id
 
 KW = dict(L=12, temperatures=[0.1, 0.6], n_maps=2, samples_per_map=2, burn_in=10, sweeps_between=2, seed=4,
@@ -57,8 +60,12 @@ def test_errors(tmp_path, dataset):
     out, _ = dataset
     with pytest.raises(FileNotFoundError, match="chapter 01"):
         load_xy_dataset(tmp_path / "nothing")
-    with pytest.raises(FileExistsError):
-        generate_xy_dataset(out, **{**KW, "seed": 5})
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    generate_xy_dataset(copy, **{**KW, "seed": 5})  # other seed: the old dataset is kept aside
+    assert load_json(copy / "manifest.json")["params"]["seed"] == 5
+    (kept,) = tmp_path.glob("copy.previous-*")
+    assert load_json(kept / "manifest.json")["params"]["seed"] == KW["seed"]
     with pytest.raises(ValueError):
         generate_xy_dataset(tmp_path / "x", **{**KW, "L": 8})
     with pytest.raises(ValueError):
