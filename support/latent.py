@@ -180,6 +180,35 @@ def mean_per_group(x, groups) -> dict:
 # ----------------------------------------------------------------------------- linear probe
 
 
+def _cv_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], make_model, *, folds: int, seed: int,
+              who: str) -> dict[str, float]:
+    """Out-of-fold R² per target of ``make_model(n_train)`` on standardised features (shuffled K-fold)."""
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from support.metrics import r2
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{who}: X must be (n, d), got shape {X.shape}")
+    if folds < 2 or len(X) < 2 * folds:
+        raise ValueError(f"{who}: need folds >= 2 and at least 2 samples per fold (n = {len(X)}, folds = {folds})")
+    cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    n_train = len(X) - len(X) // folds  # the smallest training fold
+    out = {}
+    for name, y in targets.items():
+        y = np.asarray(y, dtype=np.float64).ravel()
+        if len(y) != len(X):
+            raise ValueError(f"{who}: target {name!r} has {len(y)} values for {len(X)} samples")
+        if np.ptp(y) == 0:
+            out[name] = float("nan")
+            continue
+        model = make_pipeline(StandardScaler(), make_model(n_train))
+        out[name] = r2(y, cross_val_predict(model, X, y, cv=cv))
+    return out
+
+
 def linear_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, folds: int = 5, seed: int = 0,
                  alphas: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3)) -> dict[str, float]:
     """Cross-validated R² of a ridge regression from latent means to each target.
@@ -190,31 +219,9 @@ def linear_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, folds: int
     A target that is constant gets NaN.
     """
     from sklearn.linear_model import RidgeCV
-    from sklearn.model_selection import KFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    from support.metrics import r2
-
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"linear_probe: X must be (n, d), got shape {X.shape}")
-    if folds < 2 or len(X) < 2 * folds:
-        raise ValueError(f"linear_probe: need folds >= 2 and at least 2 samples per fold "
-                         f"(n = {len(X)}, folds = {folds})")
-    cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    out = {}
-    for name, y in targets.items():
-        y = np.asarray(y, dtype=np.float64).ravel()
-        if len(y) != len(X):
-            raise ValueError(f"linear_probe: target {name!r} has {len(y)} values for {len(X)} samples")
-        if np.ptp(y) == 0:
-            out[name] = float("nan")
-            continue
-        model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float)))
-        pred = cross_val_predict(model, X, y, cv=cv)
-        out[name] = r2(y, pred)
-    return out
+    return _cv_probe(X, targets, lambda n: RidgeCV(alphas=np.asarray(alphas, dtype=float)),
+                     folds=folds, seed=seed, who="linear_probe")
 
 
 def knn_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, k: int = 10, folds: int = 5,
@@ -225,30 +232,12 @@ def knn_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, k: int = 10, 
     the latent holds the quantity, but not along a straight direction (e.g. when the latent is
     dominated by the lattice's translation phase). Same folds and conventions as the linear probe.
     """
-    from sklearn.model_selection import KFold, cross_val_predict
     from sklearn.neighbors import KNeighborsRegressor
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    from support.metrics import r2
-
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or folds < 2 or len(X) < 2 * folds or k < 1:
-        raise ValueError(f"knn_probe: need X (n, d) with n >= 2*folds, folds >= 2, k >= 1; got {X.shape}, "
-                         f"folds={folds}, k={k}")
-    cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    out = {}
-    for name, y in targets.items():
-        y = np.asarray(y, dtype=np.float64).ravel()
-        if len(y) != len(X):
-            raise ValueError(f"knn_probe: target {name!r} has {len(y)} values for {len(X)} samples")
-        if np.ptp(y) == 0:
-            out[name] = float("nan")
-            continue
-        kk = min(k, len(X) - len(X) // folds - 1)
-        model = make_pipeline(StandardScaler(), KNeighborsRegressor(n_neighbors=kk))
-        out[name] = r2(y, cross_val_predict(model, X, y, cv=cv))
-    return out
+    if k < 1:
+        raise ValueError(f"knn_probe: k must be >= 1, got {k}")
+    return _cv_probe(X, targets, lambda n: KNeighborsRegressor(n_neighbors=min(k, n - 1)),
+                     folds=folds, seed=seed, who="knn_probe")
 
 
 # ----------------------------------------------------------------------------- samplers
