@@ -38,6 +38,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from support.xy import wrap_angle
+
 MEASURES = ("area", "perimeter", "euler", "radius", "diameter")
 
 
@@ -56,8 +58,7 @@ def edge_weights(theta) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"theta must have shape (..., L, L), got {theta.shape}")
     dh = np.roll(theta, -1, axis=-1) - theta
     dv = np.roll(theta, -1, axis=-2) - theta
-    wrap = lambda d: np.abs(np.mod(d + np.pi, 2 * np.pi) - np.pi)  # noqa: E731
-    return wrap(dh), wrap(dv)
+    return np.abs(wrap_angle(dh)), np.abs(wrap_angle(dv))
 
 
 def plaquette_weights(wh: np.ndarray, wv: np.ndarray) -> np.ndarray:
