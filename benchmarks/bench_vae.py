@@ -1,7 +1,7 @@
 """Training throughput of the residual VAE (samples per second, forward + backward + Adam step).
 
 Usage: ``python benchmarks/bench_vae.py [--L 48] [--widths 16,32,64] [--latent 64] [--batch 32]
-[--threads 2] [--seconds 10] [--augment] [--device auto]``. Random unit spins stand in for data
+[--threads 2] [--seconds 10] [--augment] [--canonical] [--device auto]``. Random unit spins stand in for data
 (the cost does not depend on the values). Figures on a shared machine are noisy.
 """
 
@@ -18,10 +18,12 @@ from support.runtime import pick_device
 from support.training.vae import augment_batch, vae_loss
 
 
-def bench(L: int, widths: list[int], latent: int, batch: int, seconds: float, augment: bool, device: str) -> dict:
+def bench(L: int, widths: list[int], latent: int, batch: int, seconds: float, augment: bool, device: str,
+          canonical: bool = False) -> dict:
     dev = pick_device(device)
     torch.manual_seed(0)
-    model = ResidualVAE(L=L, widths=widths, latent_dim=latent).to(dev).train()
+    model = ResidualVAE(L=L, widths=widths, latent_dim=latent, canonical_frame="neel" if canonical else None)
+    model = model.to(dev).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     s = np.random.default_rng(0).normal(size=(batch * 8, 3, L, L)).astype(np.float32)
     x_all = torch.from_numpy(s / np.linalg.norm(s, axis=1, keepdims=True)).to(dev)
@@ -61,13 +63,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--augment", action="store_true")
+    ap.add_argument("--canonical", action="store_true", help="encode in the canonical frame (support.symmetry)")
     ap.add_argument("--device", default="auto")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     widths = [int(w) for w in a.widths.split(",")]
-    r = bench(a.L, widths, a.latent, a.batch, a.seconds, a.augment, a.device)
+    r = bench(a.L, widths, a.latent, a.batch, a.seconds, a.augment, a.device, a.canonical)
     print(f"ResidualVAE L={a.L} widths={widths} latent={a.latent} batch={a.batch} threads={a.threads} "
-          f"augment={a.augment}: {r['params'] / 1e6:.2f} M params, {r['ms_per_batch']:.1f} ms/batch, "
+          f"augment={a.augment} canonical={a.canonical}: {r['params'] / 1e6:.2f} M params, {r['ms_per_batch']:.1f} ms/batch, "
           f"{r['samples_per_s']:.0f} training samples/s")
 
 

@@ -168,6 +168,29 @@ for name, p, pk in (("without augmentation", probe, probe_knn), ("with augmentat
           + "  | kNN R² " + ", ".join(f"{k} {v:.3f}" for k, v in pk.items()))
 
 # %% [markdown]
+# ## What the canonical frame changes
+#
+# Chapter 03 trains the models in the lattices' canonical frame (`support.symmetry`) and, for comparison, the
+# thesis's model that sees each lattice where it happens to sit on the torus, at the same $C_{KL}$. The same PCA and
+# probes on that fixed-frame model show what the encoder spends its latent directions on when nothing removes the
+# translation and orientation of the lattice.
+
+# %%
+frame_rows = {"canonical frame": (ana["pearson_pc0"], probe)}
+fixed_ckpt = up["vae"].get("fixed_frame_checkpoint")
+ana_fixed, probe_fixed = None, None
+if fixed_ckpt:
+    ana_fixed = lt.pc0_analysis(load_vae(fixed_ckpt, device), x_train, x_test, targets_test, batch_size=batch_size)
+    probe_fixed = lt.linear_probe(np.concatenate([ana_fixed["mu_train"], ana_fixed["mu_test"]]), probe_targets,
+                                  folds=probe_folds, seed=seed)
+    frame_rows = {"fixed frame (thesis)": (ana_fixed["pearson_pc0"], probe_fixed), **frame_rows}
+frame_rows["canonical, augmented"] = (ana_aug["pearson_pc0"], probe_aug)
+print(f"{'model, C_KL = ' + kl_key(best_kl):>28} {'|r(PC0,Q)|':>11} {'|r(PC0,D)|':>11} {'probe Q':>8} {'probe Mz':>9} "
+      f"{'probe D':>8}")
+for name, (r, p) in frame_rows.items():
+    print(f"{name:>28} {abs(r['Q']):11.3f} {abs(r['D']):11.3f} {p['Q']:8.3f} {p['Mz']:9.3f} {p['D']:8.3f}")
+
+# %% [markdown]
 # ## New lattices from latent samples (thesis §3.8)
 #
 # Four samplers, each decoded into `n_generate` lattices:
@@ -260,6 +283,7 @@ results = {
     "probe_r2_knn_augmented": probe_knn_aug,
     "explained_variance_ratio": [float(v) for v in evr[:10]], "components_for_0999": int(k999),
     "pearson_pc0_by_kl": tables,
+    "pearson_pc0_fixed_frame": ana_fixed["pearson_pc0"] if ana_fixed else None, "probe_r2_fixed_frame": probe_fixed,
     "generated": {"thesis": {k: summary["thesis"][k] for k in ("mean_defects", "mean_Q")},
                   "improved": {k: summary[improved_sampler][k] for k in ("mean_defects", "mean_Q")},
                   "test": {k: summary["test"][k] for k in ("mean_defects", "mean_Q")}},

@@ -34,7 +34,7 @@ def test_shapes_and_unit_norm(L, widths):
 def test_config_rebuilds_same_architecture():
     model = ResidualVAE(L=12, widths=(4, 8), latent_dim=3, norm="none")
     assert model.config == {"L": 12, "widths": [4, 8], "latent_dim": 3, "in_channels": 3, "stem_width": 4,
-                            "norm": "none", "slope": 0.2}
+                            "norm": "none", "slope": 0.2, "canonical_frame": None}
     twin = ResidualVAE(**model.config)
     twin.load_state_dict(model.state_dict())  # same parameter names and shapes
     x = random_spins(2, 12)

@@ -6,6 +6,11 @@ residual *up* blocks (transposed convs on both branches) → crop to L×L → 3�
 normalised to unit vectors. All convolutions are periodic (circular padding, and a periodic
 transposed conv), because the lattices live on a torus; only the dense layers see absolute
 positions.
+
+Optionally (``canonical_frame="neel"`` or ``"bloch"``) the encoder sees each lattice in its
+canonical frame (``support.symmetry``: point-group orientation fixed, a skyrmion core moved to
+the centre) and ``forward`` moves the reconstruction back, so the latent need not encode where
+the lattice sits on the torus; ``decode`` then draws lattices in that frame.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import math
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from support.symmetry import from_canonical_frame, symmetry_ops, to_canonical_frame
 
 _NORMS = ("batch", "none")
 
@@ -88,13 +95,16 @@ class ResidualVAE(nn.Module):
         stem_width: channels of the full-resolution 3×3 stem conv (default ``widths[0] // 2``).
         norm: ``"batch"`` (BatchNorm after each conv) or ``"none"``.
         slope: LeakyReLU negative slope.
+        canonical_frame: ``None``, or the DMI type (``"neel"``/``"bloch"``) whose point group fixes the
+            orientation of the canonical frame the encoder works in (see the module docstring).
 
     ``config`` holds exactly these arguments (a plain dict), so ``ResidualVAE(**model.config)``
     rebuilds the architecture.
     """
 
     def __init__(self, L: int, widths=(16, 32, 64), latent_dim: int = 64, in_channels: int = 3,
-                 stem_width: int | None = None, norm: str = "batch", slope: float = 0.2):
+                 stem_width: int | None = None, norm: str = "batch", slope: float = 0.2,
+                 canonical_frame: str | None = None):
         super().__init__()
         widths = [int(w) for w in widths]
         if int(L) < 2:
@@ -105,9 +115,13 @@ class ResidualVAE(nn.Module):
             raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of {_NORMS}, got {norm!r}")
+        if canonical_frame is not None:
+            symmetry_ops(canonical_frame)  # validates the name
+            if int(in_channels) != 3:
+                raise ValueError("the canonical frame needs 3-component spins")
         stem_width = int(stem_width or max(widths[0] // 2, 4))
         self.config = {"L": int(L), "widths": widths, "latent_dim": int(latent_dim), "in_channels": int(in_channels),
-                       "stem_width": stem_width, "norm": norm, "slope": float(slope)}
+                       "stem_width": stem_width, "norm": norm, "slope": float(slope), "canonical_frame": canonical_frame}
         L, depth = int(L), len(widths)
         # Size after `depth` periodic stride-2 convs (padding 1): ceil halvings.
         self.bottom = L
@@ -132,12 +146,17 @@ class ResidualVAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(n, 3, L, L)`` spins → ``(mu, logvar)``, each ``(n, latent_dim)``."""
+        if self.config["canonical_frame"]:
+            x, _ = to_canonical_frame(x, self.config["canonical_frame"])
+        return self._encode_in_frame(x)
+
+    def _encode_in_frame(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.down(self.stem(x)).flatten(1)
         mu, logvar = self.to_stats(h).chunk(2, dim=1)
         return mu, logvar
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """``(n, latent_dim)`` → unit-vector spins ``(n, 3, L, L)``."""
+        """``(n, latent_dim)`` → unit-vector spins ``(n, 3, L, L)`` (in the canonical frame if the model has one)."""
         w, b, L = self.config["widths"][-1], self.bottom, self.config["L"]
         h = self.from_z(z).view(-1, w, b, b)
         h = self.up(h)[..., :L, :L]  # crop: the decoder grid is bottom * 2**depth >= L
@@ -153,9 +172,13 @@ class ResidualVAE(nn.Module):
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
         """Returns ``(recon, mu, logvar)``; z is sampled in training mode and ``z = mu`` in eval mode."""
-        mu, logvar = self.encode(x)
+        frame = None
+        if self.config["canonical_frame"]:
+            x, frame = to_canonical_frame(x, self.config["canonical_frame"])
+        mu, logvar = self._encode_in_frame(x)
         z = self.reparameterize(mu, logvar, generator) if self.training else mu
-        return self.decode(z), mu, logvar
+        recon = self.decode(z)
+        return (recon if frame is None else from_canonical_frame(recon, frame)), mu, logvar
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

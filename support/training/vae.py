@@ -26,64 +26,12 @@ from tqdm.auto import tqdm
 
 from support.models.vae import ResidualVAE, kl_divergence
 from support.runtime import pick_device
+from support.symmetry import SymOp, apply_each, apply_symmetry, roll_each, symmetry_ops, translate  # noqa: F401 (re-exported)
 from support.training.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
 
 # ---------------------------------------------------------------------------------------------
-# Symmetries
+# Augmentation by the Hamiltonian's symmetries (support.symmetry)
 # ---------------------------------------------------------------------------------------------
-
-#: A point-group element as (transpose, flip_i, flip_j), applied in that order. ``transpose``
-#: swaps the i (y) and j (x) axes: positions (x, y) → (y, x), spins (Sx, Sy) → (Sy, Sx);
-#: ``flip_j`` is the mirror x → −x with Sx → −Sx, ``flip_i`` the mirror y → −y with Sy → −Sy.
-SymOp = tuple[bool, bool, bool]
-
-_ALL_OPS: list[SymOp] = [(t, fi, fj) for t in (False, True) for fi in (False, True) for fj in (False, True)]
-
-
-def symmetry_ops(dmi: str = "neel") -> list[SymOp]:
-    """The point-group elements (including the identity) that leave ``H`` invariant.
-
-    Néel DMI: all 8 elements of C4v. Bloch DMI: the 4 rotations of C4, i.e. the elements
-    with an even number of mirrors (``transpose`` counts as one mirror).
-    """
-    if dmi == "neel":
-        return list(_ALL_OPS)
-    if dmi == "bloch":
-        return [op for op in _ALL_OPS if sum(op) % 2 == 0]
-    raise ValueError(f"dmi must be 'neel' or 'bloch', got {dmi!r}")
-
-
-def apply_symmetry(spins, op: SymOp):
-    """Apply one point-group element to spins ``(..., 3, L, L)`` (numpy array or torch tensor)."""
-    transpose, flip_i, flip_j = op
-    is_torch = isinstance(spins, torch.Tensor)
-    s = spins
-    if transpose:
-        s = s.transpose(-1, -2) if is_torch else np.swapaxes(s, -1, -2)
-        s = s[..., [1, 0, 2], :, :]
-    if flip_i:
-        s = torch.flip(s, dims=(-2,)) if is_torch else s[..., ::-1, :]
-        s = s * _sign(s, 1, is_torch)
-    if flip_j:
-        s = torch.flip(s, dims=(-1,)) if is_torch else s[..., :, ::-1]
-        s = s * _sign(s, 0, is_torch)
-    return s if is_torch else np.ascontiguousarray(s)
-
-
-def _sign(s, component: int, is_torch: bool):
-    sign = [1.0, 1.0, 1.0]
-    sign[component] = -1.0
-    if is_torch:
-        return torch.tensor(sign, dtype=s.dtype, device=s.device).view(3, 1, 1)
-    return np.asarray(sign, dtype=s.dtype).reshape(3, 1, 1)
-
-
-def translate(spins, shift_i: int, shift_j: int):
-    """Periodic translation by ``(shift_i, shift_j)`` sites (numpy or torch)."""
-    if isinstance(spins, torch.Tensor):
-        return torch.roll(spins, shifts=(shift_i, shift_j), dims=(-2, -1))
-    return np.roll(spins, (shift_i, shift_j), axis=(-2, -1))
-
 
 def augment_batch(x: torch.Tensor, generator: torch.Generator | None = None, *, dmi: str = "neel",
                   translations: bool = True, point_group: bool = True) -> torch.Tensor:
@@ -99,20 +47,10 @@ def augment_batch(x: torch.Tensor, generator: torch.Generator | None = None, *, 
     out = x
     if point_group:
         ops = symmetry_ops(dmi)
-        pick = torch.randint(len(ops), (n,), generator=generator).to(x.device)
-        out = torch.empty_like(x)
-        for k, op in enumerate(ops):
-            mask = pick == k
-            if mask.any():
-                out[mask] = apply_symmetry(x[mask], op)
+        out = apply_each(x, ops, torch.randint(len(ops), (n,), generator=generator).to(x.device))
     if translations:
-        si = torch.randint(H, (n, 1), generator=generator).to(x.device)
-        sj = torch.randint(W, (n, 1), generator=generator).to(x.device)
-        ii = (torch.arange(H, device=x.device)[None, :] - si) % H  # (n, H)
-        jj = (torch.arange(W, device=x.device)[None, :] - sj) % W  # (n, W)
-        b = torch.arange(n, device=x.device)[:, None, None, None]
-        c = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
-        out = out[b, c, ii[:, None, :, None], jj[:, None, None, :]]
+        shifts = torch.cat([torch.randint(H, (n, 1), generator=generator), torch.randint(W, (n, 1), generator=generator)], 1)
+        out = roll_each(out, shifts)
     return out
 
 
