@@ -129,14 +129,31 @@ def _sixfold_phase(sz: torch.Tensor) -> torch.Tensor:
     kj = torch.fft.fftfreq(W, device=sz.device, dtype=sz.dtype)[None, :]
     six_phi = 6 * torch.atan2(ki.expand(H, W), kj.expand(H, W))
     power = torch.fft.fft2(sz - sz.mean(dim=(-2, -1), keepdim=True)).abs() ** 2
+    # drop the Nyquist row and column (k = -1/2 is its own mirror image), so that the sum transforms
+    # exactly under the point group (see _turned_phase)
+    power = power * ((ki.abs() < 0.5) & (kj.abs() < 0.5))
     re, im = (power * torch.cos(six_phi)).sum(dim=(-2, -1)), (power * torch.sin(six_phi)).sum(dim=(-2, -1))
     return torch.remainder(torch.atan2(im, re), 2 * np.pi)
 
 
+def _turned_phase(phase: torch.Tensor, op: SymOp) -> torch.Tensor:
+    """The sixfold phase of the lattice moved by ``op``, from the phase of the lattice itself.
+
+    With ``φ = atan2(k_i, k_j)``: a transpose maps ``φ → π/2 − φ`` (so ``6φ → π − 6φ`` mod 2π),
+    a mirror of i ``φ → −φ``, a mirror of j ``φ → π − φ`` (both ``6φ → −6φ``), in that order.
+    """
+    transpose, flip_i, flip_j = op
+    if transpose:
+        phase = np.pi - phase
+    if flip_i != flip_j:  # two mirrors cancel in 6φ
+        phase = -phase
+    return torch.remainder(phase, 2 * np.pi)
+
+
 def orientation_ops(spins: torch.Tensor, dmi: str = "neel") -> torch.Tensor:
     """Index into ``symmetry_ops(dmi)`` of the op that turns each lattice into the canonical orientation."""
-    ops = symmetry_ops(dmi)
-    dist = torch.stack([(_sixfold_phase(apply_symmetry(spins, op)[:, 2]) - np.pi / 4).abs() for op in ops], dim=1)
+    phase = _sixfold_phase(spins[:, 2])  # S^z is unchanged by every op
+    dist = torch.stack([(_turned_phase(phase, op) - np.pi / 4).abs() for op in symmetry_ops(dmi)], dim=1)
     return dist.argmin(dim=1)
 
 
@@ -179,18 +196,18 @@ def to_canonical_frame(spins: torch.Tensor, dmi: str = "neel") -> tuple[torch.Te
     """
     if spins.ndim != 4 or spins.shape[1] != 3:
         raise ValueError(f"spins must be (n, 3, L, L), got {tuple(spins.shape)}")
-    ops = symmetry_ops(dmi)
-    with torch.no_grad():  # the frame is a discrete choice; gradients flow through the moved spins
-        pick = orientation_ops(spins, dmi)
-        turned = apply_each(spins, ops, pick)
-        shifts = core_shifts(turned)
-        centred = roll_each(turned, shifts)
-        half_turn = _diagonal_dipole(centred) < 0
-        shifts2 = core_shifts(apply_each(centred, [(False, False, False), _HALF_TURN], half_turn.long()))
+    ops, turns = symmetry_ops(dmi), [(False, False, False), _HALF_TURN]
+    # each choice is a discrete function of the input (made on detached values); the moves themselves are
+    # gathers, so gradients flow through them to the spins
+    pick = orientation_ops(spins.detach(), dmi)
+    turned = apply_each(spins, ops, pick)
+    shifts = core_shifts(turned.detach())
+    centred = roll_each(turned, shifts)
+    half_turn = _diagonal_dipole(centred.detach()) < 0
+    flipped = apply_each(centred, turns, half_turn.long())
+    shifts2 = core_shifts(flipped.detach())
     frame = {"dmi": dmi, "ops": pick, "shifts": shifts, "half_turn": half_turn, "shifts2": shifts2}
-    out = roll_each(apply_each(spins, ops, pick), shifts)
-    out = apply_each(out, [(False, False, False), _HALF_TURN], half_turn.long())
-    return roll_each(out, shifts2), frame
+    return roll_each(flipped, shifts2), frame
 
 
 def from_canonical_frame(spins: torch.Tensor, frame: dict) -> torch.Tensor:

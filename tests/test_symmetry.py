@@ -53,6 +53,15 @@ def test_roll_each_rolls_each_sample_by_its_own_shift():
         torch.testing.assert_close(got[k], torch.roll(x[k], tuple(shifts[k].tolist()), dims=(-2, -1)))
 
 
+def test_turned_phase_matches_the_phase_of_the_moved_lattice():
+    x = torch.cat([skyrmion_lattice(seed=s, angle=0.37 * s) for s in range(3)])
+    phase = sy._sixfold_phase(x[:, 2])
+    for op in sy.symmetry_ops("neel"):
+        direct = sy._sixfold_phase(sy.apply_symmetry(x, op)[:, 2])
+        diff = torch.remainder(sy._turned_phase(phase, op) - direct + np.pi, 2 * np.pi) - np.pi
+        assert torch.all(diff.abs() < 1e-9), op
+
+
 def test_core_shifts_move_a_single_bubble_to_the_centre():
     L = 16
     i, j = np.meshgrid(np.arange(L), np.arange(L), indexing="ij")
