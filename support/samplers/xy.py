@@ -216,7 +216,8 @@ def initial_spins(L: int, charges: np.ndarray | None, n_chains: int) -> tuple[np
 
 def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, charges: np.ndarray | None = None,
                      burn_in: int = 500, sweeps_between: int = 10, seed: int = 0, J: float = 1.0,
-                     init_width: float = 1.0, progress: bool = False, return_info: bool = False):
+                     init_width: float = 1.0, init_theta: np.ndarray | None = None, progress: bool = False,
+                     return_info: bool = False):
     """Many independent Metropolis chains at once (numba threads over chains).
 
     Args:
@@ -231,7 +232,10 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
         seed: root seed; chain ``k`` uses the ``k``-th state of ``make_states(seed, n_chains)``, so
             results do not depend on the number of threads.
         J: coupling.
-        init_width: initial proposal half-width (radians).
+        init_width: initial proposal half-width (radians); with ``burn_in < 2`` it is never adapted.
+        init_theta: start angles, ``(L, L)`` for all chains or ``(n_chains, L, L)`` (default: see
+            :func:`initial_spins`); with ``charges`` each start field must carry its chain's map exactly.
+            Lets a caller continue chains (an anneal, a polish of given fields).
         progress: show a tqdm bar.
         return_info: also return ``{"acceptance": (n_chains,), "width": (n_chains,)}`` (sampling phase).
 
@@ -249,6 +253,14 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
     sizes = {int(T.size)} if T.ndim else set()
     if charges is not None and charges.ndim == 3:
         sizes.add(charges.shape[0])
+    if init_theta is not None:
+        init_theta = np.asarray(init_theta, dtype=np.float64)
+        if init_theta.ndim not in (2, 3) or init_theta.shape[-2:] != (L, L):
+            raise ValueError(f"init_theta must be (L, L) or (n_chains, L, L) with L={L}, got {init_theta.shape}")
+        if not np.all(np.isfinite(init_theta)):
+            raise ValueError("init_theta must be finite")
+        if init_theta.ndim == 3:
+            sizes.add(init_theta.shape[0])
     if n_chains is not None:
         sizes.add(int(n_chains))
     if len(sizes - {1}) > 1:
@@ -258,7 +270,14 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
     if charges is not None and charges.ndim == 3 and charges.shape[0] != n_chains:
         charges = np.broadcast_to(charges, (n_chains, L, L))
 
-    c, s = initial_spins(L, charges, n_chains)
+    if init_theta is None:
+        c, s = initial_spins(L, charges, n_chains)
+    else:
+        init_theta = np.broadcast_to(init_theta, (n_chains, L, L))
+        if charges is not None and not np.array_equal(xy.vortices(init_theta),
+                                                      np.broadcast_to(charges, init_theta.shape)):
+            raise ValueError("init_theta does not carry the requested vortex map")
+        c, s = np.cos(init_theta), np.sin(init_theta)
     c, s = np.array(c), np.array(s)
     states = make_states(seed, n_chains)
     widths = np.full(n_chains, min(float(init_width), MAX_WIDTH))
