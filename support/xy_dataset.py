@@ -18,6 +18,7 @@ import numpy as np
 
 from support import xy
 from support.data import chunk_seed, generate_chunked, load_chunked
+from support.runtime import profile_dir
 from support.samplers.xy import sample_xy_chains
 
 MADE_BY = "chapter 01 (notebooks/01_simulate.py, part 1)"
@@ -25,8 +26,9 @@ N_CLASSES = 1 + len(xy.PAIR_DISTANCES)   # class 0: no pair; class c >= 1: PAIR_
 
 
 def default_dir(data_dir: str | os.PathLike, profile: str) -> Path:
-    """Where chapter 01 writes the XY dataset: ``data_dir/profile/xy_dataset``."""
-    return Path(data_dir) / profile / "xy_dataset"
+    """Where chapter 01 writes the XY dataset: ``data_dir/profile/xy_dataset`` (a relative ``data_dir``
+    from the repository root, like every other output, see ``support.runtime.profile_dir``)."""
+    return profile_dir(data_dir, profile) / "xy_dataset"
 
 
 def map_id(charges: np.ndarray) -> np.ndarray:

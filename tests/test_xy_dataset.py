@@ -72,3 +72,13 @@ def test_errors(tmp_path, dataset):
         generate_xy_dataset(tmp_path / "x", **{**KW, "temperatures": [0.1, -1]})
     with pytest.raises(ValueError):
         generate_xy_dataset(tmp_path / "x", **{**KW, "n_maps": 0})
+
+
+def test_default_dir_is_taken_from_the_repository_root(tmp_path, monkeypatch):
+    """nbval runs the chapters from tests/notebooks; the dataset must still land in the repository's data/."""
+    from support.runtime import REPO_ROOT
+    from support.xy_dataset import default_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert default_dir("data", "smoke") == REPO_ROOT / "data" / "smoke" / "xy_dataset"
+    assert default_dir(tmp_path, "smoke") == tmp_path / "smoke" / "xy_dataset"
