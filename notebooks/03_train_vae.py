@@ -302,8 +302,7 @@ print("checkpoints:", len(all_runs))
 # augmented fixed-frame run; the thesis reached 0.0318 on 200 × 200). No run diverged; the largest weight,
 # C_KL = 8e-4, trains late and worst (its KL term first collapses the posterior and the decoder sits in the
 # all-spins-up state for several epochs), the analogue of the thesis's failure at its largest weights. The chapter
-# took 3–8 min depending on the load of the shared machine (sweep ~120 s per pair of runs, fixed frame ~50 s,
-# augmented ~140 s under load).
+# took 4.5 min on the idle machine (270 s) and up to 8 min when other jobs shared it.
 #
 # - The canonical frame halves the test MSE of the same model and schedule (0.0165 → 0.0088): the encoder no
 #   longer has to tell the decoder where the lattice sits, and the decoder draws one skyrmion at the centre of every
