@@ -503,6 +503,29 @@ def curves_from_measures(meas: dict[str, np.ndarray], classes: np.ndarray,
     return out
 
 
+def curve_deviation(ref: dict[str, np.ndarray], ref_classes: np.ndarray, gen: dict[str, np.ndarray],
+                    gen_classes: np.ndarray, measure: str) -> dict[str, np.ndarray]:
+    """How far a generated class-mean curve lies from the reference's, and whether sampling explains it.
+
+    ``ref``/``gen`` are per-field measures from :func:`support.tda.topo_measures`. Returns
+    ``class``, ``rel`` = (gen - ref) / |ref| and ``z`` = (gen - ref) / sqrt(se_ref² + se_gen²) per
+    (class, Θ), with ``se`` the standard error of each class mean (fields taken as independent).
+    ``|z|`` of a few or more marks a deviation that the sample size cannot explain.
+    """
+    cls = np.unique(ref_classes)
+    if not np.array_equal(cls, np.unique(gen_classes)):
+        raise ValueError("reference and generated fields cover different classes")
+
+    def means_and_errors(meas, classes):
+        per_class = [meas[measure][np.asarray(classes) == c] for c in cls]
+        return (np.stack([v.mean(axis=0) for v in per_class]),
+                np.stack([v.std(axis=0, ddof=1) / np.sqrt(len(v)) for v in per_class]))
+
+    (mr, sr), (mg, sg) = means_and_errors(ref, ref_classes), means_and_errors(gen, gen_classes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"class": cls, "rel": (mg - mr) / np.abs(mr), "z": (mg - mr) / np.hypot(sr, sg)}
+
+
 def observable_tables(theta: np.ndarray, classes: np.ndarray, T: np.ndarray,
                       mask: np.ndarray | None = None) -> dict[float, dict[str, np.ndarray]]:
     """:func:`observables_by_class` for every temperature present: ``{T: table}`` (T rounded to 6 digits)."""

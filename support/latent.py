@@ -136,6 +136,25 @@ def pearson_table(x, targets: Mapping[str, np.ndarray]) -> dict[str, float]:
     return {name: pearson(x, v) for name, v in targets.items()}
 
 
+def multiple_correlation(X, y) -> float:
+    """The largest Pearson correlation of ``y`` with a linear combination of the columns of ``X`` ``(n, k)``.
+
+    It is the square root of the least-squares R² of ``y`` on ``X`` (with intercept); for
+    uncorrelated columns (e.g. PCA scores) it is ``sqrt(sum_k r_k²)``. NaN for a constant ``y``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    X = X.reshape(len(X), -1)
+    if len(X) != len(y):
+        raise ValueError(f"multiple_correlation: {len(X)} rows of X but {len(y)} values of y")
+    yc = y - y.mean()
+    if not np.any(yc):
+        return float("nan")
+    Xc = X - X.mean(axis=0)
+    coef = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    return float(np.sqrt(np.clip(1.0 - np.sum((yc - Xc @ coef) ** 2) / np.sum(yc ** 2), 0.0, 1.0)))
+
+
 def correlation_matrix(values: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
     """Pairwise Pearson matrix among named quantities (e.g. D, Q, Mz); NaN where undefined."""
     names = list(values)

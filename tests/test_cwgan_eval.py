@@ -186,3 +186,20 @@ def test_resize_generator_runs_at_a_larger_lattice():
     for a, b in zip(g.state_dict().values(), big.state_dict().values()):
         assert torch.equal(a, b)
     assert ce.resize_generator(g, 18) is None     # not divisible by 2**depth
+
+
+def test_curve_deviation_measures_offsets_in_standard_errors():
+    # two classes, 3 thresholds; the generated class 1 is shifted by +0.5 at every threshold
+    rng = np.random.default_rng(0)
+    ref = {"euler": rng.normal(-10.0, 2.0, size=(400, 3))}
+    classes = np.repeat([0, 1], 200)
+    gen = {"euler": ref["euler"] + 0.5 * (classes == 1)[:, None]}
+    dev = ce.curve_deviation(ref, classes, gen, classes, "euler")
+    assert np.array_equal(dev["class"], [0, 1])
+    assert np.allclose(dev["rel"][0], 0) and np.allclose(dev["z"][0], 0)
+    # same spread in both, so z = 0.5 / (sqrt(2) * se) with se = std / sqrt(200)
+    se = ref["euler"][200:].std(axis=0, ddof=1) / np.sqrt(200)
+    assert np.allclose(dev["z"][1], 0.5 / (np.sqrt(2) * se))
+    assert np.allclose(dev["rel"][1], 0.5 / np.abs(ref["euler"][200:].mean(axis=0)))
+    with pytest.raises(ValueError, match="different classes"):
+        ce.curve_deviation(ref, classes, gen, np.zeros(400, int), "euler")

@@ -53,6 +53,21 @@ def test_pearson_exact_and_degenerate():
     assert names == ["a", "b"] and np.allclose(np.diag(m), 1.0) and m[0, 1] == pytest.approx(m[1, 0])
 
 
+def test_multiple_correlation_of_uncorrelated_columns():
+    rng = np.random.default_rng(3)
+    # orthonormal columns orthogonal to the constant: centred and exactly uncorrelated (like PCA scores)
+    cols, _ = np.linalg.qr(np.column_stack([np.ones(500), rng.standard_normal((500, 3))]))
+    x1, x2, noise = cols[:, 1], cols[:, 2], cols[:, 3]
+    y = 3.0 * x1 - 2.0 * x2 + 1.5 * noise
+    r1, r2 = lt.pearson(x1, y), lt.pearson(x2, y)
+    assert lt.multiple_correlation(np.column_stack([x1, x2]), y) == pytest.approx(np.hypot(r1, r2), abs=1e-12)
+    assert lt.multiple_correlation(np.column_stack([x1, x2]), y) == pytest.approx(np.sqrt(13 / 15.25), abs=1e-12)
+    assert lt.multiple_correlation(x1[:, None], 4.0 * x1 + 1.0) == pytest.approx(1.0)
+    assert np.isnan(lt.multiple_correlation(x1[:, None], np.ones(500)))
+    with pytest.raises(ValueError, match="rows"):
+        lt.multiple_correlation(np.zeros((3, 2)), np.zeros(4))
+
+
 def test_mean_per_group_and_fit():
     q = np.array([-2, -2, -1, -1, -1, 0])
     x = np.array([4.0, 6.0, 2.0, 3.0, 4.0, 0.0])
