@@ -237,7 +237,7 @@ def baseline_fields(kind: str, charges: np.ndarray, T: np.ndarray, rng: np.rando
     elif kind == "prior":
         from support.cwgan_prior import DEFAULT_PRIOR, prior_angles
 
-        cfg = {**DEFAULT_PRIOR, **(prior_config or {})}
+        cfg = prior_config or DEFAULT_PRIOR  # exactly what the generator draws (support.training.cwgan)
         return xy.wrap_angle(prior_angles(charges, T, rng, **cfg).astype(np.float64)).astype(np.float32)
     else:
         raise ValueError(f"unknown baseline {kind!r}; choose from {BASELINES}")

@@ -21,7 +21,12 @@ map plus harmonic fluctuations at temperature T. Two versions of it (``ground_st
   the symmetry images of each minimum), each drawn with its Boltzmann weight
   (:func:`minimum_weights`). At ``T > 0`` each minimum is moved to its thermal mean position
   against the wall and dressed with Gaussian fluctuations of its own Hessian (:func:`thermal_basins`,
-  a Laplace approximation). Everything is cached per map up to a lattice translation.
+  a Laplace approximation). With ``self_consistent=True`` (the default prior) each bond's stiffness
+  ``cos b`` is renormalised by its own thermal fluctuations, ``exp(-<delta b²> / 2) cos b``, solved
+  to self-consistency (:func:`self_consistent_hessian`, the self-consistent harmonic approximation):
+  the cosine is softer than its curvature, so the plain harmonic theory underestimates the bond-angle
+  variance (at T = 0.1 by 2.5 %, at T = 0.5 by 13 %) and the large-angle tail. Everything is
+  cached per map up to a lattice translation.
 
 Conditioning on the map (redrawing a sample whose vortex map changed, as the constrained
 Metropolis sampler rejects such moves) makes the prior the harmonic approximation of exactly the
@@ -42,7 +47,8 @@ from support.data import chunk_seed
 GROUND_STATES = ("relaxed", "minima")
 #: constrained-Metropolis anneal of :func:`fixed_map_minima` (temperatures in J, sweeps per temperature)
 ANNEAL = dict(n_seeds=6, temperatures=(0.3, 0.1, 0.03, 0.01), sweeps=150, energy_window=1.0)
-DEFAULT_PRIOR = dict(spin_waves=True, condition_on_map=True, max_tries=64, relax_steps=80, ground_state="minima")
+DEFAULT_PRIOR = dict(spin_waves=True, condition_on_map=True, max_tries=64, relax_steps=80, ground_state="minima",
+                     self_consistent=True)
 
 _FIELD_CACHE: dict[tuple[int, int, bytes], np.ndarray] = {}
 _MINIMA_CACHE: dict[tuple, "Minima"] = {}
@@ -146,6 +152,43 @@ def _barrier_curvature(b: np.ndarray, mu: float) -> np.ndarray:
 def _barrier_hessian(bx: np.ndarray, by: np.ndarray, mu: float) -> np.ndarray:
     """Hessian of ``sum_bonds [-cos b - mu log(pi^4 - b^4)]`` in the angles, zero mode lifted to eigenvalue 1."""
     return _bond_laplacian(_barrier_curvature(bx, mu), _barrier_curvature(by, mu)) + 1.0 / bx.size
+
+
+def _bond_pairs(L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat site indices of every bond's tail and of its x- and y-heads, each ``(L*L,)``."""
+    idx = np.arange(L * L).reshape(L, L)
+    return idx.ravel(), np.roll(idx, -1, -1).ravel(), np.roll(idx, -1, -2).ravel()
+
+
+def self_consistent_hessian(bx: np.ndarray, by: np.ndarray, T: float, mu: float, *, tol: float = 1e-9,
+                            max_iter: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The barrier Hessian with every bond's cosine stiffness renormalised by its own fluctuations (SCHA).
+
+    A Gaussian fluctuation ``delta`` of variance ``v`` on a bond at mean angle ``b`` gives
+    ``<-cos(b + delta)> = -exp(-v / 2) cos b``: the bond is softer by ``exp(-v / 2)`` than its
+    T = 0 curvature says. The self-consistent harmonic approximation iterates
+    ``H = Laplacian(exp(-v / 2) cos b + wall curvature)`` and ``v = T (e_i - e_j)^T H^-1 (e_i - e_j)``
+    to a fixed point. It is the spin-wave theory of the constrained (vortex-free) XY model to
+    the next order in T: for the uniform lattice ``v = T / (2 J_eff)`` with ``J_eff = exp(-v / 2)``,
+    bond variance ``T / 2 (1 + T / 4 + ...)`` and energy ``-2 + T / 2 + T² / 16 + ...`` per site,
+    where the plain harmonic theory stops at ``T / 2``. Returns ``(H, vx, vy)``: the Hessian (zero
+    mode lifted as in :func:`_barrier_hessian`) and the bond variances ``(L, L)``.
+    """
+    L = bx.shape[-1]
+    tail, head_x, head_y = _bond_pairs(L)
+    wall_x, wall_y = _barrier_curvature(bx, mu) - np.cos(bx), _barrier_curvature(by, mu) - np.cos(by)
+    vx, vy = np.zeros_like(bx), np.zeros_like(by)
+    for _ in range(int(max_iter)):
+        H = _bond_laplacian(np.exp(-vx / 2) * np.cos(bx) + wall_x, np.exp(-vy / 2) * np.cos(by) + wall_y) + 1.0 / bx.size
+        C = float(T) * cho_solve(cho_factor(H, lower=True), np.eye(bx.size))
+        d = np.diag(C)
+        nx = (d[tail] + d[head_x] - 2 * C[tail, head_x]).reshape(L, L)
+        ny = (d[tail] + d[head_y] - 2 * C[tail, head_y]).reshape(L, L)
+        done = max(np.abs(nx - vx).max(), np.abs(ny - vy).max()) < tol
+        vx, vy = nx, ny
+        if done:
+            return H, vx, vy
+    raise RuntimeError(f"self-consistent harmonic approximation did not converge in {max_iter} iterations at T = {T}")
 
 
 def barrier_minimize(theta: np.ndarray, charges: np.ndarray, *, mus=(1e-2, 1e-3, 1e-4), max_steps: int = 25,
@@ -392,7 +435,8 @@ class ThermalBasins(NamedTuple):
     weights: np.ndarray  #: ``(m,)`` Boltzmann weights of the T = 0 minima they come from
 
 
-def thermal_basins(charges: np.ndarray, T: float, minima: Minima | None = None, **anneal) -> ThermalBasins:
+def thermal_basins(charges: np.ndarray, T: float, minima: Minima | None = None, *, self_consistent: bool = False,
+                   **anneal) -> ThermalBasins:
     """The fixed-map ensemble of one map ``(L, L)`` at ``T > 0`` as a mixture of Gaussians, one per minimum.
 
     A close pair's minimum has bonds pinned at ``pi`` (a vortex pushed against its plaquette's
@@ -401,8 +445,10 @@ def thermal_basins(charges: np.ndarray, T: float, minima: Minima | None = None, 
     each T = 0 minimum is moved to the minimum of ``E - T sum_bonds log(pi^4 - b^4)``
     (:func:`barrier_minimize` with ``mu = T``), and the fluctuations are Gaussian with covariance
     ``T H^-1``, ``H`` that barrier energy's Hessian (bond stiffness ``cos b`` — soft near the
-    pair — plus the wall's curvature), instead of the uniform lattice's spin waves. Minima that
-    end in the same mean field are merged (weights added).
+    pair — plus the wall's curvature), instead of the uniform lattice's spin waves. With
+    ``self_consistent=True`` each bond's stiffness is renormalised by its own fluctuations
+    (:func:`self_consistent_hessian`), the next order in T. Minima that end in the same mean field
+    are merged (weights added).
     """
     k = xy.check_charges(charges)
     if not T > 0:
@@ -421,18 +467,19 @@ def thermal_basins(charges: np.ndarray, T: float, minima: Minima | None = None, 
             continue
         bx, by = _bonds(g)
         fields.append(g)
-        chols.append(cho_factor(_barrier_hessian(bx, by, float(T)), lower=True)[0])
+        H = self_consistent_hessian(bx, by, T, T)[0] if self_consistent else _barrier_hessian(bx, by, float(T))
+        chols.append(cho_factor(H, lower=True)[0])
         weights.append(w)
     c = np.stack(chols)
     return ThermalBasins(np.stack(fields), np.tril(c), np.asarray(weights) / np.sum(weights))
 
 
-def _canonical_basins(can: np.ndarray, T: float, cfg: dict) -> ThermalBasins:
-    key = (round(float(T), 6), _cfg_key(cfg), can.shape[-1], can.tobytes())
+def _canonical_basins(can: np.ndarray, T: float, cfg: dict, self_consistent: bool) -> ThermalBasins:
+    key = (round(float(T), 6), bool(self_consistent), _cfg_key(cfg), can.shape[-1], can.tobytes())
     if key not in _BASIN_CACHE:
         if len(_BASIN_CACHE) >= 2000:  # ~0.5 MB per basin at L = 16 (its Cholesky factor)
             _BASIN_CACHE.clear()
-        _BASIN_CACHE[key] = thermal_basins(can, float(T), _canonical_minima(can, cfg))
+        _BASIN_CACHE[key] = thermal_basins(can, float(T), _canonical_minima(can, cfg), self_consistent=self_consistent)
     return _BASIN_CACHE[key]
 
 
@@ -460,7 +507,7 @@ def _draw_bases(minima: list[Minima], T: np.ndarray, rng: np.random.Generator) -
 
 
 def _minima_draws(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, spin_waves: bool,
-                  cfg: dict) -> np.ndarray:
+                  cfg: dict, self_consistent: bool) -> np.ndarray:
     """Angles of the ``"minima"`` prior (no global angle): per sample a basin, then its Gaussian at T."""
     n, L = charges.shape[0], charges.shape[-1]
     out = np.empty((n, L, L))
@@ -475,7 +522,7 @@ def _minima_draws(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, 
             mins = _canonical_minima(can, cfg)
             fields = _draw_bases([mins] * len(idx), np.full(len(idx), t), rng)
         else:
-            b = _canonical_basins(can, t, cfg)
+            b = _canonical_basins(can, t, cfg, self_consistent)
             j = rng.choice(len(b.weights), size=len(idx), p=b.weights)
             z = rng.standard_normal((len(idx), L * L))
             fields = np.empty((len(idx), L, L))
@@ -490,7 +537,8 @@ def _minima_draws(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, 
 
 def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *, spin_waves: bool = True,
                  condition_on_map: bool = True, max_tries: int = 64, relax_steps: int = 80, rotate: bool = True,
-                 ground_state: str = "relaxed", anneal: dict | None = None, return_stats: bool = False):
+                 ground_state: str = "relaxed", anneal: dict | None = None, self_consistent: bool = False,
+                 return_stats: bool = False):
     """Prior angles for each (map, T): T = 0 field + spin waves at T + a random global angle.
 
     Args:
@@ -510,6 +558,8 @@ def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *
             and their Laplace approximation at T; see the module docstring). ``DEFAULT_PRIOR`` uses
             ``"minima"``.
         anneal: overrides of :data:`ANNEAL` for ``"minima"``.
+        self_consistent: ``"minima"`` only: renormalise each basin's bond stiffness by its own thermal
+            fluctuations (:func:`self_consistent_hessian`; ``DEFAULT_PRIOR`` uses it).
         return_stats: also return the fraction of samples whose first draw already had the map.
 
     Returns:
@@ -525,6 +575,8 @@ def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *
         raise ValueError("every charge map must sum to zero on a torus")
     if ground_state not in GROUND_STATES:
         raise ValueError(f"unknown ground_state {ground_state!r}; choose from {GROUND_STATES}")
+    if self_consistent and ground_state != "minima":
+        raise ValueError("self_consistent fluctuations need ground_state='minima'")
     n, L = charges.shape[0], charges.shape[-1]
     rot = rng.uniform(0.0, 2 * np.pi, size=(n, 1, 1)) if rotate else np.zeros((n, 1, 1))
 
@@ -547,7 +599,7 @@ def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *
         k8 = np.ascontiguousarray(charges, dtype=np.int8)
 
         def draw(idx):
-            return _minima_draws(k8[idx], T[idx], rng, spin_waves, cfg)
+            return _minima_draws(k8[idx], T[idx], rng, spin_waves, cfg, self_consistent)
 
     theta = finish(draw(np.arange(n)), slice(None)) if n else np.zeros((0, L, L), np.float32)
     first_rate = 1.0

@@ -147,3 +147,34 @@ def test_thermal_basins_move_pinned_bonds_off_the_wall(straight):
     for q in (1, len(lam) - 1):                                  # softest non-zero mode, stiffest mode
         var = np.var(dev @ vec[:, q])
         assert abs(var / (T / lam[q]) - 1) < 5 * np.sqrt(2 / n)  # chi² variance of a Gaussian, 5 sigma
+
+
+@pytest.mark.parametrize("T", [0.1, 0.5])
+def test_self_consistent_hessian_of_the_uniform_lattice(T):
+    from scipy.optimize import brentq
+
+    N = L * L
+    z = np.zeros((L, L))
+    H, vx, vy = cp.self_consistent_hessian(z, z, T, T)
+    # every bond alike: v = T (N - 1) / (2 N J_eff) with J_eff = exp(-v / 2) (equipartition over N - 1 modes)
+    v = brentq(lambda v: v - T * (N - 1) / (2 * N * np.exp(-v / 2)), 0.0, 2.0)
+    assert np.allclose(vx, v, atol=1e-8) and np.allclose(vy, v, atol=1e-8)
+    w = np.full((L, L), np.exp(-v / 2))
+    assert np.allclose(H, cp._bond_laplacian(w, w) + 1.0 / N, atol=1e-8)
+    # softer than the T = 0 curvature: the harmonic theory's variance is T (N - 1) / (2 N)
+    assert v > T * (N - 1) / (2 * N)
+
+
+def test_self_consistent_prior_samples_have_the_renormalised_bond_variance():
+    T, n = 0.5, 2000
+    rng = np.random.default_rng(11)
+    k = np.zeros((n, L, L), dtype=np.int8)
+    th = cp.prior_angles(k, np.full(n, T), rng, ground_state="minima", self_consistent=True,
+                         condition_on_map=False).astype(np.float64)
+    bx, by = cp._bonds(th)
+    per_field = 0.5 * (np.mean(bx ** 2, axis=(1, 2)) + np.mean(by ** 2, axis=(1, 2)))
+    _, vx, _ = cp.self_consistent_hessian(np.zeros((L, L)), np.zeros((L, L)), T, T)
+    # wrapping into [-pi, pi) is negligible at this variance (~0.29); 5 standard errors over fields
+    assert abs(per_field.mean() - vx.mean()) < 5 * per_field.std(ddof=1) / np.sqrt(n)
+    with pytest.raises(ValueError, match="self_consistent"):
+        cp.prior_angles(k[:2], np.full(2, T), rng, ground_state="relaxed", self_consistent=True)
