@@ -24,7 +24,7 @@
 #   rotated by a random global angle — and outputs a residual angle (zero at initialisation), with noise maps at
 #   every decoder level.
 #
-# **The prior's $T=0$ part is the true fixed-map ground state** (`support.cwgan_prior.fixed_map_minima`). At
+# **The prior's $T=0$ part is the true fixed-map ground state** (`support.fixed_map.fixed_map_minima`). At
 # fixed vortex map every bond angle must stay inside $(-\pi, \pi)$ — a bond reaching $\pi$ is where a vortex
 # hops — and the pair's attraction presses close vortices against that wall: the constrained minimum has bonds
 # pinned at $\pi$ and is *not* a stationary point of the cosine energy, so gradient descent from the Villain

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from support import xy
-from support.cwgan_prior import prior_angles, relaxed_field
+from support.cwgan_prior import prior_angles
+from support.fixed_map import relaxed_field
 from support.models.critic import Critic, field_features
 from support.models.unet import UNetGenerator, bond_features
 
