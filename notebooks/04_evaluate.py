@@ -170,9 +170,7 @@ fig.suptitle(f"Observables versus pair distance at T = {T0} J (GRF off scale, se
 plt.tight_layout()
 plt.show()
 print(f"R² versus d at T = {T0}:")
-print(f"{'':>24} " + " ".join(f"{o:>9}" for o in ce.OBSERVABLES))
-for name, by_T in r2_all.items():
-    print(f"{names[name]:>24} " + " ".join(f"{by_T[T0][o]:9.3f}" for o in ce.OBSERVABLES))
+print(ce.score_table({names[name]: by_T[T0] for name, by_T in r2_all.items()}, ce.OBSERVABLES))
 for t in temps:
     print(f"generator at T = {t:g}: " + ", ".join(f"{o} {r2_all['generator'][t][o]:.2f}" for o in ce.OBSERVABLES))
 if r2_matched is not None:
@@ -268,9 +266,7 @@ fig.suptitle(f"Θ-filtration measures, pair at d ≈ 4.12, T = {T0} J, {gan_topo
 plt.tight_layout()
 plt.show()
 print(f"Acc_topo at T = {T0} over {len(thresholds)} thresholds x {len(tcurves['MC']['class'])} classes:")
-print(f"{'':>24} " + " ".join(f"{m:>9}" for m in tda.MEASURES))
-for name, v in acc_all.items():
-    print(f"{names[name]:>24} " + " ".join(f"{v[m]:9.2f}" for m in tda.MEASURES))
+print(ce.score_table({names[name]: v for name, v in acc_all.items()}, tda.MEASURES, digits=2))
 
 # %% [markdown]
 # #### Is the Euler characteristic's miss noise or bias?

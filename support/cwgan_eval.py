@@ -186,6 +186,15 @@ def correlation_r2(ref_curves: dict, gen_curves: dict) -> dict[int, float]:
     return {c: r2(ref_curves[c][1], gen_curves[c][1]) for c in ref_curves}
 
 
+def score_table(rows: dict[str, dict[str, float]], columns: Iterable[str], *, digits: int = 3,
+                label_width: int = 24) -> str:
+    """Plain-text table of scores: one row per label, one 9-character column per score name."""
+    columns = list(columns)
+    lines = [" " * label_width + " " + " ".join(f"{c:>9}" for c in columns)]
+    lines += [f"{label:>{label_width}} " + " ".join(f"{row[c]:9.{digits}f}" for c in columns) for label, row in rows.items()]
+    return "\n".join(lines)
+
+
 def charge_match_rate(theta: np.ndarray, charges: np.ndarray) -> float:
     """Fraction of fields whose exact vortex map equals the requested map."""
     return float(np.all(xy.vortices(theta) == np.asarray(charges), axis=(-2, -1)).mean())

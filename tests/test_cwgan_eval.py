@@ -203,3 +203,11 @@ def test_curve_deviation_measures_offsets_in_standard_errors():
     assert np.allclose(dev["rel"][1], 0.5 / np.abs(ref["euler"][200:].mean(axis=0)))
     with pytest.raises(ValueError, match="different classes"):
         ce.curve_deviation(ref, classes, gen, np.zeros(400, int), "euler")
+
+
+def test_score_table_layout():
+    text = ce.score_table({"MC": {"a": 1.0, "b": 0.5}, "cWGAN": {"a": 0.25, "b": -1.0}}, ["a", "b"], digits=2,
+                          label_width=6)
+    assert text.splitlines() == ["       " + " " * 8 + "a" + " " + " " * 8 + "b",
+                                 "    MC      1.00      0.50",
+                                 " cWGAN      0.25     -1.00"]
