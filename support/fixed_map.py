@@ -85,18 +85,21 @@ def relaxed_field(charges: np.ndarray, steps: int = 80) -> np.ndarray:
     return relax(theta.reshape(-1, *k.shape[-2:]), k.reshape(-1, *k.shape[-2:]), steps).reshape(k.shape)
 
 
+def _bond_pairs(L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat site indices of every bond's tail and of its x- and y-heads, each ``(L*L,)``."""
+    idx = np.arange(L * L).reshape(L, L)
+    return idx.ravel(), np.roll(idx, -1, -1).ravel(), np.roll(idx, -1, -2).ravel()
+
+
 def _bond_laplacian(wx: np.ndarray, wy: np.ndarray) -> np.ndarray:
     """``(N, N)`` Laplacian of the periodic lattice with bond weights ``wx``, ``wy`` ``(L, L)`` (x-, y-bonds)."""
-    L = wx.shape[-1]
-    N = L * L
-    idx = np.arange(N).reshape(L, L)
-    H = np.zeros((N, N))
-    for w, nb in ((wx, np.roll(idx, -1, -1)), (wy, np.roll(idx, -1, -2))):
-        a, b, w = idx.ravel(), nb.ravel(), w.ravel()
-        H[a, b] -= w          # (a, b) pairs are distinct within one direction for L > 2
-        H[b, a] -= w
-        H[a, a] += w          # each site is the tail (and the head) of exactly one bond per direction
-        H[b, b] += w
+    tail, head_x, head_y = _bond_pairs(wx.shape[-1])
+    H = np.zeros((tail.size, tail.size))
+    for w, head in ((wx.ravel(), head_x), (wy.ravel(), head_y)):
+        H[tail, head] -= w    # (tail, head) pairs are distinct within one direction for L > 2
+        H[head, tail] -= w
+        H[tail, tail] += w    # each site is the tail (and the head) of exactly one bond per direction
+        H[head, head] += w
     return H
 
 
@@ -125,12 +128,6 @@ def _barrier_curvature(b: np.ndarray, mu: float) -> np.ndarray:
 def _barrier_hessian(bx: np.ndarray, by: np.ndarray, mu: float) -> np.ndarray:
     """Hessian of ``sum_bonds [-cos b - mu log(pi^4 - b^4)]`` in the angles, zero mode lifted to eigenvalue 1."""
     return _bond_laplacian(_barrier_curvature(bx, mu), _barrier_curvature(by, mu)) + 1.0 / bx.size
-
-
-def _bond_pairs(L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat site indices of every bond's tail and of its x- and y-heads, each ``(L*L,)``."""
-    idx = np.arange(L * L).reshape(L, L)
-    return idx.ravel(), np.roll(idx, -1, -1).ravel(), np.roll(idx, -1, -2).ravel()
 
 
 def self_consistent_hessian(bx: np.ndarray, by: np.ndarray, T: float, mu: float, *, tol: float = 1e-9,
