@@ -242,11 +242,17 @@ for name, v in r2_corr.items():
 
 # %%
 # the two weak baselines are far off; a quarter of the fields is plenty for them and saves time
-subs = {name: np.flatnonzero(at0)[ce.first_per_class(cls[at0], gan_topo_fields if name in ("MC", "generator", "prior")
-                                                     else max(8, gan_topo_fields // 4))] for name in sources}
+close = ("MC", "generator", "prior")
+every = np.flatnonzero(at0)
+first = {name: ce.first_per_class(cls[at0], gan_topo_fields if name in close else max(8, gan_topo_fields // 4))
+         for name in sources}
+subs = {name: every[pos] for name, pos in first.items()}
 sub = subs["MC"]
 thresholds = ce.topo_thresholds(ev["theta"][at0], gan_topo_thresholds)
-meas = {name: tda.topo_measures(th[subs[name]], thresholds) for name, th in sources.items()}
+# per-field measures: every field at T0 for the close sources (reused below), the subset for the weak baselines
+meas_all = {name: tda.topo_measures(sources[name][every], thresholds) for name in close}
+meas = {name: ({k: v[first[name]] for k, v in meas_all[name].items()} if name in close
+               else tda.topo_measures(sources[name][subs[name]], thresholds)) for name in sources}
 tcurves = {name: ce.curves_from_measures(m, cls[subs[name]]) for name, m in meas.items()}
 acc_all = {name: ce.acc_topo_by_measure(tcurves["MC"], tcurves[name]) for name in sources if name != "MC"}
 acc_all["MC halves"] = ce.acc_topo_by_measure(ce.curves_from_measures(meas["MC"], cls[sub], half[sub]),
@@ -278,8 +284,6 @@ print(ce.score_table({names[name]: v for name, v in acc_all.items()}, tda.MEASUR
 # cannot explain.
 
 # %%
-every = np.flatnonzero(at0)
-meas_all = {name: tda.topo_measures(sources[name][every], thresholds) for name in ("MC", "generator", "prior")}
 curves_all = {name: ce.curves_from_measures(m, cls[every]) for name, m in meas_all.items()}
 dev = {name: ce.curve_deviation(meas_all["MC"], cls[every], meas_all[name], cls[every], "euler")
        for name in ("generator", "prior")}
