@@ -9,7 +9,7 @@ import torch
 from support import xy
 from support.cwgan_prior import prior_angles
 from support.training import cwgan
-from support.training.checkpoint import TrainingDiverged, load_checkpoint
+from support.checkpoint import TrainingDiverged, load_checkpoint
 
 L = 8
 MODEL = dict(gen_widths=[4, 8], noise_channels=2, critic_widths=[4, 8], critic_full_res_layers=1)

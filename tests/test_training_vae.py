@@ -9,7 +9,7 @@ import torch
 from support.heisenberg import energy
 from support.models.vae import ResidualVAE
 from support.training import vae as tv
-from support.training.checkpoint import TrainingDiverged
+from support.checkpoint import TrainingDiverged
 
 TINY = {"L": 8, "widths": [4, 8], "latent_dim": 4}
 

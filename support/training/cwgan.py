@@ -27,7 +27,7 @@ from support.cwgan_prior import DEFAULT_PRIOR, prior_angles
 from support.data import chunk_seed, save_json, to_jsonable
 from support.models.critic import Critic, field_features
 from support.models.unet import UNetGenerator
-from support.training.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
+from support.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
 
 DEFAULT_TRAIN = dict(
     epochs=10, steps_per_epoch=None, batch_size=64, n_critic=4, lr=1e-4, g_lr=None, betas=(0.5, 0.9), gp_lambda=10.0,

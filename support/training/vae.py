@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from support.models.vae import ResidualVAE, kl_divergence
 from support.runtime import pick_device
 from support.symmetry import SymOp, apply_each, apply_symmetry, roll_each, symmetry_ops, translate  # noqa: F401 (re-exported)
-from support.training.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
+from support.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
 
 # ---------------------------------------------------------------------------------------------
 # Augmentation by the Hamiltonian's symmetries (support.symmetry)
