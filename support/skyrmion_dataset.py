@@ -122,20 +122,46 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
 def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[float], b_values: Sequence[float],
                       **kwargs) -> dict:
     """:func:`phase_scan`, stored in ``folder`` (``scan.json`` + ``scan.npz``) and reused when rerun
-    with the same parameters (``progress`` does not count)."""
-    from support.data import save_json, save_npz, load_npz, to_jsonable
+    with the same parameters (``progress`` does not count).
+
+    ``scan.json`` records the size and checksum of ``scan.npz``; a damaged or unreadable cache is
+    reported (naming the file) and computed again. One process at a time computes into ``folder``.
+    """
+    from support.data import save_json, save_npz, to_jsonable
+    from support.integrity import file_record
+    from support.locks import file_lock
 
     folder = Path(folder)
     params = to_jsonable(dict(L=L, D_values=list(D_values), b_values=list(b_values),
                               **{k: v for k, v in kwargs.items() if k != "progress"}))
-    if (folder / "scan.json").exists() and (folder / "scan.npz").exists():
-        stored = load_json(folder / "scan.json")
-        if stored.get("params") == params:
-            return {**stored["scan"], "spins": load_npz(folder / "scan.npz")["spins"]}
-    scan = phase_scan(L, D_values, b_values, **kwargs)
-    save_npz(folder / "scan.npz", spins=scan["spins"])
-    save_json(folder / "scan.json", {"params": params, "scan": {k: v for k, v in scan.items() if k != "spins"}})
+    with file_lock(folder):
+        cached = _cached_scan(folder, params)
+        if cached is not None:
+            return cached
+        scan = phase_scan(L, D_values, b_values, **kwargs)
+        save_npz(folder / "scan.npz", spins=scan["spins"])
+        save_json(folder / "scan.json", {"params": params, "scan": {k: v for k, v in scan.items() if k != "spins"},
+                                         "spins_file": file_record(folder / "scan.npz")})
     return scan
+
+
+def _cached_scan(folder: Path, params: dict) -> dict | None:
+    """The stored scan if it has these parameters and its files are intact, else ``None`` (says why)."""
+    from support.data import load_npz
+    from support.integrity import CorruptFileError, verify_file
+
+    if not ((folder / "scan.json").exists() and (folder / "scan.npz").exists()):
+        return None
+    try:
+        stored = load_json(folder / "scan.json")
+        if stored.get("params") != params:
+            return None
+        if "spins_file" in stored:  # caches written before records existed are only parsed
+            verify_file(folder / "scan.npz", stored["spins_file"])
+        return {**stored["scan"], "spins": load_npz(folder / "scan.npz")["spins"]}
+    except CorruptFileError as err:
+        print(f"{err} Computing the phase scan again.")
+        return None
 
 
 def phase_table(scan: dict) -> str:
