@@ -1,13 +1,17 @@
 """The book runner: jupytext sources -> papermill with a parameter profile -> Jupyter Book HTML.
 
-    python -m support.book run --profile cpu [--only 02,04] [-p NAME VALUE ...]
+    python -m support.book run --profile cpu [--only 02,04] [-p NAME VALUE ...] [--yes]
+    python -m support.book check --profile cpu [--only 02,04] [-p NAME VALUE ...]   # validate only
     python -m support.book build
     python -m support.book refs          # refresh the nbval reference notebooks (smoke outputs)
 
 For each chapter ``notebooks/NN_name.py``: convert to ``book/NN_name.ipynb``, execute it with
 papermill using the profile's ``common`` section, then the chapter's section, then the ``-p``
 overrides (only names that the chapter's parameters cell defines), and record the wall time in
-``<data_dir>/<profile>/results/timings.json``. The run stops at the first failing chapter.
+``<data_dir>/<profile>/results/timings.json``. Before any chapter starts, every parameter value
+is checked against ``support.params`` (types, ranges, rules across chapters, device availability,
+a GPU-sized profile on a machine without a GPU) and all violations are reported together. The
+run stops at the first failing chapter.
 """
 
 from __future__ import annotations
@@ -93,15 +97,7 @@ def resolve(profile: str, only: list[str] | None, overrides: dict[str, Any]) -> 
     An override goes to every selected chapter that defines it (``seed`` goes to all), and a name
     no selected chapter defines is an error naming the chapters and their parameters.
     """
-    names = chapters()
-    selected = names
-    if only:
-        selected = []
-        for key in only:
-            match = [c for c in names if c == key or c.startswith(f"{key}_") or c.split("_", 1)[0] == key]
-            if not match:
-                raise BookError(f"--only {key!r}: no such chapter; chapters: {', '.join(names)}")
-            selected += [m for m in match if m not in selected]
+    selected = selected_chapters(only)
     load_profile(profile)
     defined = {c: parameter_defaults(c) for c in selected}
     for name in overrides:
@@ -115,6 +111,120 @@ def resolve(profile: str, only: list[str] | None, overrides: dict[str, Any]) -> 
     return plan
 
 
+def selected_chapters(only: list[str] | None) -> list[str]:
+    """The chapters ``--only`` names (``01``, ``01_simulate``), in book order whatever order they were given in."""
+    names = chapters()
+    if not only:
+        return names
+    selected = set()
+    for key in only:
+        match = [c for c in names if c == key or c.startswith(f"{key}_") or c.split("_", 1)[0] == key]
+        if not match:
+            raise BookError(f"--only {key!r}: no such chapter; chapters: {', '.join(names)}")
+        selected.update(match)
+    return [c for c in names if c in selected]
+
+
+def check(profile: str, only: list[str] | None, overrides: dict[str, Any], *,
+          yes: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """Validate a request without running anything; return the plan or raise listing every violation.
+
+    Checked: each ``-p`` name is a parameter of a selected chapter and not ``profile``; every value
+    (notebook default < profile < ``-p``) against its spec in ``support.params``; the rules across
+    chapters; the device; and a GPU-sized profile on a machine without CUDA needs ``yes``.
+    """
+    from support import params as schema
+
+    selected = selected_chapters(only)
+    prof = load_profile(profile)
+    problems = _override_problems(selected, overrides)
+    values, origin = _effective_values(profile, prof, selected, overrides)
+    problems += [str(v) for v in schema.validate(values, origin)]
+    problems += _gpu_problems(profile, values, selected, yes)
+    unchecked = sorted({n for c, p in values.items() for n in p if schema.spec_of(c, n) is None})
+    if unchecked:
+        print(f"[book] warning: no schema entry (support/params.py) for {', '.join(unchecked)}; "
+              "their values are not checked", file=sys.stderr)
+    if problems:
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise BookError(f"{len(problems)} problem(s) with --profile {profile} "
+                        f"(chapters {', '.join(selected)}); nothing was run:\n{listing}")
+    return resolve(profile, selected, {k: v for k, v in overrides.items() if k != "profile"})
+
+
+def _override_problems(selected: list[str], overrides: dict[str, Any]) -> list[str]:
+    """``-p`` names that no selected chapter defines, and ``-p profile``."""
+    from support.params import Violation
+
+    defined = {c: parameter_defaults(c) for c in selected}
+    out = []
+    for name, value in overrides.items():
+        if name == "profile":
+            out.append(str(Violation("-p", name, value, "is set by --profile only (a -p profile would write this "
+                                                        "profile's data into another profile's folder)")))
+        elif not any(name in d for d in defined.values()):
+            listing = "; ".join(f"{c}: {', '.join(sorted(d))}" for c, d in defined.items())
+            out.append(str(Violation("-p", name, value, f"not a parameter of {', '.join(selected)}. "
+                                                        f"Valid parameters: {listing}")))
+    return out
+
+
+def _effective_values(profile: str, prof: dict, selected: list[str], overrides: dict[str, Any]):
+    """Every chapter's parameters as its notebook will see them, and where each value came from.
+
+    Unselected chapters get the profile's values (rules across chapters compare with them);
+    ``-p`` values reach only the selected chapters that define them.
+    """
+    values, sources = {}, {}
+    for chapter in chapters():
+        defaults = parameter_defaults(chapter)
+        layers = [("notebook default", defaults), (f"{profile}.yaml common", prof.get("common", {})),
+                  (f"{profile}.yaml {chapter}", prof.get(chapter, {}))]
+        if chapter in selected:
+            layers.append(("-p", {k: v for k, v in overrides.items() if k in defaults and k != "profile"}))
+        values[chapter], sources[chapter] = {}, {}
+        for where, layer in layers:
+            for name, value in layer.items():
+                values[chapter][name] = value
+                sources[chapter][name] = where if where != "notebook default" else f"notebooks/{chapter}.py default"
+        values[chapter]["profile"] = profile
+        sources[chapter]["profile"] = "--profile"
+    return values, lambda chapter, name: sources[chapter].get(name, chapter)
+
+
+def _gpu_problems(profile: str, values: dict, selected: list[str], yes: bool) -> list[str]:
+    """A GPU-sized profile on a machine where it would run on the CPU needs ``--yes``."""
+    from support.params import GPU_PROFILES
+
+    if profile not in GPU_PROFILES or yes:
+        return []
+    devices = {values[c].get("device") for c in selected}
+    on_cpu = "cpu" in devices
+    if not on_cpu:
+        import torch
+
+        on_cpu = not torch.cuda.is_available()
+    if not on_cpu:
+        return []
+    return [f"--profile {profile}: {GPU_PROFILES[profile]}; here it would run on the CPU, for days rather than "
+            "hours (the cpu profile takes about half an hour on 2 cores). Add --yes to run it anyway, or use "
+            "--profile cpu."]
+
+
+def _record_time(path: Path, chapter: str, seconds: float) -> None:
+    """Add a chapter's wall time to ``timings.json``; an unreadable file is set aside with a warning and rewritten."""
+    from support.data import update_results
+    from support.integrity import CorruptFileError
+
+    try:
+        update_results(path, **{chapter: round(seconds, 1)})
+    except CorruptFileError as err:
+        kept = path.with_name(path.name + ".corrupt")
+        path.replace(kept)
+        print(f"[book] warning: {err} Kept it as {kept.name}; writing a new one.", file=sys.stderr)
+        update_results(path, **{chapter: round(seconds, 1)})
+
+
 def _timings_path(params: dict[str, Any]) -> Path:
     data_dir = Path(params.get("data_dir", "data"))
     if not data_dir.is_absolute():
@@ -126,8 +236,6 @@ def execute_chapter(chapter: str, params: dict[str, Any], *, log_output: bool = 
     """Convert and execute one chapter into ``book/<chapter>.ipynb``; return its wall time in seconds."""
     import jupytext
     import papermill as pm
-
-    from support.data import update_results
 
     BOOK.mkdir(exist_ok=True)
     source = BOOK / f".{chapter}.source.ipynb"
@@ -143,14 +251,14 @@ def execute_chapter(chapter: str, params: dict[str, Any], *, log_output: bool = 
     finally:
         source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    update_results(_timings_path(params), **{chapter: round(seconds, 1)})
+    _record_time(_timings_path(params), chapter, seconds)
     return seconds
 
 
 def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,
-        *, log_output: bool = False) -> dict[str, float]:
-    """Run the selected chapters in order with a profile; stop at the first failure."""
-    plan = resolve(profile, only, overrides or {})
+        *, log_output: bool = False, yes: bool = False) -> dict[str, float]:
+    """Check the request, then run the selected chapters in book order; stop at the first failure."""
+    plan = check(profile, only, overrides or {}, yes=yes)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     times = {}
     for chapter, params in plan:
@@ -217,15 +325,26 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("--only", default=None, help="comma-separated chapters, e.g. 01,03 or 02_train_cwgan")
     run_p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     run_p.add_argument("--log-output", action="store_true", help="stream cell output to the terminal")
+    run_p.add_argument("--yes", action="store_true", help="run a GPU-sized profile even without a GPU")
+    check_p = sub.add_parser("check", help="validate a profile and -p values, run nothing")
+    check_p.add_argument("--profile", default="cpu", help=f"one of: {', '.join(profiles())}")
+    check_p.add_argument("--only", default=None, help="comma-separated chapters, e.g. 01,03")
+    check_p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    check_p.add_argument("--yes", action="store_true", help="accept a GPU-sized profile without a GPU")
     sub.add_parser("build", help="build the HTML book into _build/html")
     sub.add_parser("refs", help="refresh tests/notebooks from smoke-profile outputs in book/")
     args = parser.parse_args(argv)
     try:
-        if args.command == "run":
+        if args.command in ("run", "check"):
             only = [s.strip() for s in args.only.split(",")] if args.only else None
             overrides = {name: _parse_value(value) for name, value in args.parameter}
-            times = run(args.profile, only, overrides, log_output=args.log_output)
+        if args.command == "run":
+            times = run(args.profile, only, overrides, log_output=args.log_output, yes=args.yes)
             print("[book] wall times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+        elif args.command == "check":
+            plan = check(args.profile, only, overrides, yes=args.yes)
+            print(f"[book] ok: --profile {args.profile}, {sum(len(p) for _, p in plan)} parameter values of "
+                  f"{', '.join(c for c, _ in plan)} pass every check")
         elif args.command == "build":
             print(f"[book] built {build()}")
         else:
