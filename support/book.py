@@ -206,9 +206,8 @@ def _gpu_problems(profile: str, values: dict, selected: list[str], yes: bool) ->
         on_cpu = not torch.cuda.is_available()
     if not on_cpu:
         return []
-    return [f"--profile {profile}: {GPU_PROFILES[profile]}; here it would run on the CPU, for days rather than "
-            "hours (the cpu profile takes about half an hour on 2 cores). Add --yes to run it anyway, or use "
-            "--profile cpu."]
+    return [f"--profile {profile}: {GPU_PROFILES[profile]}; without a CUDA device it would run on the CPU for "
+            "days rather than hours. Add --yes to run it anyway, or use --profile cpu."]
 
 
 def _record_time(path: Path, chapter: str, seconds: float) -> None:

@@ -138,8 +138,8 @@ def _gan_depth(values: dict[str, dict[str, Any]]) -> tuple[int, str]:
         gen, critic = len(model["gen_widths"]), len(model.get("critic_widths", [0, 0, 0])) - 1
         if 2 ** max(gen, critic) > need:
             need = 2 ** max(gen, critic)
-            why = (f"chapter 02's U-Net generator halves the lattice {gen} times ({variant}_model.gen_widths "
-                   f"has {gen} levels), its critic {critic} times")
+            why = (f"chapter 02's U-Net generator halves the lattice once per level, {gen} levels in "
+                   f"{variant}_model.gen_widths; its critic {critic} times")
     return need, why
 
 
