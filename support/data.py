@@ -152,7 +152,7 @@ def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_ch
     shapes = None
     for i in tqdm(todo, desc=desc, disable=not progress or not todo):
         arrays = make_chunk(i)
-        save_npz(out / chunk_name(i), **arrays)
+        save_npz(out / f"chunk_{i:05d}.npz", **arrays)
         shapes = {k: list(np.shape(v)) for k, v in arrays.items()}
     _close_manifest(out, manifest, todo, shapes)
     return out
