@@ -69,7 +69,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "widths": _widths, "latent_dim": _count, "canonical_frame": flag(), "fixed_frame_comparison": flag(),
         "kl_weights": list_of(number(0), distinct=True), "epochs": _count, "augmented_epochs": _count,
         "batch_size": _count, "lr": _pos, "warmup_epochs": number(0), "val_fraction": number(0, 1, lo_open=True),
-        "workers": integer(1, CORES, why=f"processes side by side; this machine has {CORES} cores"),
+        "workers": integer(1, why="processes side by side, at most one per KL weight"),
         "threads_per_run": integer(0, CORES, why=f"0: cores // workers; this machine has {CORES}"),
     },
     "04_evaluate": {
