@@ -9,12 +9,12 @@ STAMP := $(VENV)/.installed
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Install when requirements.txt changed; the .pth file makes `import support` work in the venv's
-# python and in its Jupyter kernels (papermill, nbval) from any working directory.
-$(STAMP): requirements.txt | $(PY)
+# Install the package editable with its test extra when pyproject.toml (the one list of
+# dependencies) changed; `import support` then works in the venv's python and in its Jupyter
+# kernels (papermill, nbval) from any working directory.
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -r requirements.txt
-	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'book_support.pth').write_text('$(CURDIR)\n')"
+	$(PY) -m pip install -e '.[test]'
 	touch $(STAMP)
 
 book: $(STAMP)
