@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 import support
 

@@ -19,7 +19,7 @@ import math
 
 import numba as nb
 import numpy as np
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 from support.heisenberg import dmi_vectors
 from support.samplers.rng import make_states
