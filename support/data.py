@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from support.progress import tqdm
 
 import support
+from support.parallel import as_completed_map
 
 
 def code_version() -> str:
@@ -103,10 +103,13 @@ def update_results(path: str | os.PathLike, **entries: Any) -> dict:
 
 def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_chunks: int,
                      make_chunk: Callable[[int], Mapping[str, np.ndarray]], *, desc: str = "chunks",
-                     progress: bool = True) -> Path:
+                     progress: bool = True, scheduler: str | None = None) -> Path:
     """Generate ``n_chunks`` chunks into ``out_dir`` (``chunk_00000.npz`` ...), resumably.
 
-    ``make_chunk(i)`` must be deterministic in ``i`` (derive its seed with ``chunk_seed``).
+    ``make_chunk(i)`` must be deterministic in ``i`` (derive its seed with ``chunk_seed``), so the
+    chunks are the same bytes whether they run here (``scheduler=None``) or as tasks on Dask
+    (``""``: a LocalCluster, or a scheduler address; see ``support.parallel``). This process
+    writes every chunk as it arrives, so a rerun on any cluster skips what is on disk.
     The manifest records ``params``; a dataset with other parameters already in ``out_dir`` is
     renamed to ``<out_dir>.previous-<hash of its parameters>`` (kept, never mixed or deleted).
     """
@@ -123,10 +126,10 @@ def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_ch
     save_json(manifest_path, manifest)
     todo = [i for i in range(n_chunks) if not (out / f"chunk_{i:05d}.npz").exists()]
     shapes = None
-    for i in tqdm(todo, desc=desc, disable=not progress or not todo):
-        arrays = make_chunk(i)
+    for i, arrays in as_completed_map(make_chunk, todo, scheduler=scheduler, desc=desc, progress=progress):
         save_npz(out / f"chunk_{i:05d}.npz", **arrays)
-        shapes = {k: list(np.shape(v)) for k, v in arrays.items()}
+        if i == todo[-1]:
+            shapes = {k: list(np.shape(v)) for k, v in arrays.items()}
     manifest.update(complete=True, chunk_shapes=shapes or load_json(manifest_path).get("chunk_shapes"))
     save_json(manifest_path, manifest)
     return out
