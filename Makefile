@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test nbval-refresh benchmarks clean-book
+.PHONY: book test paper-check nbval-refresh benchmarks clean-book
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900 -p no:cacheprovider
+
+# The paper profile end to end on a CPU: counts and epochs shrunk, every size kept
+# (params/checks/paper-check.yaml); data into data/paper-check.
+paper-check: $(STAMP)
+	$(PY) -m support.paper_check
 
 # Regenerate the nbval reference notebooks from a fresh smoke run.
 nbval-refresh: $(STAMP)
