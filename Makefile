@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml | $(PY)
 book: $(STAMP)
 	$(PY) -m support.book run --profile cpu
 	$(PY) -m support.book build
+	$(PY) -m support.offline _build/html
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
