@@ -103,13 +103,14 @@ def as_completed_map(fn: Callable[[Any], Any], items: Sequence[Any], *, schedule
     Args:
         fn: a deterministic function of one item (its own seed derived from the item).
         items: the work (chunk indices, phase points ...).
-        scheduler: see :func:`client_for`; ``None`` runs serially here.
+        scheduler: see :func:`client_for`; ``None`` (or a single item) runs serially here.
         desc: progress-bar label.
         progress: draw a progress bar (on a terminal only, see ``support.progress``).
     """
     items = list(items)
     bar = tqdm(total=len(items), desc=desc, disable=not progress or not items)
-    client = client_for(scheduler) if items else None
+    # A single task gains nothing from a cluster: it runs here, with all of this process's threads.
+    client = client_for(scheduler) if len(items) > 1 else None
     try:
         if client is None:
             for item in items:
