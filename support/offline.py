@@ -41,7 +41,9 @@ def offline_problems(html_dir: str | Path) -> list[str]:
         the pages with math load a local MathJax.
     """
     html_dir = Path(html_dir)
-    pages = sorted(html_dir.rglob("*.html"))
+    # Pages, not the theme's Jinja templates and copied sources under _static/ and _sources/.
+    pages = sorted(p for p in html_dir.rglob("*.html")
+                   if not {"_static", "_sources"} & set(p.relative_to(html_dir).parts))
     if not pages:
         return [f"no HTML pages under {html_dir}: build the book first"]
     problems = []

@@ -32,3 +32,11 @@ def test_missing_local_script_and_math_without_mathjax_fail(tmp_path):
 
 def test_no_pages_is_a_problem(tmp_path):
     assert offline_problems(tmp_path)
+
+
+def test_theme_templates_under_static_are_not_pages(tmp_path):
+    (tmp_path / "_static" / "mathjax").mkdir(parents=True)
+    (tmp_path / "_static" / "mathjax" / "tex-chtml.js").write_text("// mathjax")
+    (tmp_path / "_static" / "macros.html").write_text("<script src=\"{{ pathto('x.js', 1) }}\"></script>")
+    _page(tmp_path, ["_static/mathjax/tex-chtml.js"])
+    assert offline_problems(tmp_path) == []
