@@ -4,26 +4,32 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test nbval-refresh benchmarks clean-book
+.PHONY: book test paper-check nbval-refresh benchmarks clean-book
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Install when requirements.txt changed; the .pth file makes `import support` work in the venv's
-# python and in its Jupyter kernels (papermill, nbval) from any working directory.
-$(STAMP): requirements.txt | $(PY)
+# Install the package editable with its test extra when pyproject.toml (the one list of
+# dependencies) changed; `import support` then works in the venv's python and in its Jupyter
+# kernels (papermill, nbval) from any working directory.
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -r requirements.txt
-	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'book_support.pth').write_text('$(CURDIR)\n')"
+	$(PY) -m pip install -e '.[test]'
 	touch $(STAMP)
 
 book: $(STAMP)
 	$(PY) -m support.book run --profile cpu
 	$(PY) -m support.book build
+	$(PY) -m support.offline _build/html
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900 -p no:cacheprovider
+
+# The paper profile end to end on a CPU: counts and epochs shrunk, every size kept
+# (params/checks/paper-check.yaml); data into data/paper-check.
+paper-check: $(STAMP)
+	$(PY) -m support.paper_check
 
 # Regenerate the nbval reference notebooks from a fresh smoke run.
 nbval-refresh: $(STAMP)

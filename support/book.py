@@ -250,8 +250,18 @@ def execute_chapter(chapter: str, params: dict[str, Any], *, log_output: bool = 
     finally:
         source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
+    _prepare_for_reading(target)
     _record_time(_timings_path(params), chapter, seconds)
     return seconds
+
+
+def _prepare_for_reading(path: Path) -> None:
+    """Fold code and parameters and drop machine paths in an executed chapter (see support.notebook_cells)."""
+    import nbformat
+
+    from support.notebook_cells import prepare_for_reading
+
+    nbformat.write(prepare_for_reading(nbformat.read(path, as_version=4), ROOT), path)
 
 
 def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,

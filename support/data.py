@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from tqdm.auto import tqdm
 
 import support
 from support.integrity import CorruptFileError, file_record, record_problem
 from support.locks import file_lock
+from support.parallel import as_completed_map
 
 
 def code_version() -> str:
@@ -135,25 +135,28 @@ def _one_writer(generate: Callable) -> Callable:
 @_one_writer
 def generate_chunked(out_dir: str | os.PathLike, params: Mapping[str, Any], n_chunks: int,
                      make_chunk: Callable[[int], Mapping[str, np.ndarray]], *, desc: str = "chunks",
-                     progress: bool = True) -> Path:
+                     progress: bool = True, scheduler: str | None = None) -> Path:
     """Generate ``n_chunks`` chunks into ``out_dir`` (``chunk_00000.npz`` ...), resumably.
 
-    ``make_chunk(i)`` must be deterministic in ``i`` (derive its seed with ``chunk_seed``).
-    The manifest records ``params`` and every chunk's size and checksum; a dataset with other
-    parameters (or an unreadable manifest) already in ``out_dir`` is renamed to
-    ``<out_dir>.previous-<hash of its parameters>`` (kept, never mixed or deleted). A chunk that is
-    missing or fails its checksum is (re)generated; the manifest is rewritten only when something
-    changed. One process at a time generates into ``out_dir`` (the others wait for its lock).
+    ``make_chunk(i)`` must be deterministic in ``i`` (derive its seed with ``chunk_seed``), so the
+    chunks are the same bytes whether they run here (``scheduler=None``) or as tasks on Dask
+    (``""``: a LocalCluster, or a scheduler address; see ``support.parallel``). This process
+    writes every chunk as it arrives. The manifest records ``params`` and every chunk's size and
+    checksum; a dataset with other parameters (or an unreadable manifest) already in ``out_dir`` is
+    renamed to ``<out_dir>.previous-<hash of its parameters>`` (kept, never mixed or deleted). A chunk
+    that is missing or fails its checksum is (re)generated on any cluster; the manifest is rewritten
+    only when something changed. One process at a time generates into ``out_dir`` (the others wait
+    for its lock).
     """
     out = Path(out_dir)
     params = to_jsonable(dict(params))
     manifest = _open_manifest(out, params, n_chunks)
     todo = _chunks_to_make(out, manifest, n_chunks)
     shapes = None
-    for i in tqdm(todo, desc=desc, disable=not progress or not todo):
-        arrays = make_chunk(i)
+    for i, arrays in as_completed_map(make_chunk, todo, scheduler=scheduler, desc=desc, progress=progress):
         save_npz(out / f"chunk_{i:05d}.npz", **arrays)
-        shapes = {k: list(np.shape(v)) for k, v in arrays.items()}
+        if i == todo[-1]:   # chunks arrive in any order on a cluster; record the last chunk's shapes
+            shapes = {k: list(np.shape(v)) for k, v in arrays.items()}
     _close_manifest(out, manifest, todo, shapes)
     return out
 

@@ -73,3 +73,13 @@ def profile_dir(data_dir: str | os.PathLike, profile: str) -> Path:
 def results_path(data_dir: str | os.PathLike, profile: str, chapter: str) -> Path:
     """``data_dir/profile/results/<chapter>.json``."""
     return profile_dir(data_dir, profile) / "results" / f"{chapter}.json"
+
+
+def repo_relative(path: str | os.PathLike) -> str:
+    """``path`` relative to the repository root when it lies inside it (what results JSON files and printed
+    lines should name, so they read the same on every machine), else unchanged."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from support import heisenberg as hb
 from support.data import chunk_seed, generate_chunked, load_chunked, load_json
+from support.parallel import map_ordered
 from support.samplers.heisenberg import anneal_points
 
 PHASES = ("ferromagnet", "isolated skyrmions", "skyrmion lattice", "spiral / mixed")
@@ -67,7 +69,8 @@ def classify(Q: float, Mz: float, L: int, D: float, elongated_fraction: float = 
 
 def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, configs_per_point: int = 1,
                seed: int = 0, sweeps: int = 2500, n_temps: int = 50, T_start: float = 1.0,
-               T_final: float = 0.006, dmi: str = "neel", progress: bool = True) -> dict[str, list]:
+               T_final: float = 0.006, dmi: str = "neel", progress: bool = True,
+               scheduler: str | None = None) -> dict[str, list]:
     """Anneal lattices on a grid of DMI ``D`` and field ``B = b D²`` and chart the phases.
 
     The field is scanned in units of ``D²/J`` because the continuum phase boundaries scale so
@@ -81,6 +84,9 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
         seed: root seed.
         sweeps, n_temps, T_start, T_final, dmi: annealing schedule (see ``anneal_heisenberg``).
         progress: progress bar.
+        scheduler: ``None`` anneals here; ``""`` (a Dask LocalCluster) or a scheduler address
+            spreads the points over the cluster as tasks (the same lattices: configuration ``k``
+            keeps its random stream).
 
     Returns:
         dict of equal-length lists, one entry per grid point: ``D``, ``B``, ``b``, ``Q``, ``Mz``,
@@ -99,8 +105,13 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
     grid = [(d, b) for d in D_values for b in b_values]
     Ds = np.repeat([d for d, _ in grid], configs_per_point)
     Bs = np.repeat([b * d * d for d, b in grid], configs_per_point)
-    spins = anneal_points(L, Ds, Bs, seed=seed, sweeps=sweeps, n_temps=n_temps, T_start=T_start,
-                          T_final=T_final, dmi=dmi, progress=progress, desc="phase scan")
+    schedule = dict(seed=seed, sweeps=sweeps, n_temps=n_temps, T_start=T_start, T_final=T_final, dmi=dmi)
+    if scheduler is None:
+        spins = anneal_points(L, Ds, Bs, progress=progress, desc="phase scan", **schedule)
+    else:
+        blocks = [(a, min(len(Ds), a + configs_per_point)) for a in range(0, len(Ds), configs_per_point)]
+        spins = np.concatenate(map_ordered(partial(_anneal_block, L, Ds, Bs, schedule), blocks,
+                                           scheduler=scheduler, desc="phase scan", progress=progress))
     obs = observables(spins)
     res: dict[str, list] = {k: [] for k in ("D", "B", "b", "Q", "Mz", "n_skyrmions", "n_defects",
                                             "elongated_fraction", "phase", "detection_agrees")}
@@ -119,10 +130,16 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
     return res
 
 
+def _anneal_block(L: int, Ds: np.ndarray, Bs: np.ndarray, schedule: dict, block: tuple[int, int]) -> np.ndarray:
+    """Configurations ``a:b`` of a scan, each on its own stream of the scan's seed (one Dask task)."""
+    a, b = block
+    return anneal_points(L, Ds[a:b], Bs[a:b], first_stream=a, **schedule)
+
+
 def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[float], b_values: Sequence[float],
                       **kwargs) -> dict:
     """:func:`phase_scan`, stored in ``folder`` (``scan.json`` + ``scan.npz``) and reused when rerun
-    with the same parameters (``progress`` does not count).
+    with the same parameters (``progress`` and ``scheduler`` do not count).
 
     ``scan.json`` records the size and checksum of ``scan.npz``; a damaged or unreadable cache is
     reported (naming the file) and computed again. One process at a time computes into ``folder``.
@@ -133,7 +150,7 @@ def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[floa
 
     folder = Path(folder)
     params = to_jsonable(dict(L=L, D_values=list(D_values), b_values=list(b_values),
-                              **{k: v for k, v in kwargs.items() if k != "progress"}))
+                              **{k: v for k, v in kwargs.items() if k not in ("progress", "scheduler")}))
     with file_lock(folder):
         cached = _cached_scan(folder, params)
         if cached is not None:
@@ -194,14 +211,15 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
                               configs_per_point: int, seed: int, test_fraction: float = 0.1,
                               progress: bool = True, sweeps: int = 2500, n_temps: int = 50,
                               T_start: float = 1.0, T_final: float = 0.006, dmi: str = "neel",
-                              lattices_per_chunk: int = 32) -> Path:
+                              lattices_per_chunk: int = 32, scheduler: str | None = None) -> Path:
     """Anneal ``configs_per_point`` lattices at every ``(D, B)`` point into a chunked dataset.
 
     Chunks hold ``lattices_per_chunk`` lattices (in point order), each chunk seeded with
     ``chunk_seed(seed, chunk)``; writes are atomic and a rerun resumes (see
     ``support.data.generate_chunked``). Per lattice the chunks store ``spins`` (float32
     ``(3, L, L)``), ``D``, ``B``, ``Q``, ``Mz``, ``n_skyrmions``, ``n_defects``, ``n_elongated``, ``point`` (index
-    into ``points``) and ``is_test`` (seeded split by whole lattices).
+    into ``points``) and ``is_test`` (seeded split by whole lattices). ``scheduler`` says where the
+    chunks run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes).
 
     Returns:
         the dataset folder.
@@ -228,7 +246,8 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
         return dict(spins=spins, D=Ds[sl], B=Bs[sl],
                     point=point[sl].astype(np.int32), is_test=is_test[sl], **observables(spins))
 
-    return generate_chunked(out_dir, params, n_chunks, make_chunk, desc="skyrmion lattices", progress=progress)
+    return generate_chunked(out_dir, params, n_chunks, make_chunk, desc="skyrmion lattices", progress=progress,
+                            scheduler=scheduler)
 
 
 def load_skyrmion_dataset(out_dir: str | os.PathLike) -> dict[str, np.ndarray]:

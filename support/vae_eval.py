@@ -192,7 +192,7 @@ def lattice_stats(spins: np.ndarray, *, progress: bool = False) -> dict[str, np.
     Spins are unit-normalised first. Defects are skyrmions whose Delaunay coordination
     (periodic) differs from 6, counted by ``support.heisenberg.count_defects``.
     """
-    from tqdm.auto import tqdm
+    from support.progress import tqdm
 
     from support import heisenberg as hb
 

@@ -81,7 +81,7 @@ def _check(L, temperatures, n_maps, samples_per_map, burn_in, sweeps_between):
 
 def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Sequence[float], n_maps: int,
                         samples_per_map: int, burn_in: int, sweeps_between: int, seed: int,
-                        progress: bool = True, chains_per_chunk: int = 256) -> Path:
+                        progress: bool = True, chains_per_chunk: int = 256, scheduler: str | None = None) -> Path:
     """Generate (or resume) the XY dataset in ``out_dir``.
 
     Args:
@@ -94,6 +94,8 @@ def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Seq
         seed: root seed; maps and chains of chunk ``i`` derive from ``chunk_seed(seed, ...)``.
         progress: tqdm bar over chunks.
         chains_per_chunk: chains per chunk (the unit of parallel work and of resuming).
+        scheduler: where chunks run: ``None`` here, ``""`` an embedded Dask LocalCluster, or a
+            scheduler address (see ``support.parallel``); the bytes are the same.
 
     Returns:
         the dataset folder.
@@ -136,7 +138,7 @@ def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Seq
                     chain=rep(np.arange(t * per_T + lo, t * per_T + hi, dtype=np.int64)))
 
     return generate_chunked(out_dir, params, len(temps) * chunks_per_T, make_chunk, desc="XY dataset chunks",
-                            progress=progress)
+                            progress=progress, scheduler=scheduler)
 
 
 def load_xy_dataset(out_dir: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -19,7 +19,7 @@ import math
 
 import numba as nb
 import numpy as np
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 from support.heisenberg import dmi_vectors
 from support.samplers.rng import make_states
@@ -214,11 +214,12 @@ def temperature_ladder(T_start: float, T_final: float, n_temps: int) -> np.ndarr
 
 def anneal_points(L: int, D, B, *, T_start: float = 1.0, T_final: float = 0.006, sweeps: int = 2500,
                   n_temps: int = 50, overrelax: int = 1, dmi: str = "neel", J: float = 1.0, seed: int = 0,
-                  progress: bool = False, desc: str = "anneal") -> np.ndarray:
+                  progress: bool = False, desc: str = "anneal", first_stream: int = 0) -> np.ndarray:
     """Anneal one lattice per entry of the equal-length sequences ``D`` and ``B`` (all in parallel).
 
-    Same schedule and arguments as :func:`anneal_heisenberg`; configuration ``k`` uses the ``k``-th
-    stream spawned from ``seed``. Returns float32 ``(len(D), 3, L, L)``.
+    Same schedule and arguments as :func:`anneal_heisenberg`; configuration ``k`` uses the
+    ``first_stream + k``-th stream spawned from ``seed`` (a block of a larger batch, annealed
+    elsewhere, is then the same bytes as in the whole batch). Returns float32 ``(len(D), 3, L, L)``.
     """
     D = np.atleast_1d(np.asarray(D, dtype=np.float64))
     B = np.atleast_1d(np.asarray(B, dtype=np.float64))
@@ -238,7 +239,9 @@ def anneal_points(L: int, D, B, *, T_start: float = 1.0, T_final: float = 0.006,
     dys = np.array([v[1] for v in vecs]).reshape(n, 3)
     temps = temperature_ladder(float(T_start), float(T_final), int(n_temps))
     metro = int(round(sweeps / n_temps))
-    states = make_states(seed, max(n, 1))
+    if first_stream < 0:
+        raise ValueError(f"first_stream must be >= 0, got {first_stream}")
+    states = make_states(seed, first_stream + max(n, 1))[first_stream:]
     out = np.empty((n, L, L, 3), dtype=np.float64)
     # Batches of a few configurations per thread, only to let the progress bar move.
     batch = max(1, nb.get_num_threads()) * (4 if progress else 10**9)

@@ -29,7 +29,7 @@ import math
 
 import numba as nb
 import numpy as np
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 from support import xy
 from support.samplers.rng import make_states, uniform

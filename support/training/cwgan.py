@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 from support import xy
 from support.cwgan_prior import DEFAULT_PRIOR, prior_angles

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 from support.models.vae import ResidualVAE, kl_divergence
 from support.runtime import pick_device
