@@ -71,3 +71,11 @@ def test_score_table_layout():
     assert text.splitlines() == ["       " + " " * 8 + "a" + " " + " " * 8 + "b",
                                  "    MC      1.00      0.50",
                                  " cWGAN      0.25     -1.00"]
+
+
+def test_stiffness_table_rows_and_offsets():
+    tab = {"0.1": {"energy": np.array([-1.9, -1.8])}}
+    mc = {"0.1": {"energy": np.array([-1.95, -1.85])}}
+    r2s = {"0.1": dict(energy=0.5, abs_m=0.25, chi=-1.0, helicity=1.0)}
+    lines = sc.stiffness_table({"harmonic": (r2s, tab)}, mc).splitlines()
+    assert len(lines) == 2 and lines[1].split() == ["0.1", "harmonic", "0.500", "0.250", "-1.000", "1.000", "+0.0500"]

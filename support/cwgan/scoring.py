@@ -170,3 +170,19 @@ def score_table(rows: dict[str, dict[str, float]], columns: Iterable[str], *, di
     lines = [" " * label_width + " " + " ".join(f"{c:>9}" for c in columns)]
     lines += [f"{label:>{label_width}} " + " ".join(f"{row[c]:9.{digits}f}" for c in columns) for label, row in rows.items()]
     return "\n".join(lines)
+
+
+def stiffness_table(priors: dict[str, tuple[dict, dict]], mc_tables: dict[str, dict],
+                    shown: tuple[str, ...] = ("energy", "abs_m", "chi", "helicity")) -> str:
+    """Plain-text comparison of prior versions per temperature: R² of ``shown`` and the mean <E>/N offset from MC.
+
+    Args:
+        priors: ``{label: (r2 by T key, observable tables by T key)}``.
+        mc_tables: Monte Carlo observable tables by T key.
+    """
+    lines = [f"{'T':>5} {'prior':>16} " + " ".join(f"{o:>9}" for o in shown) + f" {'<E>/N - MC':>11}"]
+    for t in mc_tables:
+        for label, (r2s, tab) in priors.items():
+            de = np.mean(tab[t]["energy"] - mc_tables[t]["energy"])
+            lines.append(f"{t:>5} {label:>16} " + " ".join(f"{r2s[t][o]:9.3f}" for o in shown) + f" {de:+11.4f}")
+    return "\n".join(lines)
