@@ -89,7 +89,8 @@ def test_prior_input_is_villain_plus_spin_waves_with_the_map():
     # T = 0 without relaxation: the Villain field up to one global angle per sample
     diff = xy.wrap_angle(T0 - xy.villain_field(k))
     assert np.allclose(xy.wrap_angle(diff - diff[:, :1, :1]), 0, atol=1e-5)
-    th, first = cp.prior_angles(k, np.full(len(k), 0.1), rng, return_stats=True, relax_steps=0, ground_state="relaxed", self_consistent=False)
+    th, first = cp.prior_angles(k, np.full(len(k), 0.1), rng, return_stats=True, relax_steps=0,
+                                ground_state="relaxed", self_consistent=False)
     assert np.all(xy.vortices(th) == k)  # conditioned on the map
     assert 0.2 < first < 1.0  # the d = 1 pair really needs the conditioning (its shared bond is ~pi)
     # spin waves at T: harmonic bond fluctuation <(d theta - d theta_V)^2> = T/2 (L^2 - 1)/L^2

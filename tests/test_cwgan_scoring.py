@@ -36,8 +36,8 @@ def test_r2_tables_and_charge_match():
     tables = sc.observable_tables(vil, classes, np.repeat(np.float32([0.1, 0.9]), 8))
     assert sorted(tables) == ["0.1", "0.9"] and np.array_equal(tables["0.9"]["class"], [2, 3])
     # the prior baseline follows the given prior settings (default: DEFAULT_PRIOR, the fixed-map minima)
-    t0 = {gs: baseline_fields("prior", charges, 0.0, np.random.default_rng(1), prior={"ground_state": gs, "self_consistent": gs == "minima"})
-          for gs in ("relaxed", "minima")}
+    t0 = {gs: baseline_fields("prior", charges, 0.0, np.random.default_rng(1),
+                              prior={"ground_state": gs, "self_consistent": gs == "minima"}) for gs in ("relaxed", "minima")}
     # (the relaxed field presses bonds to within ~1e-15 of pi: after float32 rounding it often loses its map)
     assert sc.charge_match_rate(t0["minima"], charges) == 1.0
     e = {gs: xy.energy(t.astype(np.float64)) for gs, t in t0.items()}

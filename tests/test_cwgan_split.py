@@ -21,7 +21,7 @@ def _data(n_maps=6, per_map=4, seed=0):
                 map_id=np.repeat(np.arange(n_maps), per_map))
 
 
-def test_split_holdout_by_map_and_distance():
+def test_heldout_mask_by_map_and_distance():
     d = _data(n_maps=12)
     held = split.heldout_mask(d["map_id"], d["distance"], 0.34, seed=0)
     assert not set(d["map_id"][held]) & set(d["map_id"][~held])
@@ -35,7 +35,7 @@ def test_split_holdout_by_map_and_distance():
         split.heldout_mask(d["map_id"], d["distance"], 1.0, seed=0)
 
 
-def test_select_eval_set_and_split_half():
+def test_evaluation_set_and_split_half():
     n_per_chain = 3
     chains = np.arange(8)
     data = {

@@ -8,8 +8,8 @@ prior (:mod:`support.cwgan.prior`) draws from these. Bond angles follow the sign
 :mod:`support` (:func:`support.xy.bond_angles`).
 
 * the Villain (Coulomb-gas) field relaxed towards the cosine energy by preconditioned gradient
-  descent (:func:`support.cwgan.prior.relaxed_field`, the first prior's T = 0 field): a stationary point, *not* the fixed-map minimum. The pair's
-  attraction presses close vortices against the wall at ``pi``: the constrained minimum has bonds
+  descent (:func:`support.cwgan.prior.relaxed_field`, the first prior's T = 0 field): a stationary
+  point, *not* the fixed-map minimum. The pair's attraction presses close vortices against the wall at ``pi``: the constrained minimum has bonds
   pinned there and is not a stationary point of the energy, so the descent stalls. On L = 16 the
   relaxed field lies 0.77 J above the minimum for the pair (0, 4), with static current
   ``sum sin(d_y theta)`` 16.3 versus 12.5 ((0, 5): 0.65 J, 22.7 versus 15.7), and for the
