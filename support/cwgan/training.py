@@ -81,7 +81,7 @@ def smooth_charge_targets(theta: np.ndarray, charges: np.ndarray, T: np.ndarray)
     """Mean smooth charge (eq. 3) of the real data at its vortices, ``k * q_smooth``, per temperature.
 
     Returns:
-        ``{str(T): value}`` (JSON keys); e.g. ~0.7-0.9 at T = 0.1, not the integer 1.
+        ``{temperature_key(T): value}`` (JSON keys); e.g. ~0.7-0.9 at T = 0.1, not the integer 1.
     """
     out = {}
     for t in np.unique(T):
