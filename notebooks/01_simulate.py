@@ -112,7 +112,7 @@ runs = sample_xy_chains(xy_validation_L, np.repeat(Tv, xy_validation_chains), xy
                         burn_in=xy_validation_burn_in, sweeps_between=xy_validation_sweeps_between, seed=seed,
                         progress=True)
 runs = runs.reshape(len(Tv), xy_validation_chains, xy_validation_samples, xy_validation_L, xy_validation_L)
-per_chain = [[xy.ensemble_summary(runs[a, c], T) for c in range(xy_validation_chains)] for a, T in enumerate(Tv)]
+per_chain = [[xy.ensemble_observables(runs[a, c], T) for c in range(xy_validation_chains)] for a, T in enumerate(Tv)]
 obs = {key: np.array([[s[key] for s in row] for row in per_chain]) for key in per_chain[0][0]}
 mean = {key: v.mean(axis=1) for key, v in obs.items()}
 err = {key: v.std(axis=1, ddof=1) / np.sqrt(v.shape[1]) if v.shape[1] > 1 else 0 * v[:, 0] for key, v in obs.items()}
@@ -124,10 +124,10 @@ print(f"validation scan: {time.time() - t0:.1f} s")
 # %%
 fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True, constrained_layout=True)
 Tf = np.linspace(0.05, 2.0, 200)
-panels = [("energy_per_site", "E / N (J)", [(-2 + Tf / 2, "spin waves  −2 + T/2")]),
-          ("magnetization", r"$\langle|M|\rangle$ per site", []),
-          ("specific_heat", r"$C_v$ per site ($k_B$)", [(0.5 + 0 * Tf, "spin waves  1/2")]),
-          ("helicity_modulus", r"helicity modulus $\Upsilon$ (J)", [(1 - Tf / 4, "spin waves  1 − T/4"),
+panels = [("energy", "E / N (J)", [(-2 + Tf / 2, "spin waves  −2 + T/2")]),
+          ("abs_m", r"$\langle|M|\rangle$ per site", []),
+          ("cv", r"$C_v$ per site ($k_B$)", [(0.5 + 0 * Tf, "spin waves  1/2")]),
+          ("helicity", r"helicity modulus $\Upsilon$ (J)", [(1 - Tf / 4, "spin waves  1 − T/4"),
                                                                     (2 * Tf / np.pi, r"$2T/\pi$")])]
 for ax, (key, label, lines) in zip(axes.ravel(), panels):
     ax.errorbar(Tv, mean[key], yerr=err[key], fmt="o-", ms=4, label=f"Metropolis, L = {xy_validation_L}")
@@ -147,8 +147,8 @@ plt.show()
 lo = int(np.argmin(Tv))
 print("temperatures:", len(Tv))
 # agreement with the spin-wave limits at the lowest T (tolerances ~ the T^2 corrections at T = 0.1)
-print(f"T={Tv[lo]:.1f}: |E/N - (-2 + T/2)| < 0.01:", bool(abs(mean["energy_per_site"][lo] - (-2 + Tv[lo] / 2)) < 0.01))
-print(f"T={Tv[lo]:.1f}: |Upsilon - (1 - T/4)| < 0.02:", bool(abs(mean["helicity_modulus"][lo] - (1 - Tv[lo] / 4)) < 0.02))
+print(f"T={Tv[lo]:.1f}: |E/N - (-2 + T/2)| < 0.01:", bool(abs(mean["energy"][lo] - (-2 + Tv[lo] / 2)) < 0.01))
+print(f"T={Tv[lo]:.1f}: |Upsilon - (1 - T/4)| < 0.02:", bool(abs(mean["helicity"][lo] - (1 - Tv[lo] / 4)) < 0.02))
 
 # %% [markdown]
 # ### The cWGAN data set

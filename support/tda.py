@@ -38,7 +38,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from support.xy import wrap_angle
+from support.xy import bond_angles, wrap_angle
 
 MEASURES = ("area", "perimeter", "euler", "radius", "diameter")
 
@@ -56,8 +56,7 @@ def edge_weights(theta) -> tuple[np.ndarray, np.ndarray]:
     theta = np.asarray(theta, dtype=np.float64)
     if theta.ndim < 2 or theta.shape[-1] != theta.shape[-2]:
         raise ValueError(f"theta must have shape (..., L, L), got {theta.shape}")
-    dh = np.roll(theta, -1, axis=-1) - theta
-    dv = np.roll(theta, -1, axis=-2) - theta
+    dh, dv = bond_angles(theta)
     return np.abs(wrap_angle(dh)), np.abs(wrap_angle(dv))
 
 

@@ -1,10 +1,8 @@
 """XY model on the periodic square lattice: observables, vortices, T = 0 fields of charge maps, spin waves.
 
-Conventions (see ``DESIGN.md``): angles ``theta`` have shape ``(..., L, L)``, axis ``-2`` is ``i``
-(y, rows) and axis ``-1`` is ``j`` (x, columns); spin vectors are channels-first ``(..., 2, L, L)``
-holding ``(cos theta, sin theta)``. Plaquette ``[i, j]`` has corners ``(i,j) -> (i,j+1) ->
-(i+1,j+1) -> (i+1,j)`` (mod L), visited in that order, so ``theta = atan2(i - i0, j - j0)``
-around a point inside the plaquette has charge ``+1``.
+Array layout, plaquette orientation and the bond-angle sign follow the conventions of the package
+docstring (:mod:`support`): angles ``theta`` ``(..., L, L)`` with axis ``-2`` = ``i`` (y, rows) and
+axis ``-1`` = ``j`` (x, columns), periodic; :func:`vortices` and :func:`bond_angles` implement them.
 """
 
 from __future__ import annotations
@@ -61,6 +59,21 @@ def _roll(x: Any, shift: int, axis: int) -> Any:
     return x.roll(shift, dims=axis)
 
 
+def bond_angles(theta: Any) -> tuple[Any, Any]:
+    """Unwrapped bond angles ``(b_x, b_y)``, each ``(..., L, L)``: head minus tail along ``+j`` and ``+i``.
+
+    ``b_x[..., i, j] = theta[i, j+1] - theta[i, j]`` and ``b_y[..., i, j] = theta[i+1, j] - theta[i, j]``
+    (indices mod L): the sign convention of every bond angle in the package. Works on numpy arrays
+    and torch tensors (autograd kept); wrap with :func:`wrap_angle` where a value in ``[-pi, pi)`` is needed.
+    """
+    return _roll(theta, -1, -1) - theta, _roll(theta, -1, -2) - theta
+
+
+def matches_map(theta: np.ndarray, charges: np.ndarray) -> np.ndarray:
+    """Whether each field's exact vortex map (:func:`vortices`) equals the requested map: bool ``(...)``."""
+    return np.all(vortices(theta) == np.asarray(charges), axis=(-2, -1))
+
+
 def smooth_vortices(spins: Any) -> Any:
     """Smooth vortex charge (eq. 3): a quarter of the sum of ``(S_a x S_b)_z`` around each plaquette.
 
@@ -102,8 +115,8 @@ def to_spins(theta: np.ndarray) -> np.ndarray:
 def energy(theta: np.ndarray, J: float = 1.0) -> np.ndarray:
     """Total energy ``H = -J sum_<ij> cos(theta_i - theta_j)``, each bond once. Shape ``(...)``."""
     t = _check_field(theta).astype(np.float64, copy=False)
-    bonds = np.cos(t - np.roll(t, -1, axis=-1)) + np.cos(t - np.roll(t, -1, axis=-2))
-    return -J * bonds.sum(axis=(-2, -1))
+    bx, by = bond_angles(t)
+    return -J * (np.cos(bx) + np.cos(by)).sum(axis=(-2, -1))
 
 
 def energy_per_site(theta: np.ndarray, J: float = 1.0) -> np.ndarray:
@@ -165,8 +178,7 @@ def helicity_modulus(theta: np.ndarray, T: float, J: float = 1.0) -> float:
         raise ValueError(f"helicity_modulus expects samples of shape (n, L, L), got {t.shape}")
     N = t.shape[-1] * t.shape[-2]
     ups = 0.0
-    for axis in (-1, -2):
-        d = np.roll(t, -1, axis=axis) - t
+    for d in bond_angles(t):
         c = np.cos(d).sum(axis=(-2, -1))
         s = np.sin(d).sum(axis=(-2, -1))
         ups += (J * c.mean() - J ** 2 / T * (s ** 2).mean()) / N
@@ -232,19 +244,28 @@ def pair_distance(charges: np.ndarray) -> np.ndarray:
     return out.reshape(k.shape[:-2])
 
 
-def ensemble_summary(theta: np.ndarray, T: float, J: float = 1.0) -> dict[str, float]:
-    """All scalar ensemble observables of samples ``(n, L, L)`` at temperature ``T``.
+#: keys of :func:`ensemble_observables`, in the order tables and figures show them
+ENSEMBLE_OBSERVABLES = ("nu", "abs_m", "energy", "cv", "helicity", "chi")
+
+
+def ensemble_observables(theta: np.ndarray, T: float, J: float = 1.0) -> dict[str, float]:
+    """The six scalar ensemble observables of samples ``(n, L, L)`` at temperature ``T``.
 
     Returns:
-        dict with ``energy_per_site``, ``magnetization`` (<|M|>), ``specific_heat``,
-        ``susceptibility``, ``helicity_modulus`` and ``vorticity`` (mean density of ``|k|``).
+        dict with ``nu`` (mean vortex density, :func:`vorticity`), ``abs_m`` (<|M|>), ``energy``
+        (<E>/N), ``cv`` (:func:`specific_heat`), ``helicity`` (:func:`helicity_modulus`) and ``chi``
+        (:func:`susceptibility`).
+
+    Raises:
+        ValueError: fewer than two samples (no fluctuation observable) or not ``(n, L, L)``.
     """
     t = _check_field(theta)
+    if t.ndim != 3 or len(t) < 2:
+        raise ValueError(f"need an ensemble of at least 2 fields (n, L, L), got {t.shape}")
     N = t.shape[-1] * t.shape[-2]
     e, m = energy(t, J), magnetization(t)
-    return {"energy_per_site": float(e.mean() / N), "magnetization": float(m.mean()),
-            "specific_heat": specific_heat(e, T, N), "susceptibility": susceptibility(m, T, N),
-            "helicity_modulus": helicity_modulus(t, T, J), "vorticity": float(vorticity(t).mean())}
+    return {"nu": float(vorticity(t).mean()), "abs_m": float(m.mean()), "energy": float(e.mean() / N),
+            "cv": specific_heat(e, T, N), "helicity": helicity_modulus(t, T, J), "chi": susceptibility(m, T, N)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,15 @@ def default_dir(data_dir: str | os.PathLike, profile: str) -> Path:
     return profile_dir(data_dir, profile) / "xy_dataset"
 
 
+def temperature_key(T: float) -> str:
+    """The string key of a data-set temperature in dicts and results JSON (4 significant digits).
+
+    Temperatures are stored as float32, so ``0.1`` reads back as ``0.10000000149``; every key built
+    from a temperature goes through this one function so that ``0.1`` is always ``"0.1"``.
+    """
+    return f"{float(T):.4g}"
+
+
 def map_id(charges: np.ndarray) -> np.ndarray:
     """Canonical id of a one-pair (or empty) charge map: ``0`` for no pair, else ``1 + p L^2 + m``.
 

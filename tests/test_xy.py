@@ -187,3 +187,33 @@ def test_plane_wave_exact():
     assert xy.energy(th) == pytest.approx(-L * L * (np.cos(q) + 1))
     assert xy.magnetization(th) == pytest.approx(0, abs=1e-12)
     assert np.allclose(xy.smooth_vortices(xy.to_spins(th)), 0, atol=1e-12)
+
+
+def test_ensemble_observables_of_a_uniform_ensemble():
+    theta = np.full((5, 8, 8), 0.7)
+    obs = xy.ensemble_observables(theta, T=0.3)
+    assert tuple(obs) == xy.ENSEMBLE_OBSERVABLES
+    assert obs["nu"] == 0 and obs["abs_m"] == pytest.approx(1.0)
+    assert obs["energy"] == pytest.approx(-2.0)
+    assert obs["cv"] == pytest.approx(0.0, abs=1e-12) and obs["chi"] == pytest.approx(0.0, abs=1e-12)
+    assert obs["helicity"] == pytest.approx(1.0)          # (1/N)[J N - 0] per direction
+    with pytest.raises(ValueError):
+        xy.ensemble_observables(theta[:1], T=0.3)
+
+
+def test_bond_angle_sign_and_map_match():
+    torch = pytest.importorskip("torch")
+    theta = np.zeros((4, 4))
+    theta[2, 1] = 0.5                                     # site (i=2, j=1)
+    bx, by = xy.bond_angles(theta)
+    assert bx[2, 0] == 0.5 and bx[2, 1] == -0.5           # head minus tail along +j
+    assert by[1, 1] == 0.5 and by[2, 1] == -0.5           # head minus tail along +i
+    assert bx[2, 3] == 0.0 and np.all(by[3] == -theta[3])  # periodic: the last column/row wraps to the first
+    tx, ty = xy.bond_angles(torch.tensor(theta))
+    assert np.array_equal(tx.numpy(), bx) and np.array_equal(ty.numpy(), by)
+    # a +1 vortex: matches its own map, not the empty one, per field
+    i, j = np.mgrid[0:8, 0:8]
+    v = np.arctan2(i - 3.5, j - 3.5)
+    k = xy.vortices(v)
+    assert k[3, 3] == 1
+    np.testing.assert_array_equal(xy.matches_map(np.stack([v, np.zeros((8, 8))]), k), [True, False])

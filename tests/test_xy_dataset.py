@@ -82,3 +82,10 @@ def test_default_dir_is_taken_from_the_repository_root(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert default_dir("data", "smoke") == REPO_ROOT / "data" / "smoke" / "xy_dataset"
     assert default_dir(tmp_path, "smoke") == tmp_path / "smoke" / "xy_dataset"
+
+
+def test_temperature_key_reads_float32_back_as_written():
+    from support.xy_dataset import temperature_key
+
+    assert [temperature_key(np.float32(t)) for t in (0.1, 0.5, 0.9, 1.25)] == ["0.1", "0.5", "0.9", "1.25"]
+    assert temperature_key(0.1) == temperature_key(np.float32(0.1))

@@ -316,7 +316,7 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
 
 def sample_xy(L: int, T: float, n_samples: int, *, charges: np.ndarray | None = None, burn_in: int = 500,
               sweeps_between: int = 10, seed: int = 0, progress: bool = False, J: float = 1.0) -> np.ndarray:
-    """Metropolis samples of one XY chain (the contract of ``DESIGN.md``).
+    """Metropolis samples of one XY chain (public contract; conventions in :mod:`support`).
 
     After ``burn_in`` sweeps (a sweep is ``L^2`` attempted single-spin updates), ``n_samples``
     configurations ``sweeps_between`` sweeps apart are stored. With ``charges`` (an int map

@@ -2,20 +2,20 @@
 
 To leading order at low T the constrained XY ensemble of a vortex map is a T = 0 field of the
 map plus harmonic fluctuations at temperature T; the generator learns a residual on top of a draw
-from it. Two versions (``ground_state=``), both built on :mod:`support.fixed_map`:
+from it. Two versions (``ground_state=``), both built on :mod:`support.cwgan.fixed_map`:
 
-* ``"relaxed"`` (the first version, kept so that old checkpoints keep their prior): the
-  Villain-relaxed field (:func:`support.fixed_map.relaxed_field`) plus Gaussian spin waves of the
-  uniform lattice (``support.xy.spin_waves``). That field is not the fixed-map ground state of
-  close pairs (see :mod:`support.fixed_map`), and the static current it carries dominates the
-  helicity modulus at low T.
-* ``"minima"``: the distinct fixed-map minima, each drawn with its Boltzmann weight, and at
-  ``T > 0`` the Gaussian basin around each (:func:`support.fixed_map.thermal_basins`). With
-  ``self_consistent=True`` (the default prior) each bond's stiffness ``cos b`` is renormalised by
+* ``"minima"`` (:data:`DEFAULT_PRIOR`): the distinct fixed-map minima, each drawn with its Boltzmann
+  weight, and at ``T > 0`` the Gaussian basin around each (:func:`support.cwgan.fixed_map.thermal_basins`).
+  With ``self_consistent=True`` (the default) each bond's stiffness ``cos b`` is renormalised by
   its own thermal fluctuations, ``exp(-<delta b²> / 2) cos b``, solved to self-consistency
-  (:func:`support.fixed_map.self_consistent_hessian`): the cosine is softer than its curvature, so
+  (:func:`support.cwgan.fixed_map.self_consistent_hessian`): the cosine is softer than its curvature, so
   the plain harmonic theory underestimates the bond-angle variance (at T = 0.1 by 2.5 %, at T = 0.5
   by 13 %) and the large-angle tail.
+* ``"relaxed"`` (the first version, for comparison): the Villain-relaxed field
+  (:func:`relaxed_field`) plus Gaussian spin waves of the uniform lattice
+  (``support.xy.spin_waves``). That field is not the fixed-map ground state of close pairs (see
+  :mod:`support.cwgan.fixed_map`), and the static current it carries dominates the helicity
+  modulus at low T.
 
 Minima and basins are cached per map up to a lattice translation. Conditioning on the map
 (redrawing a sample whose vortex map changed, as the constrained Metropolis sampler rejects such
@@ -32,16 +32,42 @@ from scipy.linalg import solve_triangular
 
 from support import xy
 from support.data import chunk_seed
-from support.fixed_map import (ANNEAL, Minima, ThermalBasins, canonical_shift, fixed_map_minima, minimum_weights,
-                               relaxed_field, thermal_basins)
+from support.cwgan.fixed_map import (ANNEAL, Minima, ThermalBasins, canonical_shift, fixed_map_minima,
+                                     minimum_weights, thermal_basins)
 
 GROUND_STATES = ("relaxed", "minima")
+#: the prior of the book; profiles override single keys (chapter 02's ``prior_settings``)
 DEFAULT_PRIOR = dict(spin_waves=True, condition_on_map=True, max_tries=64, relax_steps=80, ground_state="minima",
                      self_consistent=True)
+#: settings :func:`prior_settings` accepts beyond :data:`DEFAULT_PRIOR` (``anneal``: overrides of ``ANNEAL``)
+_OPTIONAL_SETTINGS = ("anneal",)
 
 _FIELD_CACHE: dict[tuple[int, int, bytes], np.ndarray] = {}
 _MINIMA_CACHE: dict[tuple, "Minima"] = {}
 _BASIN_CACHE: dict[tuple, "ThermalBasins"] = {}
+
+
+def prior_settings(overrides: dict | None = None) -> dict:
+    """The complete prior settings: :data:`DEFAULT_PRIOR` with ``overrides`` applied.
+
+    Raises:
+        ValueError: an unknown setting, an unknown ``ground_state``, or ``self_consistent`` without
+            ``ground_state="minima"``.
+    """
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(DEFAULT_PRIOR) - set(_OPTIONAL_SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown prior settings {sorted(unknown)}; known: {sorted(DEFAULT_PRIOR)} + {_OPTIONAL_SETTINGS}")
+    cfg = {**DEFAULT_PRIOR, **overrides}
+    _check_ground_state(cfg["ground_state"], cfg["self_consistent"])
+    return cfg
+
+
+def _check_ground_state(ground_state: str, self_consistent: bool) -> None:
+    if ground_state not in GROUND_STATES:
+        raise ValueError(f"unknown ground_state {ground_state!r}; choose from {GROUND_STATES}")
+    if self_consistent and ground_state != "minima":
+        raise ValueError("self_consistent fluctuations need ground_state='minima'")
 
 
 def clear_caches() -> None:
@@ -87,6 +113,53 @@ def _canonical_basins(can: np.ndarray, T: float, cfg: dict, self_consistent: boo
             _BASIN_CACHE.clear()
         _BASIN_CACHE[key] = thermal_basins(can, float(T), _canonical_minima(can, cfg), self_consistent=self_consistent)
     return _BASIN_CACHE[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# the "relaxed" T = 0 field (the first prior, kept for comparison)
+# ---------------------------------------------------------------------------------------------
+
+def _gradient(theta: np.ndarray) -> np.ndarray:
+    """``dH/dtheta`` of the cosine energy ``-sum_bonds cos(d theta)`` (J = 1), batched."""
+    grad = np.zeros_like(theta)
+    for ax in (-1, -2):
+        s = np.sin(theta - np.roll(theta, -1, ax))
+        grad += s - np.roll(s, 1, ax)
+    return grad
+
+
+def relax(theta: np.ndarray, charges: np.ndarray, steps: int) -> np.ndarray:
+    """Preconditioned gradient descent of the cosine energy at fixed map, from given fields ``(n, L, L)``.
+
+    Each step moves ``theta`` by ``-eta (-Laplacian)^{-1} dH/dtheta`` (the Laplacian preconditioner
+    makes long wavelengths converge as fast as short ones); a sample whose map would change keeps
+    its field and halves its ``eta``, a successful step grows ``eta`` by 1.2 (at most 1).
+    The map of each start field must be ``charges``; it is exactly preserved.
+    """
+    theta = np.array(theta, dtype=np.float64).reshape(-1, *np.shape(theta)[-2:])
+    kk = np.broadcast_to(np.asarray(charges), theta.shape)
+    L = theta.shape[-1]
+    lam = -xy._lattice_laplacian_eigs(L)
+    lam[0, 0] = np.inf  # the zero mode is a global rotation: no force
+    eta = np.ones(len(theta))
+    for _ in range(int(steps)):
+        new = theta - eta[:, None, None] * np.fft.ifft2(np.fft.fft2(_gradient(theta)) / lam).real
+        ok = xy.matches_map(new, kk)
+        theta[ok] = new[ok]
+        eta[~ok] *= 0.5
+        eta[ok] = np.minimum(1.0, eta[ok] * 1.2)
+    return theta
+
+
+def relaxed_field(charges: np.ndarray, steps: int = 80) -> np.ndarray:
+    """T = 0 field of maps ``(n, L, L)`` in the cosine model, relaxed from the Villain field at fixed map.
+
+    See :func:`relax`. ``steps=0`` gives the Villain field. The map is exactly preserved. This is
+    a stationary point near the Villain field, not necessarily the fixed-map minimum (module docstring).
+    """
+    k = xy.check_charges(charges)
+    theta = np.asarray(xy.villain_field(k), dtype=np.float64)
+    return relax(theta.reshape(-1, *k.shape[-2:]), k.reshape(-1, *k.shape[-2:]), steps).reshape(k.shape)
 
 
 def base_field_cached(charges: np.ndarray, relax_steps: int) -> np.ndarray:
@@ -141,11 +214,14 @@ def _minima_draws(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, 
     return out
 
 
-def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *, spin_waves: bool = True,
-                 condition_on_map: bool = True, max_tries: int = 64, relax_steps: int = 80, rotate: bool = True,
-                 ground_state: str = "relaxed", anneal: dict | None = None, self_consistent: bool = False,
-                 return_stats: bool = False):
-    """Prior angles for each (map, T): T = 0 field + spin waves at T + a random global angle.
+def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *,
+                 spin_waves: bool = DEFAULT_PRIOR["spin_waves"], condition_on_map: bool = DEFAULT_PRIOR["condition_on_map"],
+                 max_tries: int = DEFAULT_PRIOR["max_tries"], relax_steps: int = DEFAULT_PRIOR["relax_steps"],
+                 rotate: bool = True, ground_state: str = DEFAULT_PRIOR["ground_state"], anneal: dict | None = None,
+                 self_consistent: bool = DEFAULT_PRIOR["self_consistent"], return_stats: bool = False):
+    """Prior angles for each (map, T): T = 0 field + thermal fluctuations at T + a random global angle.
+
+    The defaults are :data:`DEFAULT_PRIOR`; a generator passes its stored ``config["prior"]``.
 
     Args:
         charges: vortex maps ``(n, L, L)`` (integers summing to zero per map).
@@ -159,13 +235,11 @@ def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *
         max_tries: see ``condition_on_map``.
         relax_steps: gradient steps of the ``"relaxed"`` T = 0 field (0: the Villain field).
         rotate: add a uniform random global angle.
-        ground_state: ``"relaxed"`` (the Villain-relaxed field + uniform spin waves; the default, so
-            that checkpoints trained with it keep their prior) or ``"minima"`` (the fixed-map minima
-            and their Laplace approximation at T; see the module docstring). ``DEFAULT_PRIOR`` uses
-            ``"minima"``.
+        ground_state: ``"minima"`` (the fixed-map minima and their Laplace approximation at T) or
+            ``"relaxed"`` (the Villain-relaxed field + uniform spin waves); see the module docstring.
         anneal: overrides of :data:`ANNEAL` for ``"minima"``.
         self_consistent: ``"minima"`` only: renormalise each basin's bond stiffness by its own thermal
-            fluctuations (:func:`self_consistent_hessian`; ``DEFAULT_PRIOR`` uses it).
+            fluctuations (:func:`support.cwgan.fixed_map.self_consistent_hessian`).
         return_stats: also return the fraction of samples whose first draw already had the map.
 
     Returns:
@@ -179,10 +253,7 @@ def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *
         raise ValueError("temperatures must be >= 0")
     if np.any(charges.reshape(len(charges), -1).sum(axis=1) != 0):
         raise ValueError("every charge map must sum to zero on a torus")
-    if ground_state not in GROUND_STATES:
-        raise ValueError(f"unknown ground_state {ground_state!r}; choose from {GROUND_STATES}")
-    if self_consistent and ground_state != "minima":
-        raise ValueError("self_consistent fluctuations need ground_state='minima'")
+    _check_ground_state(ground_state, self_consistent)
     n, L = charges.shape[0], charges.shape[-1]
     rot = rng.uniform(0.0, 2 * np.pi, size=(n, 1, 1)) if rotate else np.zeros((n, 1, 1))
 
@@ -214,7 +285,7 @@ def prior_angles(charges: np.ndarray, T: np.ndarray, rng: np.random.Generator, *
         for attempt in range(max(1, max_tries)):
             if attempt:
                 theta[todo] = finish(draw(todo), todo)
-            bad = np.any(xy.vortices(theta[todo]) != charges[todo], axis=(-2, -1))
+            bad = ~xy.matches_map(theta[todo], charges[todo])
             if attempt == 0:
                 first_rate = 1.0 - bad.mean()
             todo = todo[bad]

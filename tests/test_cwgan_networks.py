@@ -1,4 +1,4 @@
-"""Tests of the cWGAN models (support.models.unet, support.models.critic) and the prior (support.cwgan_prior)."""
+"""Tests of the cWGAN networks (support.cwgan.networks): shapes, equivariances, prior start, critic features, config."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import pytest
 import torch
 
 from support import xy
-from support.cwgan_prior import prior_angles
-from support.fixed_map import relaxed_field
-from support.models.critic import Critic, field_features
-from support.models.unet import UNetGenerator, bond_features
+from support.cwgan.networks import Critic, UNetGenerator, bond_features, field_features
+from support.cwgan.prior import DEFAULT_PRIOR, prior_angles
 
 L = 8
 
@@ -19,7 +17,7 @@ def _inputs(n=3, seed=0):
     rng = np.random.default_rng(seed)
     k = np.stack([xy.pair_map(L, (0, 1 + i % 3), (i, 2 * i)) for i in range(n)])
     T = np.full(n, 0.1)
-    prior = prior_angles(k, T, rng)
+    prior = prior_angles(k, T, rng, ground_state="relaxed", self_consistent=False)
     return (torch.as_tensor(k, dtype=torch.float32), torch.as_tensor(T, dtype=torch.float32),
             torch.as_tensor(prior), k, prior)
 
@@ -78,30 +76,13 @@ def test_prior_variant_starts_at_prior_and_is_rotation_equivariant():
 def test_bond_features_match_angles():
     theta = torch.tensor(np.random.default_rng(3).uniform(-np.pi, np.pi, (2, L, L)))
     f = bond_features(theta)
-    dx = torch.roll(theta, -1, -1) - theta
-    assert torch.allclose(f[:, 0], torch.cos(dx)) and torch.allclose(f[:, 3], torch.sin(torch.roll(theta, -1, -2) - theta))
+    dx, dy = xy.bond_angles(theta)
+    assert torch.allclose(f[:, 0], torch.cos(dx)) and torch.allclose(f[:, 3], torch.sin(dy))
+    assert torch.equal(dx[:, 2, 3], theta[:, 2, 4] - theta[:, 2, 3])     # head minus tail along +j
     spins = torch.stack([torch.cos(theta), torch.sin(theta)], 1)
     ff = field_features(spins)
     assert torch.allclose(ff[:, 2:], f, atol=1e-12)  # the critic's bond channels are the same bond angles
     assert torch.allclose(ff[:, :2], spins)
-
-
-def test_prior_input_is_villain_plus_spin_waves_with_the_map():
-    rng = np.random.default_rng(4)
-    k = np.stack([xy.pair_map(16, (0, 1), (3, 3)), xy.pair_map(16, (2, 2), (5, 9))] * 50)
-    T0 = prior_angles(k, np.zeros(len(k)), rng, relax_steps=0)
-    # T = 0 without relaxation: the Villain field up to one global angle per sample
-    diff = xy.wrap_angle(T0 - xy.villain_field(k))
-    assert np.allclose(xy.wrap_angle(diff - diff[:, :1, :1]), 0, atol=1e-5)
-    th, first = prior_angles(k, np.full(len(k), 0.1), rng, return_stats=True, relax_steps=0)
-    assert np.all(xy.vortices(th) == k)  # conditioned on the map
-    assert 0.2 < first < 1.0  # the d = 1 pair really needs the conditioning (its shared bond is ~pi)
-    # spin waves at T: harmonic bond fluctuation <(d theta - d theta_V)^2> = T/2 (L^2 - 1)/L^2
-    d = xy.wrap_angle(np.roll(th, -1, -1) - th) - xy.wrap_angle(np.roll(T0, -1, -1) - T0)
-    far = np.abs(xy.wrap_angle(d))[len(k) // 2:, 12, :]  # a row away from both pairs
-    assert abs((far ** 2).mean() / (0.05 * 255 / 256) - 1) < 0.1
-    with pytest.raises(ValueError):
-        prior_angles(np.ones((1, 4, 4), np.int8), [0.1], rng)
 
 
 def test_critic_shapes_and_bad_config():
@@ -114,11 +95,12 @@ def test_critic_shapes_and_bad_config():
         UNetGenerator(8, "fancy")
 
 
-def test_relaxed_field_keeps_map_and_lowers_cosine_energy():
-    k = np.stack([xy.pair_map(16, pd.displacement, (4, 7)) for pd in xy.PAIR_DISTANCES])
-    v = xy.villain_field(k)
-    r = relaxed_field(k, steps=40)
-    assert np.all(xy.vortices(r) == k)
-    assert np.all(xy.energy(r) <= xy.energy(v) + 1e-9)
-    assert np.mean(xy.energy(v) - xy.energy(r)) > 0.1  # the cosine model relaxes the Villain field measurably
-    assert np.allclose(relaxed_field(k[:2], steps=0), v[:2])
+def test_generator_config_carries_its_prior():
+    g = UNetGenerator(L, "prior", widths=[4, 8], noise_channels=2, prior={"max_tries": 5})
+    assert g.config["prior"] == {**DEFAULT_PRIOR, "max_tries": 5}
+    assert UNetGenerator(L, "prior", widths=[4, 8], noise_channels=2).config["prior"] == DEFAULT_PRIOR
+    assert UNetGenerator(L, "paper", widths=[4, 8], noise_channels=2).config["prior"] is None
+    with pytest.raises(ValueError, match="paper variant has no prior"):
+        UNetGenerator(L, "paper", widths=[4, 8], noise_channels=2, prior={})
+    with pytest.raises(ValueError, match="unknown prior settings"):
+        UNetGenerator(L, "prior", widths=[4, 8], noise_channels=2, prior={"typo": 1})

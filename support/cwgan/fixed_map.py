@@ -4,11 +4,12 @@ The constrained ensemble that the cWGAN learns (and that constrained Metropolis 
 vortex map fixed: every bond angle stays inside ``(-pi, pi)`` (a bond reaching ``pi`` is where a
 vortex hops), a convex polytope in angle space. This module finds the low-lying states of the
 cosine energy inside it and approximates the ensemble at low T around them; the cWGAN's physics
-prior (``support.cwgan_prior``) draws from these.
+prior (:mod:`support.cwgan.prior`) draws from these. Bond angles follow the sign convention of
+:mod:`support` (:func:`support.xy.bond_angles`).
 
-* :func:`relaxed_field`: the Villain (Coulomb-gas) field relaxed towards the cosine energy by
-  preconditioned gradient descent: a stationary point, *not* the fixed-map minimum. The pair's
-  attraction presses close vortices against the wall at ``pi``: the constrained minimum has bonds
+* the Villain (Coulomb-gas) field relaxed towards the cosine energy by preconditioned gradient
+  descent (:func:`support.cwgan.prior.relaxed_field`, the first prior's T = 0 field): a stationary
+  point, *not* the fixed-map minimum. The pair's attraction presses close vortices against the wall at ``pi``: the constrained minimum has bonds
   pinned there and is not a stationary point of the energy, so the descent stalls. On L = 16 the
   relaxed field lies 0.77 J above the minimum for the pair (0, 4), with static current
   ``sum sin(d_y theta)`` 16.3 versus 12.5 ((0, 5): 0.65 J, 22.7 versus 15.7), and for the
@@ -38,51 +39,8 @@ ANNEAL = dict(n_seeds=6, temperatures=(0.3, 0.1, 0.03, 0.01), sweeps=150, energy
 
 
 # ---------------------------------------------------------------------------------------------
-# energy at fixed map: gradient, relaxation, bonds
+# bonds at fixed map
 # ---------------------------------------------------------------------------------------------
-
-
-def _gradient(theta: np.ndarray) -> np.ndarray:
-    """``dH/dtheta`` of the cosine energy ``-sum_bonds cos(d theta)`` (J = 1), batched."""
-    grad = np.zeros_like(theta)
-    for ax in (-1, -2):
-        s = np.sin(theta - np.roll(theta, -1, ax))
-        grad += s - np.roll(s, 1, ax)
-    return grad
-
-
-def relax(theta: np.ndarray, charges: np.ndarray, steps: int) -> np.ndarray:
-    """Preconditioned gradient descent of the cosine energy at fixed map, from given fields ``(n, L, L)``.
-
-    Each step moves ``theta`` by ``-eta (-Laplacian)^{-1} dH/dtheta`` (the Laplacian preconditioner
-    makes long wavelengths converge as fast as short ones); a sample whose map would change keeps
-    its field and halves its ``eta``, a successful step grows ``eta`` by 1.2 (at most 1).
-    The map of each start field must be ``charges``; it is exactly preserved.
-    """
-    theta = np.array(theta, dtype=np.float64).reshape(-1, *np.shape(theta)[-2:])
-    kk = np.broadcast_to(np.asarray(charges), theta.shape)
-    L = theta.shape[-1]
-    lam = -xy._lattice_laplacian_eigs(L)
-    lam[0, 0] = np.inf  # the zero mode is a global rotation: no force
-    eta = np.ones(len(theta))
-    for _ in range(int(steps)):
-        new = theta - eta[:, None, None] * np.fft.ifft2(np.fft.fft2(_gradient(theta)) / lam).real
-        ok = np.all(xy.vortices(new) == kk, axis=(-2, -1))
-        theta[ok] = new[ok]
-        eta[~ok] *= 0.5
-        eta[ok] = np.minimum(1.0, eta[ok] * 1.2)
-    return theta
-
-
-def relaxed_field(charges: np.ndarray, steps: int = 80) -> np.ndarray:
-    """T = 0 field of maps ``(n, L, L)`` in the cosine model, relaxed from the Villain field at fixed map.
-
-    See :func:`relax`. ``steps=0`` gives the Villain field. The map is exactly preserved. This is
-    a stationary point near the Villain field, not necessarily the fixed-map minimum (module docstring).
-    """
-    k = xy.check_charges(charges)
-    theta = np.asarray(xy.villain_field(k), dtype=np.float64)
-    return relax(theta.reshape(-1, *k.shape[-2:]), k.reshape(-1, *k.shape[-2:]), steps).reshape(k.shape)
 
 
 def _bond_pairs(L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,8 +62,9 @@ def _bond_laplacian(wx: np.ndarray, wy: np.ndarray) -> np.ndarray:
 
 
 def _bonds(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wrapped bond angles ``theta[i, j+1] - theta[i, j]`` and ``theta[i+1, j] - theta[i, j]`` in ``[-pi, pi)``."""
-    return xy.wrap_angle(np.roll(theta, -1, -1) - theta), xy.wrap_angle(np.roll(theta, -1, -2) - theta)
+    """Bond angles (:func:`support.xy.bond_angles`) wrapped to ``[-pi, pi)``."""
+    bx, by = xy.bond_angles(theta)
+    return xy.wrap_angle(bx), xy.wrap_angle(by)
 
 
 def _div(fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
@@ -187,7 +146,7 @@ def barrier_minimize(theta: np.ndarray, charges: np.ndarray, *, mus=(1e-2, 1e-3,
     bx, by = _bonds(theta)
     if max(np.abs(bx).max(), np.abs(by).max()) >= np.pi:
         raise ValueError("the start field has a bond angle at pi")
-    if not np.array_equal(xy.vortices(theta), charges):
+    if not xy.matches_map(theta, charges):
         raise ValueError("the start field does not carry the requested vortex map")
 
     def dF(bx, by, nx, ny, mu):  # F(new) - F(old) as a sum of per-bond differences (no cancellation of ~N)
@@ -215,7 +174,7 @@ def barrier_minimize(theta: np.ndarray, charges: np.ndarray, *, mus=(1e-2, 1e-3,
             if ok:
                 break
             d = d.reshape(L, L)
-            dx, dy = np.roll(d, -1, -1) - d, np.roll(d, -1, -2) - d
+            dx, dy = xy.bond_angles(d)
             step = min(1.0, 0.95 * min(room(bx, dx), room(by, dy)))  # fraction to the boundary
             for _half in range(40):
                 nx, ny = bx + step * dx, by + step * dy
@@ -247,7 +206,7 @@ class Minima(NamedTuple):
 
 def _current(theta: np.ndarray) -> np.ndarray:
     """Static current ``(sum_bonds sin(d_x theta), sum_bonds sin(d_y theta))`` per field ``(..., 2)``."""
-    return np.stack([np.sin(np.roll(theta, -1, a) - theta).sum(axis=(-2, -1)) for a in (-1, -2)], axis=-1)
+    return np.stack([np.sin(b).sum(axis=(-2, -1)) for b in xy.bond_angles(theta)], axis=-1)
 
 
 def fixed_map_minima(charges: np.ndarray, *, n_seeds: int = ANNEAL["n_seeds"],
@@ -360,7 +319,7 @@ def _symmetric_images(theta: np.ndarray, charges: np.ndarray) -> list[np.ndarray
                     continue
                 si, sj = canonical_shift(kk)
                 img = np.roll(img, (ti - si, tj - sj), axis=(0, 1))
-                if (rot or flip or sign < 0) and np.array_equal(xy.vortices(img), charges):
+                if (rot or flip or sign < 0) and xy.matches_map(img, charges):
                     out.append(np.ascontiguousarray(img))
     return out
 

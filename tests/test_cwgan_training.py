@@ -1,4 +1,4 @@
-"""Tests of the cWGAN-GP training loop (support.training.cwgan): penalty, physics loss, resume, NaN guard, API."""
+"""Tests of the cWGAN-GP training loop (support.cwgan.training): penalty, physics loss, resume, NaN guard, monitor."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from support import xy
-from support.cwgan_prior import prior_angles
-from support.training import cwgan
 from support.checkpoint import TrainingDiverged, load_checkpoint
+from support.cwgan import training
+from support.cwgan.prior import prior_angles
 
 L = 8
 MODEL = dict(gen_widths=[4, 8], noise_channels=2, critic_widths=[4, 8], critic_full_res_layers=1)
@@ -23,7 +23,7 @@ def _data(n_maps=6, per_map=4, seed=0):
     maps = np.stack([xy.pair_map(L, (0, 1 + m % 3), (m, 2 * m)) for m in range(n_maps)])
     k = np.repeat(maps, per_map, axis=0)
     T = np.tile(np.repeat(np.float32([0.1, 0.5]), per_map // 2), n_maps)
-    theta = prior_angles(k, T, rng)
+    theta = prior_angles(k, T, rng, ground_state="relaxed", self_consistent=False)
     return dict(theta=theta, charges=k, T=T, distance=xy.pair_distance(k).astype(np.float32),
                 map_id=np.repeat(np.arange(n_maps), per_map))
 
@@ -36,11 +36,11 @@ def test_gradient_penalty_linear_critic_exact():
         return (x * w).sum(dim=(1, 2))
 
     real, fake = torch.randn(5, 2, 2), torch.randn(5, 2, 2)
-    gp = cwgan.gradient_penalty(critic, real, fake, lam=10.0)
+    gp = training.gradient_penalty(critic, real, fake, lam=10.0)
     assert gp.item() == pytest.approx(10 * 12 ** 2)
     # and the penalty is differentiable in the critic parameters (create_graph=True)
     w.requires_grad_(True)
-    cwgan.gradient_penalty(critic, real, fake, lam=10.0).backward()
+    training.gradient_penalty(critic, real, fake, lam=10.0).backward()
     assert torch.allclose(w.grad, 10 * 2 * 12 * w.detach() / 13)
 
 
@@ -48,7 +48,7 @@ def test_gradient_penalty_uses_interpolates():
     """D(x) = |x|^2 / 2 has gradient x: the penalty is evaluated at eps real + (1 - eps) fake."""
     real, fake = torch.full((2, 3), 1.0), torch.full((2, 3), 3.0)
     eps = torch.tensor([0.0, 1.0])
-    gp = cwgan.gradient_penalty(lambda x: 0.5 * (x ** 2).sum(1), real, fake, lam=1.0, eps=eps)
+    gp = training.gradient_penalty(lambda x: 0.5 * (x ** 2).sum(1), real, fake, lam=1.0, eps=eps)
     expected = ((3 * np.sqrt(3) - 1) ** 2 + (np.sqrt(3) - 1) ** 2) / 2
     assert gp.item() == pytest.approx(expected, rel=1e-6)
 
@@ -61,46 +61,22 @@ def test_physics_loss_zero_at_target_and_weighted():
     target = (q * k).sum() / 2  # the field's own smooth charge at its vortices
     # zero except for the non-defect plaquettes, which carry weight 1
     base = ((q * (k == 0)) ** 2).mean()
-    assert cwgan.physics_loss(spins, k, target.view(1), 100.0).item() == pytest.approx(base.item(), rel=1e-9)
+    assert training.physics_loss(spins, k, target.view(1), 100.0).item() == pytest.approx(base.item(), rel=1e-9)
     # moving the target by dt at the two defects costs defect_weight * 2 dt^2 / L^2
     dt = 0.1
-    got = cwgan.physics_loss(spins, k, (target + dt).view(1), 100.0).item()
+    got = training.physics_loss(spins, k, (target + dt).view(1), 100.0).item()
     assert got == pytest.approx(base.item() + 100.0 * 2 * dt ** 2 / L ** 2, rel=1e-6)
-
-
-def test_split_holdout_by_map_and_distance():
-    d = _data(n_maps=12)
-    held = cwgan.split_holdout(d["map_id"], d["distance"], 0.34, seed=0)
-    assert not set(d["map_id"][held]) & set(d["map_id"][~held])
-    for dist in np.unique(d["distance"]):  # every distance in both parts
-        sel = d["distance"] == dist
-        assert held[sel].any() and (~held[sel]).any()
-
-
-def test_generate_shapes_determinism_and_prior_start(tmp_path):
-    d = _data()
-    res = cwgan.train_cwgan(d, variant="prior", out_dir=tmp_path / "prior", model=MODEL,
-                            training=dict(TRAIN, epochs=0), progress=False)
-    g = cwgan.load_generator(res["checkpoint"])
-    a = cwgan.generate(g, d["charges"][:5], d["T"][:5], seed=3)
-    b = cwgan.generate(g, d["charges"][:5], d["T"][:5], seed=3, batch_size=2)
-    assert a.shape == (5, L, L) and a.dtype == np.float32
-    assert np.allclose(a, b, atol=1e-6)
-    # an untrained prior generator returns the prior: right map, thermal bond fluctuations
-    assert np.all(xy.vortices(a) == d["charges"][:5])
-    with pytest.raises(ValueError):
-        cwgan.generate(g, np.ones((1, L, L), np.int8), [0.1], seed=0)
 
 
 @pytest.mark.parametrize("variant", ["prior"])  # the paper variant shares the loop (see the NaN test)
 def test_resume_reproduces_uninterrupted_run(tmp_path, variant):
     d = _data()
-    full = cwgan.train_cwgan(d, variant=variant, out_dir=tmp_path / "a", model=MODEL, training=TRAIN, seed=1,
+    full = training.train_cwgan(d, variant=variant, out_dir=tmp_path / "a", model=MODEL, training=TRAIN, seed=1,
                              progress=False)
-    cwgan.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=MODEL, training=dict(TRAIN, epochs=1),
+    training.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=MODEL, training=dict(TRAIN, epochs=1),
                       seed=1, progress=False)
     assert load_checkpoint(tmp_path / "b" / "training.pt")["meta"]["epoch"] == 1
-    resumed = cwgan.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=MODEL, training=TRAIN, seed=1,
+    resumed = training.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=MODEL, training=TRAIN, seed=1,
                                 progress=False)
     for p, q in zip(full["generator"].state_dict().values(), resumed["generator"].state_dict().values()):
         assert torch.equal(p, q)
@@ -108,7 +84,7 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, variant):
     assert resumed["history"][1]["physics_on"] and not resumed["history"][0]["physics_on"]
     # another model config in the same folder is refused, nothing on disk is touched
     with pytest.raises(ValueError, match="another model config"):
-        cwgan.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=dict(MODEL, noise_channels=3),
+        training.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=dict(MODEL, noise_channels=3),
                           training=TRAIN, seed=1, progress=False)
     assert load_checkpoint(tmp_path / "b" / "training.pt")["meta"]["epoch"] == 2
 
@@ -116,12 +92,12 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, variant):
 def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     d = _data()
     out = tmp_path / "paper"
-    cwgan.train_cwgan(d, variant="paper", out_dir=out, model=MODEL, training=dict(TRAIN, epochs=1), progress=False)
+    training.train_cwgan(d, variant="paper", out_dir=out, model=MODEL, training=dict(TRAIN, epochs=1), progress=False)
     good = load_checkpoint(out / "generator.pt")["state"]["model"]
-    real_gp = cwgan.gradient_penalty
-    monkeypatch.setattr(cwgan, "gradient_penalty", lambda *a, **k: real_gp(*a, **k) * float("nan"))
+    real_gp = training.gradient_penalty
+    monkeypatch.setattr(training, "gradient_penalty", lambda *a, **k: real_gp(*a, **k) * float("nan"))
     with pytest.raises(TrainingDiverged, match="training.pt"):
-        cwgan.train_cwgan(d, variant="paper", out_dir=out, model=MODEL, training=TRAIN, progress=False)
+        training.train_cwgan(d, variant="paper", out_dir=out, model=MODEL, training=TRAIN, progress=False)
     ck = load_checkpoint(out / "training.pt")
     assert ck["meta"]["epoch"] == 1
     for k, v in load_checkpoint(out / "generator.pt")["state"]["model"].items():
@@ -131,20 +107,25 @@ def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
 def test_bad_parameters_fail_early(tmp_path):
     d = _data()
     with pytest.raises(ValueError, match="unknown training keys"):
-        cwgan.train_cwgan(d, variant="paper", out_dir=tmp_path, model=MODEL, training=dict(lr_typo=1), progress=False)
+        training.train_cwgan(d, variant="paper", out_dir=tmp_path, model=MODEL, training=dict(lr_typo=1), progress=False)
     with pytest.raises(ValueError, match="batch size"):
-        cwgan.train_cwgan(d, variant="paper", out_dir=tmp_path, model=MODEL, training=dict(batch_size=1000),
+        training.train_cwgan(d, variant="paper", out_dir=tmp_path, model=MODEL, training=dict(batch_size=1000),
                           progress=False)
 
 
-def test_evaluate_generator_identical_fields_score_perfectly():
-    """Comparing MC with itself: zero errors, ratios 1 (checks grouping and pooling)."""
+def test_monitor_callback_joins_the_history_and_sees_the_current_generator(tmp_path):
     d = _data()
-    stats = cwgan.field_stats(d["theta"], d["charges"])
-    groups = d["map_id"] * 10 + (d["T"] > 0.3)
-    m = cwgan.compare_groups(stats, stats, groups, groups)
-    assert m["energy_rel_error"] == 0 and m["magnetization_abs_error"] == 0
-    assert m["energy_std_ratio"] == pytest.approx(1) and m["charge_match_rate"] == 1
-    # one field per group has zero within-group spread
-    one = {k: v[::4].repeat(4) for k, v in stats.items()}
-    assert cwgan.compare_groups(one, stats, groups, groups)["energy_std_ratio"] == 0
+    seen = []
+
+    def monitor(gen):
+        seen.append(float(gen.head.weight.detach().abs().sum()))
+        return {"calls": len(seen)}
+
+    res = training.train_cwgan(d, variant="prior", out_dir=tmp_path, model=MODEL, training=TRAIN, monitor=monitor,
+                               seed=2, progress=False)
+    assert [h["calls"] for h in res["history"]] == [1, 2]
+    assert seen[0] > 0 and seen[1] != seen[0]          # the zero-initialised head moved: the trained generator
+    # the prior settings travel with the generator: default prior plus the override
+    res2 = training.train_cwgan(d, variant="prior", out_dir=tmp_path / "b", model=MODEL,
+                                training=dict(TRAIN, epochs=0), prior={"max_tries": 7}, progress=False)
+    assert load_checkpoint(res2["checkpoint"])["config"]["prior"]["max_tries"] == 7

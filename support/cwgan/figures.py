@@ -1,0 +1,168 @@
+"""Figures of the cWGAN chapters: training monitors, fields, observables, correlations, topology, polish, cost.
+
+Each function draws one figure from precomputed scores and returns it; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from support import tda, xy
+from support.cwgan.scoring import OBSERVABLES, class_distance
+
+#: line styles of the sources drawn against Monte Carlo (the GRF is added where it is on scale)
+STYLES = {"generator": dict(color="C0", marker="o", ms=4), "prior": dict(color="C2", ls="--"),
+          "villain": dict(color="C1", ls=":")}
+GRF_STYLE = dict(color="C3", ls="-.")
+
+
+def source_names(variant: str) -> dict[str, str]:
+    """Display names of the sources of chapter 04 (the generator's with its variant)."""
+    return {"MC": "Monte Carlo", "generator": f"cWGAN ({variant})", "villain": "T = 0 field",
+            "grf": "Gaussian random field", "prior": "physics prior", "MC halves": "MC half vs half (floor)"}
+
+
+def plot_history(histories: dict[str, list[dict]]):
+    """Per-epoch monitors (paper Fig. 3) of each variant, generated (solid) versus MC (dashed)."""
+    panels = [("charge_match_rate", None, "exact-map match rate"), ("vortices_gen", "vortices_mc", "vortices per field"),
+              ("magnetization_gen", "magnetization_mc", r"$\langle|M|\rangle$"),
+              ("energy_std_gen", "energy_std_mc", r"within-map std of $E/N$ (J)"), ("w_distance", None, "critic W-distance")]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.0), constrained_layout=True)
+    for (key, ref, label), ax in zip(panels, axes):
+        for i, (name, hist) in enumerate(histories.items()):
+            ep = [h["epoch"] for h in hist]
+            line, = ax.plot(ep, [h.get(key, np.nan) for h in hist], "o-", ms=3, label=name)
+            if ref:
+                ax.plot(ep, [h.get(ref, np.nan) for h in hist], "--", color=line.get_color(),
+                        label=f"MC ({name} monitor)" if i == 0 else None)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+    axes[0].legend(fontsize=7)
+    return fig
+
+
+def plot_fields(fields: dict[str, np.ndarray]):
+    """One panel per named field ``(L, L)``: spins as arrows coloured by angle, exact vortices circled."""
+    fig, axes = plt.subplots(1, len(fields), figsize=(3.4 * len(fields), 3.4), constrained_layout=True)
+    for ax, (name, th) in zip(np.atleast_1d(axes), fields.items()):
+        ax.quiver(np.cos(th), np.sin(th), np.mod(th, 2 * np.pi), cmap="twilight", pivot="mid", scale=22)
+        k = xy.vortices(th)
+        for q, c in ((1, "red"), (-1, "blue")):
+            i, j = np.nonzero(k == q)
+            ax.scatter(j + 0.5, i + 0.5, s=60, facecolors="none", edgecolors=c)
+        ax.set_title(name)
+        ax.set_xlabel("j (sites)")
+        ax.set_ylabel("i (sites)")
+        ax.set_aspect("equal")
+    return fig
+
+
+def plot_observables(tables: dict[str, dict], T_key: str, names: dict[str, str]):
+    """The six observables versus pair distance at one temperature: MC (squares) and the :data:`STYLES` sources."""
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    for ax, obs in zip(axes.flat, OBSERVABLES):
+        ref = tables["MC"][T_key]
+        ax.plot(ref["d"], ref[obs], "ks", ms=6, mfc="none", label="Monte Carlo")
+        for name, st in STYLES.items():
+            ax.plot(tables[name][T_key]["d"], tables[name][T_key][obs], label=names[name], **st)
+        ax.set_xlabel(r"pair distance $d_\nu$ (lattice spacings; 0 = no pair)")
+        ax.set_ylabel(OBSERVABLES[obs])
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"Observables versus pair distance at T = {T_key} J (GRF off scale, see table)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_correlations(curves: dict[str, dict], names: dict[str, str]):
+    """``C(r)`` per class (one panel each): MC (squares) and the :data:`STYLES` sources."""
+    class_ids = list(curves["MC"])
+    fig, axes = plt.subplots(1, len(class_ids), figsize=(4 * len(class_ids), 3.4), squeeze=False)
+    for ax, c in zip(axes[0], class_ids):
+        ax.plot(*curves["MC"][c], "ks", mfc="none", ms=5, label="Monte Carlo")
+        for name, st in STYLES.items():
+            ax.plot(*curves[name][c], label=names[name], **st)
+        ax.set_title(f"d = {class_distance([c])[0]:g}" if c else "no pair")
+        ax.set_xlabel("distance r (lattice spacings)")
+        ax.set_ylabel(r"$\langle S_i\cdot S_j\rangle$")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_topology(thresholds: np.ndarray, curves: dict[str, dict], class_id: int, names: dict[str, str], title: str):
+    """The five Θ-filtration measures of one class: MC (squares), the :data:`STYLES` sources and the GRF."""
+    row = int(np.flatnonzero(curves["MC"]["class"] == class_id)[0])
+    units = {"area": " (plaquettes)", "perimeter": " (edges)", "radius": " (bonds)", "diameter": " (bonds)"}
+    fig, axes = plt.subplots(1, 5, figsize=(17, 3.3))
+    for ax, m in zip(axes, tda.MEASURES):
+        ax.plot(thresholds, curves["MC"][m][row], "ks", mfc="none", ms=5, label="Monte Carlo")
+        for name, st in {**STYLES, "grf": GRF_STYLE}.items():
+            ax.plot(thresholds, curves[name][m][row], label=names[name], **st)
+        ax.set_xlabel(r"threshold $\Theta$ (rad)")
+        ax.set_ylabel(m + units.get(m, ""))
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_euler_z(thresholds: np.ndarray, deviation: dict[str, np.ndarray]):
+    """Euler-characteristic deviation of the generator from MC in combined standard errors, one line per class."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for c in range(len(deviation["class"])):
+        ax.plot(thresholds, deviation["z"][c], color="C0", alpha=0.5, lw=1,
+                label="cWGAN, one line per class" if c == 0 else None)
+    ax.axhspan(-3, 3, color="0.85", label="|z| ≤ 3")
+    ax.set_xlabel(r"threshold $\Theta$ (rad)")
+    ax.set_ylabel("Euler characteristic: (gen − MC) / SE")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_h1_diagrams(diagrams: dict[str, dict], class_id: int, names: dict[str, str], sources=("MC", "generator")):
+    """Pooled H1 persistence diagrams of one class, one panel per source."""
+    fig, axes = plt.subplots(1, len(sources), figsize=(4 * len(sources), 3.8))
+    for ax, name in zip(axes, sources):
+        pts = np.concatenate([tda.finite(d[1]) for d in diagrams[name][class_id]])
+        ax.scatter(pts[:, 0], pts[:, 1], s=6, alpha=0.4)
+        ax.plot([0, np.pi], [0, np.pi], "k--", lw=0.8)
+        ax.set_title(f"{names[name]}: $H_1$, d ≈ {class_distance([class_id])[0]:g}, "
+                     f"{len(diagrams[name][class_id])} fields", fontsize=9)
+        ax.set_xlabel(r"birth $\Theta$ (rad)")
+        ax.set_ylabel(r"death $\Theta$ (rad)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_polish(polish: dict[str, list[dict]], names: dict[str, str]):
+    """C_v and χ during the MC polish: class-mean ratio to MC (left) and R² versus d (right)."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for name, rows in polish.items():
+        sw = np.array([r["sweeps"] for r in rows]) + 0.5
+        for o, ls in (("cv", "-"), ("chi", "--")):
+            kw = dict(color=STYLES[name]["color"], label=f"{names[name]}: {o}")
+            axes[0].semilogx(sw, [r[f"{o}_ratio"] for r in rows], ls, **kw)
+            axes[1].semilogx(sw, [r[f"r2_{o}"] for r in rows], ls, **kw)
+    axes[0].axhline(1, color="k", lw=0.8)
+    axes[0].set_ylabel("mean ratio to Monte Carlo")
+    axes[1].set_ylabel(r"$R^2$ versus $d$")
+    axes[1].set_ylim(-1, 1.05)
+    for ax in axes:
+        ax.set_xlabel("constrained sweeps + 0.5")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cost(rows: list[dict]):
+    """Seconds per independent sample versus lattice size: constrained MC and the batched generator."""
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    ax.loglog([c["L"] for c in rows], [c["mc"] for c in rows], "ks-", label="constrained MC")
+    ax.loglog([c["L"] for c in rows if c["generator"]], [c["generator"] for c in rows if c["generator"]], "o-",
+              label="cWGAN (batched)")
+    ax.set_xlabel("lattice size L")
+    ax.set_ylabel("seconds per independent sample (CPU)")
+    ax.legend()
+    return fig

@@ -1,0 +1,165 @@
+"""Chapter 02's scorecard: generated versus Monte Carlo fields of held-out (map, T) groups, targets, best variant.
+
+Per held-out (map, T) the generator draws as many fields as Monte Carlo has; means are pooled over
+the maps, fluctuations are within-map standard deviations (:func:`compare_groups`). Temperatures
+are keyed by :func:`support.xy_dataset.temperature_key`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from support import xy
+from support.cwgan.generator import generate
+from support.cwgan.networks import UNetGenerator
+from support.xy_dataset import temperature_key
+
+#: the chapter's targets on held-out maps at the target temperature: (comparison, limit)
+TARGETS = dict(charge_match_rate=(">=", 0.95), energy_rel_error=("<=", 0.02), magnetization_abs_error=("<=", 0.02),
+               energy_std_ratio=("within", 0.25), magnetization_std_ratio=("within", 0.25))
+#: what the per-epoch monitor records (paper Fig. 3)
+MONITOR_KEYS = ("charge_match_rate", "vortices_gen", "vortices_mc", "magnetization_gen", "magnetization_mc",
+                "energy_gen", "energy_mc", "energy_std_gen", "energy_std_mc")
+
+
+def field_stats(theta: np.ndarray, charges: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-sample energy per site, |M|, exact-map match and number of vortices."""
+    return dict(energy=xy.energy_per_site(theta), magnetization=xy.magnetization(theta),
+                match=xy.matches_map(theta, charges), n_vortices=np.abs(xy.vortices(theta)).sum(axis=(-2, -1)))
+
+
+def _pooled_std(x: np.ndarray, groups: np.ndarray) -> float:
+    """``sqrt(mean within-group variance)``: 0 for a generator that returns one field per group."""
+    x = np.asarray(x, np.float64) - np.mean(x)
+    _, g = np.unique(groups, return_inverse=True)
+    cnt = np.bincount(g)
+    mean = np.bincount(g, weights=x) / cnt
+    var = np.bincount(g, weights=x * x) / cnt - mean ** 2
+    return float(np.sqrt(max(var.clip(min=0).mean(), 0.0)))
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else float("nan")
+
+
+def compare_groups(gen: dict, mc: dict, gen_groups: np.ndarray, mc_groups: np.ndarray) -> dict[str, float]:
+    """Generated versus MC statistics (:func:`field_stats`) over groups of samples of one (map, T) each.
+
+    Means are pooled over all samples; fluctuations are the within-group standard deviations
+    pooled as ``sqrt(mean group variance)``, so a generator that returns one field per map has ratio 0.
+    """
+    e_gen, e_mc = float(gen["energy"].mean()), float(mc["energy"].mean())
+    m_gen, m_mc = float(gen["magnetization"].mean()), float(mc["magnetization"].mean())
+    e_std = _pooled_std(gen["energy"], gen_groups), _pooled_std(mc["energy"], mc_groups)
+    m_std = _pooled_std(gen["magnetization"], gen_groups), _pooled_std(mc["magnetization"], mc_groups)
+    return dict(
+        charge_match_rate=float(gen["match"].mean()),
+        energy_gen=e_gen, energy_mc=e_mc, energy_rel_error=float(abs(e_gen - e_mc) / abs(e_mc)),
+        magnetization_gen=m_gen, magnetization_mc=m_mc, magnetization_abs_error=float(abs(m_gen - m_mc)),
+        energy_std_gen=e_std[0], energy_std_mc=e_std[1], magnetization_std_gen=m_std[0], magnetization_std_mc=m_std[1],
+        vortices_gen=float(gen["n_vortices"].mean()), vortices_mc=float(mc["n_vortices"].mean()),
+        energy_std_ratio=_ratio(*e_std), magnetization_std_ratio=_ratio(*m_std),
+    )
+
+
+def evaluate_generator(generator: UNetGenerator, data: dict[str, np.ndarray], *, seed: int = 0,
+                       samples_per_group: int | None = None, batch_size: int = 256) -> dict[str, Any]:
+    """Generate for every (map, T) of ``data`` and compare with its Monte Carlo samples, per T.
+
+    Args:
+        generator: the generator.
+        data: held-out MC data with ``theta``, ``charges``, ``T``, ``map_id`` (as from ``load_xy_dataset``).
+        seed: generation seed.
+        samples_per_group: generated samples per (map, T); default: as many as MC has.
+        batch_size: generation batch size.
+
+    Returns:
+        ``{"by_T": {T key: metrics}, "generate_samples_per_second": float, "n_generated": int}``.
+    """
+    T = data["T"]
+    groups = np.unique(np.stack([data["map_id"].astype(np.float64), T.astype(np.float64)], 1), axis=0,
+                       return_inverse=True)[1].ravel()
+    idx_first = np.array([np.flatnonzero(groups == g)[0] for g in range(groups.max() + 1)])
+    counts = np.bincount(groups)
+    reps = counts if samples_per_group is None else np.full_like(counts, samples_per_group)
+    gen_idx = np.repeat(idx_first, reps)
+    gen_groups = np.repeat(np.arange(len(idx_first)), reps)
+    t0 = time.perf_counter()
+    theta = generate(generator, data["charges"][gen_idx], T[gen_idx], seed=seed, batch_size=batch_size)
+    gen_seconds = time.perf_counter() - t0
+    gs, ms = field_stats(theta, data["charges"][gen_idx]), field_stats(data["theta"], data["charges"])
+    by_T = {}
+    for t in np.unique(T):
+        g_sel, m_sel = T[gen_idx] == t, T == t
+        by_T[temperature_key(t)] = compare_groups({k: v[g_sel] for k, v in gs.items()},
+                                                  {k: v[m_sel] for k, v in ms.items()}, gen_groups[g_sel], groups[m_sel])
+    return dict(by_T=by_T, generate_samples_per_second=len(gen_idx) / max(gen_seconds, 1e-9),
+                n_generated=int(len(gen_idx)))
+
+
+def monitor(monitor_data: dict[str, np.ndarray], seed: int) -> Callable[[UNetGenerator], dict[str, float]]:
+    """A per-epoch monitor for :func:`support.cwgan.training.train_cwgan`: the :data:`MONITOR_KEYS` on one T."""
+    def stats(generator: UNetGenerator) -> dict[str, float]:
+        (m,) = evaluate_generator(generator, monitor_data, seed=seed)["by_T"].values()
+        return {k: m[k] for k in MONITOR_KEYS}
+    return stats
+
+
+def summarize(evaluation: dict, target_T: float, train_seconds: float) -> dict[str, Any]:
+    """The results-JSON entry of one variant: match rate per T, the rest at ``target_T``."""
+    by_T = evaluation["by_T"]
+    at = by_T[temperature_key(target_T)]
+    keys = ("energy_rel_error", "magnetization_abs_error", "energy_std_ratio", "magnetization_std_ratio")
+    return dict(charge_match_rate={t: m["charge_match_rate"] for t, m in by_T.items()},
+                **{k: at[k] for k in keys}, target_T=float(target_T), train_seconds=float(train_seconds),
+                generate_samples_per_second=float(evaluation["generate_samples_per_second"]), by_T=by_T)
+
+
+def check_targets(summary: dict) -> dict[str, dict]:
+    """Each target of the chapter: measured value, the target and whether it is met (at ``summary['target_T']``)."""
+    at = summary["by_T"][temperature_key(summary["target_T"])]
+    out = {}
+    for key, (op, lim) in TARGETS.items():
+        v = at[key]
+        ok = v >= lim if op == ">=" else (v <= lim if op == "<=" else abs(v - 1) <= lim)
+        out[key] = dict(value=v, target=f"{op} {lim}" if op != "within" else f"1 ± {lim}", met=bool(ok))
+    return out
+
+
+def choose_best_variant(summaries: dict[str, dict]) -> str | None:
+    """The trained variant that meets most targets, ties broken by the exact-map match rate at the target T.
+
+    Args:
+        summaries: ``{variant: summarize(...)}`` of the trained variants (held-out maps only).
+
+    Returns:
+        The variant's name (the first one listed on a complete tie), ``None`` without variants.
+    """
+    def score(v: str) -> tuple[int, float]:
+        s = summaries[v]
+        return (sum(c["met"] for c in check_targets(s).values()),
+                s["by_T"][temperature_key(s["target_T"])]["charge_match_rate"])
+    return max(summaries, key=score) if summaries else None
+
+
+def targets_table(summaries: dict[str, dict]) -> str:
+    """Plain-text table: one row per target, one column per summary (value and ok/MISS), then the target."""
+    checks = {v: check_targets(s) for v, s in summaries.items()}
+    first = next(iter(checks.values()))
+    T = next(iter(summaries.values()))["target_T"]
+    lines = [f"T = {T}, held-out maps" + "".join(f" | {v:>18s}" for v in summaries) + " | target"]
+    for key in TARGETS:
+        lines.append(f"{key:26s}" + "".join(f" | {checks[v][key]['value']:10.4f} {'ok ' if checks[v][key]['met'] else 'MISS'}   "
+                                            for v in summaries) + f" | {first[key]['target']}")
+    return "\n".join(lines)
+
+
+def match_rate_table(summaries: dict[str, dict]) -> str:
+    """Plain-text table of the exact-map match rate per temperature (rows) and summary (columns)."""
+    temps = sorted(next(iter(summaries.values()))["charge_match_rate"])
+    lines = ["T      " + "".join(f"{v:>20s}" for v in summaries)]
+    lines += [f"{t:6s} " + "".join(f"{summaries[v]['charge_match_rate'][t]:20.3f}" for v in summaries) for t in temps]
+    return "\n".join(lines)

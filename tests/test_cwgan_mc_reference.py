@@ -1,0 +1,83 @@
+"""Tests of the Monte Carlo reference (support.cwgan.mc_reference): polish, τ_int, cost, top-up."""
+
+import time
+
+import numpy as np
+import pytest
+
+from support import xy
+from support.cwgan import mc_reference as mr
+from support.cwgan.baselines import baseline_fields
+
+
+def test_polish_keeps_maps_and_heats_to_equipartition():
+    """From the T = 0 field, constrained sweeps keep the map and bring E/N to -2 + T/2 (spin waves)."""
+    L, T = 12, 0.1
+    maps = np.stack([np.zeros((L, L), np.int8), xy.pair_map(L, (1, 4), (3, 3))])
+    charges = np.repeat(maps, 24, axis=0)
+    start = baseline_fields("villain", charges, T, np.random.default_rng(2))
+    series = mr.polish_series(start, T, [0, 200], seed=3)
+    np.testing.assert_array_equal(series[0], start)
+    assert np.all(xy.matches_map(series[200], charges))
+    e0 = xy.energy_per_site(series[200][:24]).mean()   # the no-pair half
+    # harmonic value -2 + T/2 plus the first anharmonic correction T²/16; per-field sd ~ T/sqrt(2N)
+    assert e0 == pytest.approx(-2 + T / 2 + T ** 2 / 16, abs=4 * T / np.sqrt(2 * L * L * 24))
+    with pytest.raises(ValueError):
+        mr.polish_series(start, T, [5, 2])
+
+
+def test_integrated_autocorrelation_time():
+    rng = np.random.default_rng(4)
+    assert mr.integrated_autocorrelation_time(rng.standard_normal(20000)) == pytest.approx(0.5, abs=0.05)
+    rho, n = 0.9, 100000
+    x = np.empty(n)
+    x[0] = 0
+    eps = rng.standard_normal(n)
+    for t in range(1, n):
+        x[t] = rho * x[t - 1] + eps[t]
+    exact = (1 + rho) / (2 * (1 - rho))      # 9.5 sweeps
+    # relative statistical error of τ ~ sqrt(2 (2M + 1) / n) with M ~ 5 τ: about 5 %
+    assert mr.integrated_autocorrelation_time(x) == pytest.approx(exact, rel=0.15)
+
+
+def test_cost_arithmetic_and_timing():
+    cost = mr.mc_cost_per_sample(12, 0.1, n_sweeps=200, burn_in=20, n_chains=2)
+    assert cost["L"] == 12 and cost["n_chains"] == 2 and cost["tau_int"] == max(cost["tau_int_energy"], cost["tau_int_m"])
+    assert cost["seconds_per_sample"] == pytest.approx(cost["seconds_per_sweep"] * max(1.0, 2 * cost["tau_int"]))
+    maps = mr.pair_maps_for_cost(12, 8, np.random.default_rng(0))
+    assert np.all(xy.pair_distance(maps) == pytest.approx(np.hypot(1, 4)))
+    calls = []
+
+    def slow(k, t):  # 20 ms per call, whatever the batch
+        calls.append(len(k))
+        time.sleep(0.02)
+        return np.zeros(k.shape, np.float32)
+
+    sec = mr.generator_cost_per_sample(slow, maps, np.full(8, 0.1), repeats=2)
+    assert calls == [2, 8, 8]                                   # a first call on two maps, then the timed calls
+    assert 0.02 <= sec["first_call"] < 0.5 and 0.02 / 8 <= sec["per_sample"] < 0.5 / 8
+
+
+def test_polish_starts_and_sweeps_needed():
+    classes = np.array([0, 0, 0, 1, 1, 1, 1])
+    at_T = np.array([1, 1, 1, 1, 1, 1, 0], bool)
+    matched = np.array([1, 0, 1, 1, 1, 0, 1], bool)
+    p = mr.polish_starts(classes, at_T, matched, 5)
+    np.testing.assert_array_equal(p["generator"], [0, 2, 3, 4])  # right maps only, at T
+    np.testing.assert_array_equal(p["villain"], [0, 1, 2, 3, 4, 5])
+    matched[3] = False                                          # class 1 keeps one right map: polish everything
+    np.testing.assert_array_equal(mr.polish_starts(classes, at_T, matched, 5)["generator"], [0, 1, 2, 3, 4, 5])
+    rows = [dict(sweeps=0, cv_ratio=0.5, chi_ratio=0.95), dict(sweeps=5, cv_ratio=0.92, chi_ratio=1.05),
+            dict(sweeps=10, cv_ratio=1.2, chi_ratio=1.0)]
+    assert mr.sweeps_needed(rows) == 5 and mr.sweeps_needed(rows, tol=0.01) is None
+
+
+def test_top_up_mc_adds_chains_of_held_out_maps_only():
+    L, n = 8, 3
+    k = xy.pair_map(L, (0, 2), (1, 1))
+    data = dict(theta=np.zeros((n, L, L), np.float32), charges=np.repeat(k[None], n, 0),
+                T=np.full(n, 0.1, np.float32), distance_class=np.full(n, 3), map_id=np.full(n, 7), chain=np.zeros(n, int))
+    data["theta"][:] = xy.villain_field(k)
+    ev = mr.top_up_mc(data, np.arange(n), min_per_class=7, burn_in=5, sweeps_between=2, seed=0)
+    assert len(ev["T"]) == 7 and set(ev["map_id"]) == {7} and set(ev["chain"][n:]) == {1}
+    assert np.all(xy.matches_map(ev["theta"], ev["charges"]))
