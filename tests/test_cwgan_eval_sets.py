@@ -5,42 +5,13 @@ import pytest
 
 from support import xy
 from support.cwgan import eval_sets as es
+from support.cwgan.split import split_maps, unseen_classes
 from support.xy_dataset import draw_maps, map_id
-
-
-def test_unseen_classes_take_one_class_per_distance_band_fixed_by_the_seed():
-    for seed in range(5):
-        unseen = es.unseen_classes(seed)
-        assert [sum(c in band for c in unseen) for band in es.DISTANCE_BANDS] == [1, 1, 1]
-        assert es.unseen_classes(seed) == unseen
-    assert len({es.unseen_classes(s) for s in range(10)}) > 1
 
 
 def _dataset_maps(L=16, n_maps=12, seed=0):
     charges, classes = draw_maps(L, n_maps, np.random.default_rng(seed))
     return charges, classes, map_id(charges)
-
-
-def test_split_masks_are_disjoint_cover_everything_and_keep_unseen_classes_out_of_training():
-    charges, classes, ids = _dataset_maps()
-    masks = es.split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=3)
-    stacked = np.stack([masks[k] for k in ("train", "validation", "seen_class", "unseen_class")])
-    assert np.all(stacked.sum(0) == 1)
-    unseen = es.unseen_classes(3)
-    assert set(np.unique(classes[masks["unseen_class"]])) == set(unseen)
-    assert not np.isin(classes[masks["train"] | masks["validation"] | masks["seen_class"]], unseen).any()
-    training_classes = set(range(1, 13)) - set(unseen)
-    for part in ("train", "validation", "seen_class"):
-        assert training_classes <= set(np.unique(classes[masks[part]]))
-    assert np.all(masks["train"][classes == 0])
-    # no placement is in two parts
-    assert not set(ids[masks["train"]]) & set(ids[masks["seen_class"] | masks["validation"]])
-
-
-def test_split_rejects_impossible_fractions():
-    _, classes, ids = _dataset_maps()
-    with pytest.raises(ValueError):
-        es.split_maps(ids, classes, holdout_fraction=0.6, validation_fraction=0.5, seed=0)
 
 
 def test_multi_pair_maps_have_exact_charge_content_and_an_exact_villain_start():
@@ -54,7 +25,7 @@ def test_multi_pair_maps_have_exact_charge_content_and_an_exact_villain_start():
 
 def test_set_maps_define_the_five_sets():
     charges, classes, ids = _dataset_maps()
-    masks = es.split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=0)
+    masks = split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=0)
     for name in es.SETS:
         part = masks.get(name, masks["seen_class"])
         dataset_maps = {"charges": charges[part], "map_id": ids[part], "distance_class": classes[part]}
@@ -65,13 +36,13 @@ def test_set_maps_define_the_five_sets():
             assert rows["charges"].shape[-1] == 32 and set(rows["n_pairs"]) == {1, 2, 3}
         if name == "unseen_T":
             assert np.all(rows["T"] == np.float32(0.3))
-            assert not np.isin(rows["distance_class"], es.unseen_classes(0)).any()
+            assert not np.isin(rows["distance_class"], unseen_classes(0)).any()
         if name == "multi_pair":
             assert set(np.round(rows["T"].astype(float), 3)) == {0.1, 0.5} and set(rows["n_pairs"]) == {2, 3}
         if name == "unseen_class":
-            assert set(rows["distance_class"]) == set(es.unseen_classes(0))
+            assert set(rows["distance_class"]) == set(unseen_classes(0))
         if name == "seen_class":
-            assert 0 in rows["distance_class"] and not np.isin(rows["distance_class"], es.unseen_classes(0)).any()
+            assert 0 in rows["distance_class"] and not np.isin(rows["distance_class"], unseen_classes(0)).any()
     with pytest.raises(ValueError):
         es.set_maps("seen_class", L=16, target_T=0.1, n_maps=4, seed=0)
 

@@ -50,3 +50,21 @@ def test_matches_monte_carlo_uses_the_noise_floor_distance():
     assert not gz.matches_monte_carlo(scores, "b", "r2_chi")      # 0.30 > 0.2
     assert not gz.matches_monte_carlo(scores, "a", "dE_rel")      # 0.003 > 0.002
     assert gz.matches_monte_carlo(scores, "b", "dE_rel")
+
+
+def test_paired_residual_of_a_known_shift(tiny_set):
+    ref = tiny_set["reference"]["theta"]
+    fields = {"prior_alone": ref, "shifted": xy.wrap_angle(ref + 0.1), "same": ref}
+    assert gz.paired_residual(tiny_set, fields, "shifted")["rms_residual"] == pytest.approx(0.1, abs=1e-5)
+    same = gz.paired_residual(tiny_set, fields, "same")
+    assert same["rms_residual"] == 0.0 and same["d_energy_in_noise_floor"] == 0.0
+
+
+def test_verdict_counts_metrics_within_the_noise_floor_and_skips_undefined_ones():
+    scores = {"s": {gz.NOISE_FLOOR: {"exact_map": 1.0, "dE_rel": 0.001, "r2_nu": float("nan")},
+                    "good": {"exact_map": 1.0, "dE_rel": -0.0015, "r2_nu": float("nan")},
+                    "bad": {"exact_map": 0.5, "dE_rel": 0.01, "r2_nu": 0.3}}}
+    table = gz.verdict(scores)
+    assert table.loc["good", "s"] == "2/2" and table.loc["bad", "s"] == "0/2"
+    head = gz.headline(scores, ["good", "bad"])
+    assert head["s_n_metrics"] == 2 and head["s_good_match"] == 2 and head["s_bad_exact_map"] == 0.5

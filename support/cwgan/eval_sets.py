@@ -27,59 +27,12 @@ import numpy as np
 
 from support import xy
 from support.data import chunk_seed
+from support.cwgan.mc_reference import integrated_autocorrelation_time
+from support.cwgan.split import unseen_classes
 from support.samplers.xy import sample_xy_chains
 
 SETS = ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")
-N_PAIR_CLASSES = len(xy.PAIR_DISTANCES)          # classes 1 .. 12 (class 0: no pair)
-DISTANCE_BANDS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12))   # short, middle, long pair distances
 MULTI = -1                                       # distance class of a multi-pair map
-
-
-def unseen_classes(seed: int) -> tuple[int, ...]:
-    """The pair classes chapter 02 never trains on: one from each distance band, drawn by ``seed``."""
-    rng = np.random.default_rng(chunk_seed(seed, 13, 1))
-    return tuple(sorted(int(rng.choice(band)) for band in DISTANCE_BANDS))
-
-
-def split_maps(map_id: np.ndarray, distance_class: np.ndarray, *, holdout_fraction: float,
-               validation_fraction: float, seed: int) -> dict[str, np.ndarray]:
-    """Sample masks of the training split: ``train``, ``validation``, ``seen_class``, ``unseen_class``.
-
-    Every sample of an unseen class (:func:`unseen_classes`) is out of training. Of every other pair
-    class, a ``holdout_fraction`` of the placements (map ids) is held out for the ``seen_class`` set
-    and a ``validation_fraction`` for model choice; both keep at least one placement per class when
-    the class has three or more. The no-pair map (one map) stays in training.
-
-    Args:
-        map_id: per-sample map id (:func:`support.xy_dataset.map_id`).
-        distance_class: per-sample class (0: no pair, c >= 1: ``xy.PAIR_DISTANCES[c - 1]``).
-        holdout_fraction, validation_fraction: fractions of the placements of each training class.
-        seed: root seed of the split.
-
-    Returns:
-        dict of bool masks ``(n,)``; ``train | validation | seen_class | unseen_class`` covers every
-        sample, and the four are disjoint.
-    """
-    if not (0 < holdout_fraction and 0 <= validation_fraction and holdout_fraction + validation_fraction < 1):
-        raise ValueError(f"need 0 < holdout_fraction, 0 <= validation_fraction and their sum < 1, got "
-                         f"{holdout_fraction}, {validation_fraction}")
-    map_id, distance_class = np.asarray(map_id), np.asarray(distance_class)
-    unseen = np.isin(distance_class, unseen_classes(seed))
-    rng = np.random.default_rng(chunk_seed(seed, 13, 2))
-    held, val = [], []
-    for c in range(1, N_PAIR_CLASSES + 1):
-        maps = np.unique(map_id[(distance_class == c) & ~unseen])
-        if len(maps) < 3:
-            continue
-        maps = rng.permutation(maps)
-        n_held = max(1, int(round(holdout_fraction * len(maps))))
-        n_val = max(int(validation_fraction > 0), int(round(validation_fraction * len(maps))))
-        held += maps[:n_held].tolist()
-        val += maps[n_held:n_held + n_val].tolist()
-    seen = np.isin(map_id, held)
-    validation = np.isin(map_id, val)
-    return {"train": ~(unseen | seen | validation), "validation": validation, "seen_class": seen,
-            "unseen_class": unseen}
 
 
 def multi_pair_maps(L: int, n_pairs: int, n_maps: int, rng: np.random.Generator) -> np.ndarray:
@@ -131,7 +84,7 @@ def set_maps(name: str, *, L: int, target_T: float, n_maps: int, seed: int,
         "n_pairs": (m,)}``.
     """
     rng = np.random.default_rng(chunk_seed(seed, 13, 3, SETS.index(name)))
-    training_classes = [c for c in range(1, N_PAIR_CLASSES + 1) if c not in unseen_classes(seed)]
+    training_classes = [c for c in range(1, len(xy.PAIR_DISTANCES) + 1) if c not in unseen_classes(seed)]
     if name in ("seen_class", "unseen_class"):
         if dataset_maps is None:
             raise ValueError(f"{name} needs dataset_maps (the held-out maps of chapter 01's dataset)")
@@ -175,28 +128,6 @@ def _concat_rows(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray
     if len(sizes) != 1:
         raise ValueError(f"one lattice size per set, got {sorted(sizes)}")
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def integrated_autocorrelation_time(x: np.ndarray, c: float = 5.0) -> float:
-    """Integrated autocorrelation time ``τ = 1/2 + Σ_t ρ(t)`` with Sokal's automatic window (M ≥ c τ(M)).
-
-    Independent samples are ``2 τ`` steps apart (white noise gives ``τ = 1/2``).
-    """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    n = x.size
-    if n < 4:
-        raise ValueError("need at least 4 points")
-    x = x - x.mean()
-    if not np.any(x):
-        return 0.5
-    f = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(f * np.conj(f))[:n]
-    acf /= acf[0]
-    taus = np.cumsum(acf) - 0.5     # τ(M) = 1/2 + Σ_{t=1..M} ρ(t)
-    for m in range(1, n):
-        if m >= c * taus[m]:
-            return float(taus[m])
-    return float(taus[-1])
 
 
 def measured_spacing(charges: np.ndarray, T: float, *, burn_in: int, pilot_sweeps: int, seed: int,
@@ -268,3 +199,24 @@ def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_p
     mc = mc_reference(maps, samples_per_map=samples_per_map, burn_in=burn_in,
                       spacing={t: s["spacing"] for t, s in spacing.items()}, seed=chunk_seed(seed, 13, 6, SETS.index(name)))
     return {"maps": maps, "spacing": spacing, **mc}
+
+
+def dataset_maps(data: Mapping[str, np.ndarray], mask: np.ndarray, T: float) -> dict[str, np.ndarray]:
+    """The distinct maps of the dataset rows in ``mask`` at temperature ``T`` (one row per map)."""
+    sel = np.flatnonzero(np.asarray(mask) & np.isclose(data["T"], T))
+    _, first = np.unique(data["map_id"][sel], return_index=True)
+    rows = sel[np.sort(first)]
+    return {"charges": data["charges"][rows], "map_id": data["map_id"][rows], "distance_class": data["distance_class"][rows]}
+
+
+def build_all(data: Mapping[str, np.ndarray], parts: Mapping[str, np.ndarray], *, L: int, target_T: float,
+              n_maps: Mapping[str, int], samples_per_map: int, burn_in: int, pilot_sweeps: int, seed: int,
+              **definition) -> dict[str, dict]:
+    """Every set of :data:`SETS`: ``seen_class`` and ``unseen_class`` take their maps from the dataset parts of
+    chapter 02's split (at ``target_T``), the others draw new maps; ``n_maps[name]`` maps per class/group."""
+    out = {}
+    for name in SETS:
+        maps = dataset_maps(data, parts[name], target_T) if name in ("seen_class", "unseen_class") else None
+        out[name] = build_eval_set(name, L=L, target_T=target_T, n_maps=int(n_maps[name]), samples_per_map=samples_per_map,
+                                   burn_in=burn_in, pilot_sweeps=pilot_sweeps, seed=seed, dataset_maps=maps, **definition)
+    return out

@@ -13,9 +13,11 @@ from typing import Mapping
 import numpy as np
 
 from support import tda, xy
+from support.cwgan.scoring import charge_match_rate
+from support.cwgan.topology_scores import topo_thresholds
 from support.metrics import acc_topo, r2
+from support.xy_dataset import temperature_key
 
-OBSERVABLES = ("nu", "abs_m", "energy", "cv", "helicity", "chi")
 MULTI_GROUP = 100          # group id of a multi-pair map: MULTI_GROUP + number of pairs
 
 
@@ -25,27 +27,9 @@ def groups(rows: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.where(cls >= 0, cls, MULTI_GROUP + np.asarray(rows["n_pairs"]).astype(np.int64))
 
 
-def ensemble_observables(theta: np.ndarray, T: float) -> dict[str, float]:
-    """The six observables of the paper for one ensemble ``(n, L, L)`` at temperature ``T``."""
-    s = xy.ensemble_summary(np.asarray(theta, np.float64), T)
-    return {"nu": s["vorticity"], "abs_m": s["magnetization"], "energy": s["energy_per_site"],
-            "cv": s["specific_heat"], "helicity": s["helicity_modulus"], "chi": s["susceptibility"]}
-
-
-def exact_map_rate(theta: np.ndarray, charges: np.ndarray) -> float:
-    """Fraction of fields whose exact vortex map equals the requested one."""
-    return float(np.all(xy.vortices(theta) == np.asarray(charges), axis=(-2, -1)).mean())
-
-
 def within_map_spread(values: np.ndarray, maps: np.ndarray) -> float:
     """Mean over maps of the standard deviation of ``values`` among the fields of one map."""
     return float(np.mean([values[maps == m].std(ddof=1) for m in np.unique(maps) if (maps == m).sum() > 1]))
-
-
-def topo_thresholds(theta_ref: np.ndarray, n: int, q_low: float = 0.1, q_high: float = 0.99) -> np.ndarray:
-    """``n`` Θ thresholds at evenly spaced quantiles of the reference's plaquette weights (ties removed)."""
-    wp = tda.plaquette_weights(*tda.edge_weights(theta_ref))
-    return np.unique(np.quantile(wp, np.linspace(q_low, q_high, n)))
 
 
 def _first_per_group(g: np.ndarray, n: int) -> np.ndarray:
@@ -65,10 +49,10 @@ def summarize(rows: Mapping[str, np.ndarray], T: float, *, thresholds: np.ndarra
     meas = tda.topo_measures(theta[sub], thresholds)
     single = ids[(ids > 0) & (ids < MULTI_GROUP)]
     return {"groups": ids, "energy": xy.energy_per_site(theta), "abs_m": xy.magnetization(theta),
-            "map": np.asarray(rows["map"]), "exact_map": exact_map_rate(theta, rows["charges"]),
+            "map": np.asarray(rows["map"]), "exact_map": charge_match_rate(theta, rows["charges"]),
             "corr": {int(k): xy.correlation_function(theta[g == k])[1][1:] for k in ids},
             "topo": {m: np.stack([meas[m][g[sub] == k].mean(axis=0) for k in ids]) for m in tda.MEASURES},
-            "observables": ({int(k): ensemble_observables(theta[g == k], T) for k in single}
+            "observables": ({int(k): xy.ensemble_observables(theta[g == k], T) for k in single}
                             if len(single) >= 3 else None)}
 
 
@@ -91,7 +75,7 @@ def compare(ref: Mapping[str, object], gen: Mapping[str, object]) -> dict[str, f
     for m in tda.MEASURES:
         out[f"acc_{m}"] = acc_topo(ref["topo"][m], gen["topo"][m])
     if ref["observables"] is not None:
-        for name in OBSERVABLES:
+        for name in xy.ENSEMBLE_OBSERVABLES:
             out[f"r2_{name}"] = r2([o[name] for o in ref["observables"].values()],
                                    [o[name] for o in gen["observables"].values()])
     return out
@@ -122,6 +106,6 @@ def set_thresholds(reference: Mapping[str, np.ndarray], n: int) -> dict[float, n
 
 def score_set(ref: Mapping[float, dict], gen: Mapping[float, dict]) -> dict[str, object]:
     """:func:`compare` per temperature; the lowest temperature's scores also at the top level."""
-    per_T = {f"{t:g}": compare(ref[t], gen[t]) for t in sorted(ref)}
-    first = per_T[f"{min(ref):g}"]
+    per_T = {temperature_key(t): compare(ref[t], gen[t]) for t in sorted(ref)}
+    first = per_T[temperature_key(min(ref))]
     return {**first, "by_T": per_T} if len(per_T) > 1 else dict(first)
