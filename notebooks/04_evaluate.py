@@ -45,9 +45,11 @@ gan_set_pilot_sweeps = 2000  # sweeps of the pilot chains that measure tau_int p
 gan_set_topo_fields = 32  # fields per group for the topological measures of the evaluation sets
 gan_unseen_T = 0.3  # temperature of the unseen_T set (between the training temperatures)
 gan_multi_T = [0.1, 0.5]  # temperatures of the multi_pair set
-gan_cost_L = [16, 32]  # lattice sizes of the cost-per-sample comparison
+gan_cost_L = [16, 32, 64]  # lattice sizes of the cost-per-sample comparison
+gan_cost_maps = 2  # new maps per lattice size in the cost comparison
+gan_cost_samples_per_map = 8  # independent fields asked for per map
+gan_cost_budget = 120.0  # seconds: a method whose call took budget/16 at one size skips the next
 gan_cost_mc_sweeps = 3000  # MC sweeps for tau_int at L 16, scaled by the square of L/16
-gan_cost_batch = 256  # generator batch for the cost measurement
 # VAE evaluation knobs (part 2)
 vae_batch_size = 256  # lattices per forward pass
 vae_n_examples = 3  # example reconstructions shown (lowest, median, highest error)
@@ -88,7 +90,7 @@ import numpy as np
 from myst_nb import glue
 
 from support import tda, xy
-from support.cwgan import eval_sets, generalisation, generate, load_generator, mc_reference, scoring, topology_scores
+from support.cwgan import cost, eval_sets, generalisation, generate, load_generator, mc_reference, scoring, topology_scores
 from support.cwgan import figures as cwgan_figures
 from support.cwgan.baselines import all_baselines, baseline_fields
 from support.cwgan.prior import prior_settings
@@ -400,24 +402,22 @@ cwgan_summary.update(polish=polish, polish_seconds_per_field_sweep=polish_second
 # %% [markdown]
 # ### Cost per independent sample
 #
-# The generator's reason to exist. A constrained Metropolis chain at $T$ (pair at $d \approx 4.12$) yields an
-# independent sample every $2\tau_\mathrm{int}$ sweeps, $\tau_\mathrm{int}$ measured (Sokal window) on the energy and
-# on $|M|$ (the slower one counts), with one chain per CPU thread running in parallel; the generator costs one
-# batched forward pass (the prior variant's prior included). The prior variant also pays a one-off set-up per new
-# map (up to translation): its fixed-map minima and their Cholesky factors, cached afterwards. We time it as the
-# first call on two maps with an empty cache, and the per-sample cost on a warm cache. The U-Net is fully
-# convolutional, so the same weights run at larger $L$ (untrained there: cost only). CPU wall times on a shared
-# 2-core machine: indicative, not precise.
+# The generator's reason to exist: fields for *new* maps, cheaper than Monte Carlo. One protocol for every method
+# (`support.cwgan.cost`): at each $L$, new one-pair maps ($d \approx 4.12$), a number of independent fields per
+# map. Constrained Metropolis pays a burn-in per map and $2\tau_\mathrm{int}$ sweeps per field ($\tau_\mathrm{int}$
+# measured at that $L$, one chain per CPU thread); every generator is timed on one call with its caches emptied, so
+# the prior's per-map set-up (fixed-map minima, Hessians) and any redraw are included. The U-Nets run untrained at
+# new sizes (cost only). A method whose call at one size already took a sixteenth of the budget is not run at the
+# next. CPU wall times on a shared 2-core machine: indicative, not precise.
 
 # %%
-cost, n_chains = mc_reference.cost_by_lattice_size(gen, gan_cost_L, T0, rng, mc_sweeps_at_16=gan_cost_mc_sweeps,
-                                                   burn_in=gan_mc_burn_in, batch=gan_cost_batch, seed=seed)
-print(f"MC: {n_chains} chains in parallel; generator: batches of {gan_cost_batch}")
-print(mc_reference.cost_table(cost))
-cwgan_figures.plot_cost(cost)
+costs = cost.cost_by_size({v: variants[v] for v in [*trained, "prior_alone"]}, gan_cost_L, T0,
+                          n_maps=gan_cost_maps, samples_per_map=gan_cost_samples_per_map, mc_burn_in=gan_mc_burn_in,
+                          mc_sweeps_at_16=gan_cost_mc_sweeps, seed=seed, budget_seconds=gan_cost_budget)
+print(generalisation.cost_table(costs).to_string())
+cost.plot_cost(costs)
 plt.show()
-cwgan_summary.update(cost_per_sample_seconds=dict(L=cost[0]["L"], mc=cost[0]["mc"], generator=cost[0]["generator"],
-                                                  by_L=cost))
+cwgan_summary.update(cost_per_sample=costs, cost_slope={m: cost.log_log_slope(c) for m, c in costs.items()})
 
 # %% [markdown]
 # ### Saved samples and results

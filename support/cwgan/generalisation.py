@@ -165,3 +165,14 @@ def headline(set_scores: Mapping[str, Mapping[str, Mapping[str, object]]], varia
             out[f"{name}_{v}_exact_map"] = float(scores[v]["exact_map"])
             out[f"{name}_{v}_dE_rel"] = float(scores[v]["dE_rel"])
     return out
+
+
+def cost_table(costs: Mapping[str, Mapping[int, float | None]]):
+    """A DataFrame of seconds per sample (rows: methods, columns: L) with each method's speed-up over MC."""
+    import pandas as pd
+
+    frame = pd.DataFrame({m: {f"L={L} s/sample": c for L, c in by_L.items()} for m, by_L in costs.items()}).T
+    for L in costs["mc"]:
+        frame[f"L={L} x faster than MC"] = [costs["mc"][L] / c if c else None for c in
+                                            (costs[m].get(L) for m in frame.index)]
+    return frame
