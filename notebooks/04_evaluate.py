@@ -199,10 +199,9 @@ cwgan_summary.update(sets=set_scores, set_seconds=set_seconds,
 # (exact map {glue:text}`multi_pair_prior_exact_map:.2f`), paper U-Net {glue:text}`multi_pair_paper_match`; at
 # $L = 32$: prior variant {glue:text}`L32_prior_match` of {glue:text}`L32_n_metrics`, paper U-Net
 # {glue:text}`L32_paper_match` (exact map {glue:text}`L32_paper_exact_map:.2f`); at the unseen temperature: prior
-# variant {glue:text}`unseen_T_prior_match` of {glue:text}`unseen_T_n_metrics`. What generalises is the physics
-# prior: the prior variant and its prior alone score alike on every set, the trained residual adding nothing the
-# noise floor can resolve (paired residual below), and the paper U-Net, which has to learn the map from data, keeps
-# few maps on any set. The sections below look at the held-out placements (`seen_class`) in depth.
+# variant {glue:text}`unseen_T_prior_match` of {glue:text}`unseen_T_n_metrics`. The rows of the prior variant and
+# of its prior alone are paired draws: their difference is what training added (paired residual in the results
+# JSON, `residual_paired`). The sections below look at the held-out placements (`seen_class`) in depth.
 
 # %% [markdown]
 # ### Generated fields and baselines
