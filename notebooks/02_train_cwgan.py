@@ -64,7 +64,8 @@ seed = 0
 device = "auto"
 threads = 0  # torch threads (0: all cores; 1 is faster on a machine shared with other jobs)
 variants = ["paper", "prior"]  # variants to train
-holdout_fraction = 0.25  # fraction of the pair placements of every distance held out of training
+holdout_fraction = 0.25  # fraction of the placements of every training class held out (seen_class evaluation)
+validation_fraction = 0.1  # fraction of the placements of every training class kept for choosing the variant
 target_T = 0.1  # temperature of the targets
 monitor_maps = 24  # held-out maps at target_T for the per-epoch monitors
 eval_batch_size = 256  # generation batch size
@@ -92,7 +93,7 @@ from support.cwgan import generate, load_generator
 from support.cwgan import heldout_evaluation as he
 from support.cwgan.figures import plot_fields, plot_history
 from support.cwgan.networks import UNetGenerator
-from support.cwgan.split import heldout_mask, monitor_set
+from support.cwgan.split import monitor_set, split_maps, split_record
 from support.cwgan.training import smooth_charge_targets, train_cwgan
 from support.data import update_results
 from support.runtime import pick_device, profile_dir, results_path, set_threads
@@ -112,27 +113,31 @@ if unknown:
     raise ValueError(f"unknown variants {sorted(unknown)}; choose from {sorted(models)}")
 
 # %% [markdown]
-# ## Data: training maps and held-out maps
-# Chapter 01's constrained Metropolis fields. A quarter of the pair placements of every distance (including the
-# adjacent $d=1$ pairs) is held out (`support.cwgan.split.heldout_mask`, the same split chapter 04 recomputes);
-# the generator never sees them. The single no-pair map stays in training.
+# ## Data: training maps, validation maps and two kinds of held-out maps
+# Chapter 01's constrained Metropolis fields, split once by `support.cwgan.split.split_maps` (chapter 04 calls
+# the same function). Three whole pair-distance classes — one short, one middle, one long distance, drawn by the
+# seed — are never trained on, with all their symmetry images (`unseen_class`): on a torus a translated or
+# mirrored placement of a training map is the same map to a translation-equivariant network, so only these test
+# new maps. Of every other class a quarter of the placements is held out (`seen_class`) and a tenth kept for
+# choosing the variant (`validation`). The single no-pair map stays in training.
 
 # %%
 data = load_xy_dataset(default_dir(data_dir, profile))
-held = heldout_mask(data["map_id"], data["distance"], holdout_fraction, seed)
-train = {k: v[~held] for k, v in data.items()}
-test = {k: v[held] for k, v in data.items()}
+parts = split_maps(data["map_id"], data["distance_class"], holdout_fraction=holdout_fraction,
+                   validation_fraction=validation_fraction, seed=seed)
+train, validation, test, unseen = ({k: v[parts[p]] for k, v in data.items()}
+                                   for p in ("train", "validation", "seen_class", "unseen_class"))
 monitor = monitor_set(test, target_T, monitor_maps, seed)
 targets = smooth_charge_targets(train["theta"], train["charges"], train["T"])
-_ = update_results(res_file, holdout_fraction=holdout_fraction, holdout_seed=seed,
-                   heldout_map_ids=np.unique(test["map_id"]), smooth_charge_targets=targets)
+_ = update_results(res_file, split=split_record(data, parts, holdout_fraction, validation_fraction, seed),
+                   smooth_charge_targets=targets)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(f"train: {len(train['T'])} fields of {len(np.unique(train['map_id']))} maps; "
-      f"held out: {len(test['T'])} fields of {len(np.unique(test['map_id']))} maps")
+for name, part in (("train", train), ("validation", validation), ("seen_class", test), ("unseen_class", unseen)):
+    print(f"{name}: {len(part['T'])} fields of {len(np.unique(part['map_id']))} maps, "
+          f"distances {sorted({round(float(d), 2) for d in part['distance']})}")
 print("temperatures:", [round(float(t), 2) for t in np.unique(data["T"])])
-print("held-out distances:", sorted({round(float(d), 2) for d in test["distance"]}))
 
 # %% [markdown]
 # The physics loss (eq. 1 with the smooth charge of eq. 3) asks for the smooth charge that *real* vortices have:
@@ -190,20 +195,28 @@ plt.show()
 
 # %% [markdown]
 # ## Held-out evaluation
-# For every held-out (map, $T$), as many generated fields as Monte Carlo has. Means are pooled over the maps;
-# fluctuations are within-map standard deviations (a generator returning one field per map scores 0). Each target
-# is stated at $T = 0.1$: exact-map match $\ge 95\,\%$, energy per site within 2 %, $\langle|M|\rangle$ within
-# 0.02, within-map standard deviations of $E/N$ and $|M|$ within 25 % of Monte Carlo's.
+# For every held-out (map, $T$), as many generated fields as Monte Carlo has, on the held-out placements of the
+# training classes (`seen_class`), on the three classes never trained on (`unseen_class`) and on the validation
+# placements (used only to choose the variant below). Means are pooled over the maps; fluctuations are within-map
+# standard deviations (a generator returning one field per map scores 0). Each target is stated at $T = 0.1$:
+# exact-map match $\ge 95\,\%$, energy per site within 2 %, $\langle|M|\rangle$ within 0.02, within-map standard
+# deviations of $E/N$ and $|M|$ within 25 % of Monte Carlo's. Chapter 04 scores every variant on these and three
+# more evaluation sets (several pairs, another temperature, a larger lattice).
 
 # %%
-for variant, r in results.items():
-    ev = he.evaluate_generator(load_generator(r["checkpoint"], device=dev), test, seed=seed + 1,
-                               batch_size=eval_batch_size)
-    summaries[variant] = he.summarize(ev, target_T, r["train_seconds"])
+held_parts = {"seen_class": test, "unseen_class": unseen, "validation": validation}
+by_part = {v: he.summarize_parts(load_generator(r["checkpoint"], device=dev), held_parts, target_T=target_T,
+                                 train_seconds=r["train_seconds"], seed=seed + 1, batch_size=eval_batch_size)
+           for v, r in results.items()}
+by_part["prior (untrained)"] = he.summarize_parts(g0, {"unseen_class": unseen}, target_T=target_T,
+                                                  train_seconds=0.0, seed=seed)
+summaries.update({v: s["seen_class"] for v, s in by_part.items() if "seen_class" in s})
+unseen_summaries = {v: s["unseen_class"] for v, s in by_part.items()}
 train_rate = {v: len(r["history"]) * trainings[v]["steps_per_epoch"] * trainings[v]["batch_size"]
               * (trainings[v]["n_critic"] + 1) / max(r["train_seconds"], 1e-9) for v, r in results.items()}
 checks = {v: he.check_targets(s) for v, s in summaries.items()}
 print(he.targets_table(summaries))
+print(he.targets_table(unseen_summaries, maps="unseen classes"))
 for v in results:
     print(f"{v}: training {train_rate[v]:.0f} samples/s (critic + generator batches), "
           f"generation {summaries[v]['generate_samples_per_second']:.0f} samples/s on {dev}")
@@ -230,14 +243,16 @@ plt.show()
 
 # %% [markdown]
 # ### Which variant goes on to chapter 04
-# The trained variant that meets most targets on the held-out maps, ties broken by the exact-map match rate at the
-# target temperature (`heldout_evaluation.choose_best_variant`, tested); the untrained prior is not a candidate.
+# The trained variant that meets most targets on the *validation* placements, ties broken by the exact-map match
+# rate at the target temperature (`heldout_evaluation.choose_best_variant`, tested); the untrained prior is not a
+# candidate, and no evaluation set enters the choice.
 
 # %%
 trained = {v: summaries[v] for v in results}
-best_variant = he.choose_best_variant(trained)
+best_variant = he.choose_best_variant({v: by_part[v]["validation"] for v in results})
 _ = update_results(res_file, **{v: dict(s, training_samples_per_second=train_rate[v]) for v, s in trained.items()},
                    prior_untrained=summaries["prior (untrained)"], targets=checks, best_variant=best_variant,
+                   unseen_class=unseen_summaries, validation={v: by_part[v]["validation"] for v in results},
                    checkpoints={v: str(out / "cwgan" / v / "generator.pt") for v in results},
                    chapter_seconds=time.perf_counter() - t_chapter)
 n_met = {v: int(sum(c["met"] for c in checks[v].values())) for v in summaries}

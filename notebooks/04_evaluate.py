@@ -39,9 +39,17 @@ gan_ph_fields = 40  # fields per class for persistence diagrams
 gan_ph_pairs = 20  # random field pairs per class for the Wasserstein distances
 gan_polish_sweeps = [0, 1, 2, 5, 10, 20, 50]  # constrained sweeps of the MC polish (cumulative snapshots)
 gan_polish_fields = 100  # fields per class that get polished
-gan_cost_L = [16, 32]  # lattice sizes of the cost-per-sample comparison
+gan_set_maps = {"seen_class": 8, "unseen_class": 16, "multi_pair": 8, "unseen_T": 4, "L32": 6}  # maps per class or group
+gan_set_samples_per_map = 8  # MC reference fields per map (and as many on an independent noise-floor chain)
+gan_set_pilot_sweeps = 2000  # sweeps of the pilot chains that measure tau_int per set and temperature
+gan_set_topo_fields = 32  # fields per group for the topological measures of the evaluation sets
+gan_unseen_T = 0.3  # temperature of the unseen_T set (between the training temperatures)
+gan_multi_T = [0.1, 0.5]  # temperatures of the multi_pair set
+gan_cost_L = [16, 32, 64]  # lattice sizes of the cost-per-sample comparison
+gan_cost_maps = 2  # new maps per lattice size in the cost comparison
+gan_cost_samples_per_map = 8  # independent fields asked for per map
+gan_cost_budget = 120.0  # seconds: a method whose call took budget/16 at one size skips the next
 gan_cost_mc_sweeps = 3000  # MC sweeps for tau_int at L 16, scaled by the square of L/16
-gan_cost_batch = 256  # generator batch for the cost measurement
 # VAE evaluation knobs (part 2)
 vae_batch_size = 256  # lattices per forward pass
 vae_n_examples = 3  # example reconstructions shown (lowest, median, highest error)
@@ -82,7 +90,7 @@ import numpy as np
 from myst_nb import glue
 
 from support import tda, xy
-from support.cwgan import generate, mc_reference, scoring, topology_scores
+from support.cwgan import cost, eval_sets, generalisation, generate, load_generator, mc_reference, scoring, topology_scores
 from support.cwgan import figures as cwgan_figures
 from support.cwgan.baselines import all_baselines, baseline_fields
 from support.cwgan.prior import prior_settings
@@ -116,6 +124,84 @@ print(f"Monte Carlo reference: {len(idx)} fields from chapter 01, {len(Tev) - le
 # NBVAL_CHECK_OUTPUT
 print(f"L = {L}, classes: {len(np.unique(cls))} (no pair + pair distances), temperatures: {len(temps)}")
 print(f"reference fields at T = {T0}: {int(at0.sum())}; fewest per class: {np.bincount(cls[at0]).min()}")
+
+# %% [markdown]
+# ### Five evaluation sets: maps, temperatures and sizes the generator never saw
+#
+# Held-out *placements* of a training class are, to a translation-equivariant network on a torus, the same maps
+# it trained on. The real test is new maps. Chapter 02's split (`support.cwgan.split.split_maps`) keeps three whole
+# pair-distance classes out of training; beside them we draw maps no chapter has seen (`support.cwgan.eval_sets`):
+#
+# * `seen_class`: held-out placements of training classes, and the no-pair map (in-distribution reference);
+# * `unseen_class`: the three classes never trained on, with all their symmetry images;
+# * `multi_pair`: two and three vortex–antivortex pairs on random plaquettes, at two temperatures;
+# * `unseen_T`: single pairs of training classes at a temperature between the training ones;
+# * `L32`: one, two and three pairs on a $32\times32$ lattice (the U-Nets are fully convolutional).
+#
+# Every map gets two independent constrained Metropolis chains, samples $2\tau_\mathrm{int}$ apart ($\tau_\mathrm{int}$
+# measured per set and temperature on pilot chains): the first is the reference, the second the *noise floor* — an
+# MC set of exactly the size of the generated set, so a perfect generator scores like it. Every variant generates
+# one field per reference field (same map, same $T$, one seed for all, so the prior variant and its prior alone
+# share their prior draws).
+
+# %%
+t_sets = time.perf_counter()
+sets = eval_sets.build_all(upstream["data"], upstream["parts"], L=L, target_T=T0, n_maps=gan_set_maps,
+                           samples_per_map=gan_set_samples_per_map, burn_in=gan_mc_burn_in,
+                           pilot_sweeps=gan_set_pilot_sweeps, seed=seed, unseen_T=gan_unseen_T, multi_T=gan_multi_T)
+trained = {v: load_generator(p, device=pick_device(device)) for v, p in upstream["results02"]["checkpoints"].items()}
+variants = generalisation.all_variants(trained, prior=trained.get("prior", gen).config["prior"],
+                                       grf_corr_length=gan_grf_corr_length, grf_amplitude=gan_grf_amplitude,
+                                       batch_size=gan_batch_size)
+for name, st in sets.items():
+    print(f"{name:>12}: {len(st['reference']['T'])} MC fields (+ as many for the noise floor), L = "
+          f"{st['maps']['charges'].shape[-1]}, spacing {[v['spacing'] for v in st['spacing'].values()]} sweeps")
+
+# %%
+set_scores, set_seconds = {}, {}
+for name, st in sets.items():
+    set_scores[name], fields, set_seconds[name] = generalisation.score_variants(
+        st, variants, n_thresholds=gan_topo_thresholds, topo_fields=gan_set_topo_fields, seed=seed)
+    generalisation.save_set_fields(out / "results" / f"cwgan_eval_{name}.npz", st,
+                                   {v: f for v, f in fields.items() if v in trained})
+    if name == "seen_class":
+        residual = {v: generalisation.paired_residual(st, fields, v) for v in trained if v == "prior"}
+print(f"evaluation sets: {time.perf_counter() - t_sets:.0f} s")
+
+# %% [markdown]
+# One table per set: rows are the MC noise floor, each trained generator, the prior alone, the $T = 0$ field and the
+# Gaussian random field; columns the exact-map rate, $\Delta\langle E\rangle/N$ (absolute and relative),
+# $\Delta\langle|M|\rangle$, within-map spread ratios, the mean $R^2$ of $C(r)$, Acc$_\mathrm{topo}$ per measure (eq. 5)
+# and, where a set has at least three pair distances, $R^2$ of the observables versus distance. Sets with two
+# temperatures report the lowest here (both in the results JSON).
+
+# %%
+for name in sets:
+    print(f"\n{name}")
+    print(generalisation.set_table(set_scores[name]).round(3).to_string())
+
+# %%
+verdict = generalisation.verdict(set_scores)
+print("metrics on which each variant cannot be told from Monte Carlo (within 2x the noise floor's deviation):")
+print(verdict.to_string())
+for key, value in generalisation.headline(set_scores, [*trained, "prior_alone"]).items():
+    glue(key, value, display=False)
+cwgan_summary.update(sets=set_scores, set_seconds=set_seconds,
+                     residual_rms={v: r["rms_residual"] for v, r in residual.items()}, residual_paired=residual)
+
+# %% [markdown]
+# **Answer.** A variant "matches" Monte Carlo on a metric when its deviation from the ideal value is at most twice
+# that of the independent MC set (`generalisation.matches_monte_carlo`). On the classes never trained on, the prior
+# variant matches on {glue:text}`unseen_class_prior_match` of {glue:text}`unseen_class_n_metrics` metrics (exact
+# map {glue:text}`unseen_class_prior_exact_map:.2f`), its prior alone on {glue:text}`unseen_class_prior_alone_match`,
+# the paper U-Net on {glue:text}`unseen_class_paper_match` (exact map {glue:text}`unseen_class_paper_exact_map:.2f`).
+# With several pairs: prior variant {glue:text}`multi_pair_prior_match` of {glue:text}`multi_pair_n_metrics`
+# (exact map {glue:text}`multi_pair_prior_exact_map:.2f`), paper U-Net {glue:text}`multi_pair_paper_match`; at
+# $L = 32$: prior variant {glue:text}`L32_prior_match` of {glue:text}`L32_n_metrics`, paper U-Net
+# {glue:text}`L32_paper_match` (exact map {glue:text}`L32_paper_exact_map:.2f`); at the unseen temperature: prior
+# variant {glue:text}`unseen_T_prior_match` of {glue:text}`unseen_T_n_metrics`. The rows of the prior variant and
+# of its prior alone are paired draws: their difference is what training added (paired residual in the results
+# JSON, `residual_paired`). The sections below look at the held-out placements (`seen_class`) in depth.
 
 # %% [markdown]
 # ### Generated fields and baselines
@@ -315,24 +401,22 @@ cwgan_summary.update(polish=polish, polish_seconds_per_field_sweep=polish_second
 # %% [markdown]
 # ### Cost per independent sample
 #
-# The generator's reason to exist. A constrained Metropolis chain at $T$ (pair at $d \approx 4.12$) yields an
-# independent sample every $2\tau_\mathrm{int}$ sweeps, $\tau_\mathrm{int}$ measured (Sokal window) on the energy and
-# on $|M|$ (the slower one counts), with one chain per CPU thread running in parallel; the generator costs one
-# batched forward pass (the prior variant's prior included). The prior variant also pays a one-off set-up per new
-# map (up to translation): its fixed-map minima and their Cholesky factors, cached afterwards. We time it as the
-# first call on two maps with an empty cache, and the per-sample cost on a warm cache. The U-Net is fully
-# convolutional, so the same weights run at larger $L$ (untrained there: cost only). CPU wall times on a shared
-# 2-core machine: indicative, not precise.
+# The generator's reason to exist: fields for *new* maps, cheaper than Monte Carlo. One protocol for every method
+# (`support.cwgan.cost`): at each $L$, new one-pair maps ($d \approx 4.12$), a number of independent fields per
+# map. Constrained Metropolis pays a burn-in per map and $2\tau_\mathrm{int}$ sweeps per field ($\tau_\mathrm{int}$
+# measured at that $L$, one chain per CPU thread); every generator is timed on one call with its caches emptied, so
+# the prior's per-map set-up (fixed-map minima, Hessians) and any redraw are included. The U-Nets run untrained at
+# new sizes (cost only). A method whose call at one size already took a sixteenth of the budget is not run at the
+# next. CPU wall times on a shared 2-core machine: indicative, not precise.
 
 # %%
-cost, n_chains = mc_reference.cost_by_lattice_size(gen, gan_cost_L, T0, rng, mc_sweeps_at_16=gan_cost_mc_sweeps,
-                                                   burn_in=gan_mc_burn_in, batch=gan_cost_batch, seed=seed)
-print(f"MC: {n_chains} chains in parallel; generator: batches of {gan_cost_batch}")
-print(mc_reference.cost_table(cost))
-cwgan_figures.plot_cost(cost)
+costs = cost.cost_by_size({v: variants[v] for v in [*trained, "prior_alone"]}, gan_cost_L, T0,
+                          n_maps=gan_cost_maps, samples_per_map=gan_cost_samples_per_map, mc_burn_in=gan_mc_burn_in,
+                          mc_sweeps_at_16=gan_cost_mc_sweeps, seed=seed, budget_seconds=gan_cost_budget)
+print(generalisation.cost_table(costs).to_string())
+cost.plot_cost(costs)
 plt.show()
-cwgan_summary.update(cost_per_sample_seconds=dict(L=cost[0]["L"], mc=cost[0]["mc"], generator=cost[0]["generator"],
-                                                  by_L=cost))
+cwgan_summary.update(cost_per_sample=costs, cost_slope={m: cost.log_log_slope(c) for m, c in costs.items()})
 
 # %% [markdown]
 # ### Saved samples and results

@@ -22,15 +22,17 @@ def r2(y_true, y_pred) -> float:
 
 
 def acc_topo(y_true, y_pred, tol: float = 0.05) -> float:
-    """Fraction of points where the generated curve lies within ``tol`` relative error (eq. 5).
+    """Fraction of points where the generated curve agrees with the real one (eq. 5).
 
-    ``|ŷ - y| <= tol * |y|`` per point (e.g. per threshold Θ of a topological measure);
-    points where the reference is 0 count as agreeing only if ``ŷ`` is 0 too.
+    A point agrees when ``|ŷ - y| < tol * max_Θ |y|``: the tolerance is absolute, a fraction of the
+    largest magnitude of the *real* curve over all thresholds Θ. The last axis is Θ; a 2-D input
+    ``(curves, Θ)`` (e.g. one curve per pair-distance class) takes the maximum of each curve.
     """
-    y = np.asarray(y_true, dtype=float).ravel()
-    p = np.asarray(y_pred, dtype=float).ravel()
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred, dtype=float)
     if y.shape != p.shape:
         raise ValueError(f"acc_topo: shapes differ, {y.shape} vs {p.shape}")
     if y.size == 0:
         raise ValueError("acc_topo: empty input")
-    return float(np.mean(np.abs(p - y) <= tol * np.abs(y)))
+    scale = np.max(np.abs(y), axis=-1, keepdims=True)
+    return float(np.mean(np.abs(p - y) < tol * scale))

@@ -5,6 +5,7 @@ import pytest
 
 from support import xy
 from support.cwgan import split
+from support.xy_dataset import draw_maps, map_id
 from support.cwgan.prior import prior_angles
 
 L = 8
@@ -21,18 +22,39 @@ def _data(n_maps=6, per_map=4, seed=0):
                 map_id=np.repeat(np.arange(n_maps), per_map))
 
 
-def test_heldout_mask_by_map_and_distance():
-    d = _data(n_maps=12)
-    held = split.heldout_mask(d["map_id"], d["distance"], 0.34, seed=0)
-    assert not set(d["map_id"][held]) & set(d["map_id"][~held])
-    for dist in np.unique(d["distance"]):  # every distance in both parts
-        sel = d["distance"] == dist
-        assert held[sel].any() and (~held[sel]).any()
-    ids = split.heldout_map_ids(d, 0.34, seed=0)
-    assert ids.dtype == np.int64 and np.array_equal(ids, np.unique(d["map_id"][held]))
-    assert not np.array_equal(ids, split.heldout_map_ids(d, 0.34, seed=1))   # the seed moves the split
-    with pytest.raises(ValueError, match="fraction"):
-        split.heldout_mask(d["map_id"], d["distance"], 1.0, seed=0)
+def test_unseen_classes_take_one_class_per_distance_band_fixed_by_the_seed():
+    for seed in range(5):
+        unseen = split.unseen_classes(seed)
+        assert [sum(c in band for c in unseen) for band in split.DISTANCE_BANDS] == [1, 1, 1]
+        assert split.unseen_classes(seed) == unseen
+    assert len({split.unseen_classes(s) for s in range(10)}) > 1
+
+
+def _dataset_maps(L=16, n_maps=12, seed=0):
+    charges, classes = draw_maps(L, n_maps, np.random.default_rng(seed))
+    return charges, classes, map_id(charges)
+
+
+def test_split_masks_are_disjoint_cover_everything_and_keep_unseen_classes_out_of_training():
+    charges, classes, ids = _dataset_maps()
+    masks = split.split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=3)
+    stacked = np.stack([masks[k] for k in ("train", "validation", "seen_class", "unseen_class")])
+    assert np.all(stacked.sum(0) == 1)
+    unseen = split.unseen_classes(3)
+    assert set(np.unique(classes[masks["unseen_class"]])) == set(unseen)
+    assert not np.isin(classes[masks["train"] | masks["validation"] | masks["seen_class"]], unseen).any()
+    training_classes = set(range(1, 13)) - set(unseen)
+    for part in ("train", "validation", "seen_class"):
+        assert training_classes <= set(np.unique(classes[masks[part]]))
+    assert np.all(masks["train"][classes == 0])
+    # no placement is in two parts
+    assert not set(ids[masks["train"]]) & set(ids[masks["seen_class"] | masks["validation"]])
+
+
+def test_split_rejects_impossible_fractions():
+    _, classes, ids = _dataset_maps()
+    with pytest.raises(ValueError):
+        split.split_maps(ids, classes, holdout_fraction=0.6, validation_fraction=0.5, seed=0)
 
 
 def test_evaluation_set_and_split_half():

@@ -14,11 +14,18 @@ def test_r2_exact_values():
     assert np.isnan(r2([1, 1], [1, 2]))
 
 
-def test_acc_topo_counts_points_within_tolerance():
-    y = np.array([1.0, 2.0, 10.0, 0.0])
-    p = np.array([1.04, 2.2, 10.4, 0.0])            # 4 %, 10 %, 4 %, exact zero
-    assert acc_topo(y, p) == 0.75
-    assert acc_topo(y, p, tol=0.11) == 1.0
+def test_acc_topo_is_eq5_absolute_tolerance_from_the_real_curve_maximum():
+    y = np.array([0.0, 5.0, 10.0, -2.0])            # max |y| = 10: tolerance 0.05 * 10 = 0.5 at every point
+    p = np.array([0.4, 5.6, 10.4, -2.6])            # errors 0.4, 0.6, 0.4, 0.6
+    assert acc_topo(y, p) == 0.5
+    assert acc_topo(y, p, tol=0.061) == 1.0
+    assert acc_topo(y, y + 0.5) == 0.0              # the bound is strict
+
+
+def test_acc_topo_takes_the_maximum_per_curve():
+    y = np.array([[1.0, 2.0], [100.0, 50.0]])       # tolerances 0.1 and 5.0
+    p = np.array([[1.2, 2.05], [104.0, 56.0]])      # errors 0.2, 0.05 | 4.0, 6.0
+    assert acc_topo(y, p) == 0.5
 
 
 def test_shape_mismatch_is_an_error():

@@ -154,15 +154,3 @@ def plot_polish(polish: dict[str, list[dict]], names: dict[str, str]):
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def plot_cost(rows: list[dict]):
-    """Seconds per independent sample versus lattice size: constrained MC and the batched generator."""
-    fig, ax = plt.subplots(figsize=(4.8, 3.4))
-    ax.loglog([c["L"] for c in rows], [c["mc"] for c in rows], "ks-", label="constrained MC")
-    ax.loglog([c["L"] for c in rows if c["generator"]], [c["generator"] for c in rows if c["generator"]], "o-",
-              label="cWGAN (batched)")
-    ax.set_xlabel("lattice size L")
-    ax.set_ylabel("seconds per independent sample (CPU)")
-    ax.legend()
-    return fig

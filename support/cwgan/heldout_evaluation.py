@@ -118,6 +118,13 @@ def summarize(evaluation: dict, target_T: float, train_seconds: float) -> dict[s
                 generate_samples_per_second=float(evaluation["generate_samples_per_second"]), by_T=by_T)
 
 
+def summarize_parts(generator: UNetGenerator, parts: dict[str, dict[str, np.ndarray]], *, target_T: float,
+                    train_seconds: float, seed: int, batch_size: int = 256) -> dict[str, dict[str, Any]]:
+    """:func:`summarize` of :func:`evaluate_generator` on each named part of the split (same seed for all)."""
+    return {name: summarize(evaluate_generator(generator, part, seed=seed, batch_size=batch_size), target_T,
+                            train_seconds) for name, part in parts.items()}
+
+
 def check_targets(summary: dict) -> dict[str, dict]:
     """Each target of the chapter: measured value, the target and whether it is met (at ``summary['target_T']``)."""
     at = summary["by_T"][temperature_key(summary["target_T"])]
@@ -133,7 +140,8 @@ def choose_best_variant(summaries: dict[str, dict]) -> str | None:
     """The trained variant that meets most targets, ties broken by the exact-map match rate at the target T.
 
     Args:
-        summaries: ``{variant: summarize(...)}`` of the trained variants (held-out maps only).
+        summaries: ``{variant: summarize(...)}`` of the trained variants on the *validation* maps (placements
+            of training classes kept out of training for this choice; never an evaluation set).
 
     Returns:
         The variant's name (the first one listed on a complete tie), ``None`` without variants.
@@ -145,12 +153,12 @@ def choose_best_variant(summaries: dict[str, dict]) -> str | None:
     return max(summaries, key=score) if summaries else None
 
 
-def targets_table(summaries: dict[str, dict]) -> str:
+def targets_table(summaries: dict[str, dict], maps: str = "held-out maps") -> str:
     """Plain-text table: one row per target, one column per summary (value and ok/MISS), then the target."""
     checks = {v: check_targets(s) for v, s in summaries.items()}
     first = next(iter(checks.values()))
     T = next(iter(summaries.values()))["target_T"]
-    lines = [f"T = {T}, held-out maps" + "".join(f" | {v:>18s}" for v in summaries) + " | target"]
+    lines = [f"T = {T}, {maps}" + "".join(f" | {v:>18s}" for v in summaries) + " | target"]
     for key in TARGETS:
         lines.append(f"{key:26s}" + "".join(f" | {checks[v][key]['value']:10.4f} {'ok ' if checks[v][key]['met'] else 'MISS'}   "
                                             for v in summaries) + f" | {first[key]['target']}")

@@ -1,22 +1,19 @@
 """Constrained Monte Carlo as the cWGAN's reference: evaluation-set top-up, MC polish, autocorrelation and cost.
 
 Every chain here is a constrained Metropolis chain of :mod:`support.samplers.xy` that keeps a
-vortex map exactly. :func:`cost_by_lattice_size` sets the generator's reason to exist against it:
-wall seconds per independent sample.
+vortex map exactly. :func:`mc_cost_per_sample` measures its
+wall seconds per independent sample (used by :mod:`support.cwgan.cost`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from support import xy
-from support.cwgan.generator import generate, resize_generator
-from support.cwgan.networks import UNetGenerator
-from support.cwgan.prior import clear_caches
 from support.cwgan.scoring import observables_by_class
 from support.cwgan.split import first_per_class
 from support.data import chunk_seed
@@ -202,70 +199,8 @@ def mc_cost_per_sample(L: int, T: float, *, charges: np.ndarray | None = None, n
                 tau_int=tau, seconds_per_sample=per_sweep * max(1.0, 2 * tau))
 
 
-def generator_cost_per_sample(gen_fn: Callable[[np.ndarray, np.ndarray], np.ndarray], charges: np.ndarray,
-                              T: np.ndarray, *, repeats: int = 3) -> dict[str, float]:
-    """Wall seconds of a batched generator ``gen_fn(charges, T)``.
-
-    Returns ``{"first_call": seconds of a first call on two maps, "per_sample": best-of-``repeats``
-    seconds per sample of one call on all maps}``. With the prior variant the first call on a map the
-    prior has not seen includes its per-map set-up (fixed-map minima, basins; cached afterwards):
-    call :func:`support.cwgan.prior.clear_caches` before to measure it.
-    """
-    t0 = time.perf_counter()
-    gen_fn(charges[:2], T[:2])
-    first = time.perf_counter() - t0
-    best = np.inf
-    for _ in range(max(1, repeats)):
-        t0 = time.perf_counter()
-        gen_fn(charges, T)
-        best = min(best, time.perf_counter() - t0)
-    return {"first_call": float(first), "per_sample": float(best / len(charges))}
-
-
 def pair_maps_for_cost(L: int, n: int, rng: np.random.Generator, d_index: int = 9) -> np.ndarray:
     """``n`` one-pair maps at ``PAIR_DISTANCES[d_index]`` (default d ≈ 4.12) in random positions."""
     pd = xy.PAIR_DISTANCES[d_index]
     pos = rng.integers(0, L, size=(n, 2))
     return np.stack([xy.pair_map(L, pd.displacement, tuple(p)) for p in pos])
-
-
-def cost_by_lattice_size(generator: UNetGenerator, sizes: Sequence[int], T: float, rng: np.random.Generator, *,
-                         mc_sweeps_at_16: int, burn_in: int, batch: int, seed: int = 0) -> tuple[list[dict], int]:
-    """MC and generator cost per independent sample at each lattice size (a pair at d ≈ 4.12, temperature T).
-
-    MC runs ``mc_sweeps_at_16 (L/16)²`` sweeps per chain for τ_int. The generator is resized to each L
-    (:func:`support.cwgan.generator.resize_generator`; untrained there: cost only) and timed on
-    ``batch`` random pair maps with an empty prior cache (its first call includes the per-map set-up).
-
-    Returns:
-        ``(rows, n_chains)``: per size ``L``, ``mc``, ``generator`` (None if it cannot run at L),
-        ``generator_first_call``, ``tau_int``, ``mc_seconds_per_sweep``; the MC chains run in parallel.
-    """
-    rows, n_chains = [], 0
-    for L in sizes:
-        mc = mc_cost_per_sample(L, T, charges=pair_maps_for_cost(L, 1, rng)[0],
-                                n_sweeps=int(mc_sweeps_at_16 * (L / 16) ** 2), burn_in=burn_in, seed=seed)
-        g = generator if L == generator.L else resize_generator(generator, L)
-        g_cost = {"per_sample": None, "first_call": None}
-        if g is not None:
-            maps = pair_maps_for_cost(L, batch, rng)
-            clear_caches()
-            g_cost = generator_cost_per_sample(lambda k, t: generate(g, k, t, seed=seed, batch_size=batch),
-                                               maps, np.full(len(maps), T, np.float32))
-        rows.append(dict(L=L, mc=mc["seconds_per_sample"], generator=g_cost["per_sample"],
-                         generator_first_call=g_cost["first_call"], tau_int=mc["tau_int"],
-                         mc_seconds_per_sweep=mc["seconds_per_sweep"]))
-        n_chains = mc["n_chains"]
-    return rows, n_chains
-
-
-def cost_table(rows: list[dict]) -> str:
-    """Plain-text table of :func:`cost_by_lattice_size` rows with the speed-up of the generator."""
-    lines = [f"{'L':>4} {'tau_int (sweeps)':>17} {'MC s/sample':>12} {'cWGAN s/sample':>15} {'speed-up':>9} "
-             f"{'cWGAN new map (s)':>18}"]
-    for c in rows:
-        gs = f"{c['generator']:15.2e}" if c["generator"] else f"{'n/a':>15}"
-        su = f"{c['mc'] / c['generator']:9.1f}" if c["generator"] else f"{'':>9}"
-        fc = f"{c['generator_first_call']:18.2f}" if c["generator_first_call"] is not None else f"{'n/a':>18}"
-        lines.append(f"{c['L']:4d} {c['tau_int']:17.1f} {c['mc']:12.2e} {gs} {su} {fc}")
-    return "\n".join(lines)

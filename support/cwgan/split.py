@@ -1,7 +1,9 @@
-"""Which XY fields the cWGAN may see: the held-out maps, the monitor set, the evaluation set, MC halves.
+"""Which XY fields the cWGAN may see: the split, the monitor set, the evaluation set, MC halves.
 
-Chapter 02 trains on the maps :func:`heldout_mask` leaves in and chapter 04 evaluates on the ones
-it holds out; both call :func:`heldout_map_ids`, so the split exists in one place.
+Chapter 02 trains on the ``train`` part of :func:`split_maps`, chooses its variant on ``validation``,
+and chapter 04 evaluates on ``seen_class`` (held-out placements of training classes) and
+``unseen_class`` (whole pair classes never trained on, :func:`unseen_classes`); both chapters call
+:func:`split_maps`, so the split exists in one place.
 """
 
 from __future__ import annotations
@@ -10,38 +12,58 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from support import xy
+from support.data import chunk_seed
 
-def heldout_mask(map_id: np.ndarray, distance: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """Held-out mask: a ``fraction`` of the maps (placements) of every pair distance, never seen in training.
 
-    Every distance with at least two maps keeps at least one map in each part, so held-out
-    maps cover all distances (d = 1 included).
+DISTANCE_BANDS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12))   # pair classes of short, middle, long distance
+
+
+def unseen_classes(seed: int) -> tuple[int, ...]:
+    """The pair classes chapter 02 never trains on: one from each distance band, drawn by ``seed``."""
+    rng = np.random.default_rng(chunk_seed(seed, 13, 1))
+    return tuple(sorted(int(rng.choice(band)) for band in DISTANCE_BANDS))
+
+
+def split_maps(map_id: np.ndarray, distance_class: np.ndarray, *, holdout_fraction: float,
+               validation_fraction: float, seed: int) -> dict[str, np.ndarray]:
+    """Sample masks of the training split: ``train``, ``validation``, ``seen_class``, ``unseen_class``.
+
+    Every sample of an unseen class (:func:`unseen_classes`) is out of training. Of every other pair
+    class, a ``holdout_fraction`` of the placements (map ids) is held out for the ``seen_class`` set
+    and a ``validation_fraction`` for model choice; both keep at least one placement per class when
+    the class has three or more. The no-pair map (one map) stays in training.
+
+    Args:
+        map_id: per-sample map id (:func:`support.xy_dataset.map_id`).
+        distance_class: per-sample class (0: no pair, c >= 1: ``xy.PAIR_DISTANCES[c - 1]``).
+        holdout_fraction, validation_fraction: fractions of the placements of each training class.
+        seed: root seed of the split.
 
     Returns:
-        bool ``(n,)``: True for samples of held-out maps.
+        dict of bool masks ``(n,)``; ``train | validation | seen_class | unseen_class`` covers every
+        sample, and the four are disjoint.
     """
-    if not 0 < fraction < 1:
-        raise ValueError(f"holdout fraction must be in (0, 1), got {fraction}")
-    rng = np.random.default_rng(seed)
-    held = []
-    dist_of_map = {}
-    for m, d in zip(map_id.tolist(), np.round(distance, 3).tolist()):
-        dist_of_map.setdefault(m, d)
-    by_d: dict[float, list[int]] = {}
-    for m, d in sorted(dist_of_map.items()):
-        by_d.setdefault(d, []).append(m)
-    for d, maps in sorted(by_d.items()):
-        if len(maps) < 2:
+    if not (0 < holdout_fraction and 0 <= validation_fraction and holdout_fraction + validation_fraction < 1):
+        raise ValueError(f"need 0 < holdout_fraction, 0 <= validation_fraction and their sum < 1, got "
+                         f"{holdout_fraction}, {validation_fraction}")
+    map_id, distance_class = np.asarray(map_id), np.asarray(distance_class)
+    unseen = np.isin(distance_class, unseen_classes(seed))
+    rng = np.random.default_rng(chunk_seed(seed, 13, 2))
+    held, val = [], []
+    for c in range(1, len(xy.PAIR_DISTANCES) + 1):
+        maps = np.unique(map_id[(distance_class == c) & ~unseen])
+        if len(maps) < 3:
             continue
-        k = min(len(maps) - 1, max(1, int(round(fraction * len(maps)))))
-        held += rng.choice(maps, size=k, replace=False).tolist()
-    return np.isin(map_id, np.array(held, dtype=map_id.dtype))
-
-
-def heldout_map_ids(data: dict[str, np.ndarray], fraction: float, seed: int) -> np.ndarray:
-    """Sorted int64 ids of the held-out maps of a data set (:func:`heldout_mask` on its maps and distances)."""
-    held = heldout_mask(data["map_id"], data["distance"], fraction, seed)
-    return np.unique(data["map_id"][held]).astype(np.int64)
+        maps = rng.permutation(maps)
+        n_held = max(1, int(round(holdout_fraction * len(maps))))
+        n_val = max(int(validation_fraction > 0), int(round(validation_fraction * len(maps))))
+        held += maps[:n_held].tolist()
+        val += maps[n_held:n_held + n_val].tolist()
+    seen = np.isin(map_id, held)
+    validation = np.isin(map_id, val)
+    return {"train": ~(unseen | seen | validation), "validation": validation, "seen_class": seen,
+            "unseen_class": unseen}
 
 
 def monitor_set(data: dict[str, np.ndarray], T: float, n_maps: int, seed: int) -> dict[str, np.ndarray]:
@@ -114,3 +136,12 @@ def first_per_class(classes: np.ndarray, n_per_class: int) -> np.ndarray:
     """Indices of the first ``n_per_class`` fields of every class (sorted classes)."""
     classes = np.asarray(classes)
     return np.concatenate([np.flatnonzero(classes == c)[:n_per_class] for c in np.unique(classes)])
+
+
+def split_record(data: dict[str, np.ndarray], parts: dict[str, np.ndarray], holdout_fraction: float,
+                 validation_fraction: float, seed: int) -> dict:
+    """What chapter 02 writes about its split, so chapter 04 can recompute and check it."""
+    return {"holdout_fraction": float(holdout_fraction), "validation_fraction": float(validation_fraction),
+            "seed": int(seed), "unseen_classes": list(unseen_classes(seed)),
+            **{f"{p}_map_ids": np.unique(data["map_id"][parts[p]]).astype(np.int64).tolist()
+               for p in ("validation", "seen_class", "unseen_class")}}

@@ -8,22 +8,21 @@ import numpy as np
 import torch
 
 from support.cwgan.generator import load_generator
-from support.cwgan.split import heldout_map_ids
+from support.cwgan.split import split_maps, split_record
 from support.data import load_json
 from support.runtime import profile_dir, results_path
 from support.xy_dataset import default_dir, load_xy_dataset
 
 
 def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str | torch.device = "cpu") -> dict:
-    """Chapter 01's XY dataset, chapter 02's held-out map ids and the chosen generator.
+    """Chapter 01's XY dataset, chapter 02's split and the chosen generator.
 
-    The held-out ids are recomputed with :func:`support.cwgan.split.heldout_map_ids` from the
-    ``holdout_fraction`` and ``holdout_seed`` of ``02_train_cwgan.json`` (the split chapter 02 trained
-    with) and checked against the ``heldout_map_ids`` it recorded.
+    The split is recomputed with :func:`support.cwgan.split.split_maps` from the fractions and seed of
+    ``02_train_cwgan.json`` (the split chapter 02 trained with) and checked against the map ids it recorded.
 
     Returns:
-        dict with ``data`` (dataset dict), ``heldout`` (int64 ids), ``generator``, ``variant``,
-        ``generator_path``, ``results02`` (chapter 02's results dict).
+        dict with ``data`` (dataset dict), ``parts`` (the split's sample masks), ``heldout`` (int64 ids of the
+        ``seen_class`` placements), ``generator``, ``variant``, ``generator_path``, ``results02``.
 
     Raises:
         FileNotFoundError: naming the chapter to run when its output is missing.
@@ -40,17 +39,20 @@ def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str 
         variant = res.get("best_variant")
         if variant is None:
             raise KeyError(f"{res_path} has no 'best_variant'; pass gan_variant explicitly")
-    if "holdout_fraction" not in res or "heldout_map_ids" not in res:
-        raise KeyError(f"{res_path} lacks 'holdout_fraction'/'heldout_map_ids': rerun chapter 02")
-    ids = heldout_map_ids(data, float(res["holdout_fraction"]), int(res.get("holdout_seed", 0)))
-    if not np.array_equal(ids, np.asarray(res["heldout_map_ids"], dtype=np.int64)):
-        raise ValueError(f"the held-out maps recorded in {res_path} differ from the split of the current data set: "
+    if "split" not in res:
+        raise KeyError(f"{res_path} lacks 'split': rerun chapter 02")
+    rec = res["split"]
+    parts = split_maps(data["map_id"], data["distance_class"], holdout_fraction=rec["holdout_fraction"],
+                       validation_fraction=rec["validation_fraction"], seed=rec["seed"])
+    if split_record(data, parts, rec["holdout_fraction"], rec["validation_fraction"], rec["seed"]) != rec:
+        raise ValueError(f"the split recorded in {res_path} differs from the split of the current data set: "
                          "rerun chapter 02 after chapter 01")
+    ids = np.asarray(rec["seen_class_map_ids"], dtype=np.int64)
     ckpt = (res.get("checkpoints") or {}).get(variant)
     path = Path(ckpt) if ckpt else profile_dir(data_dir, profile) / "cwgan" / variant / "generator.pt"
     if path.is_dir():
         path = path / "generator.pt"
     if not path.exists():
         raise FileNotFoundError(f"generator checkpoint {path} is missing: run chapter 02 first")
-    return dict(data=data, heldout=ids, generator=load_generator(path, device),
+    return dict(data=data, parts=parts, heldout=ids, generator=load_generator(path, device),
                 variant=variant, generator_path=str(path), results02=res)

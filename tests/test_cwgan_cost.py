@@ -1,0 +1,32 @@
+"""Cost protocol: slopes of known power laws, the budget rule, MC cost from its parts."""
+
+import math
+
+import numpy as np
+import pytest
+
+from support.cwgan import cost
+
+
+def test_log_log_slope_of_a_power_law():
+    assert cost.log_log_slope({16: 2.0, 32: 2.0 * 2 ** 3, 64: 2.0 * 4 ** 3}) == pytest.approx(3.0)
+    assert math.isnan(cost.log_log_slope({16: 1.0, 32: None}))
+
+
+def test_cost_by_size_skips_a_variant_past_the_budget():
+    calls = []
+
+    def slow(charges, T, seed):
+        calls.append(charges.shape[-1])
+        return np.zeros(charges.shape, np.float32)
+
+    out = cost.cost_by_size({"v": slow}, [16, 32], 0.1, n_maps=1, samples_per_map=2, mc_burn_in=10,
+                            mc_sweeps_at_16=60, seed=0, budget_seconds=0.0)
+    assert calls == [16] and out["v"][32] is None and out["v"][16] > 0
+    assert out["mc"][16] > 0 and out["mc"][32] > 0
+
+
+def test_mc_cost_counts_burn_in_and_two_tau_per_sample(monkeypatch):
+    monkeypatch.setattr(cost, "mc_cost_per_sample", lambda *a, **k: {"seconds_per_sweep": 1e-3, "tau_int": 25.0})
+    out = cost.mc_seconds_per_sample(16, 0.1, samples_per_map=4, burn_in=300, mc_sweeps_at_16=10, seed=0)
+    assert out["seconds_per_sample"] == pytest.approx(1e-3 * (300 + 4 * 50) / 4)
