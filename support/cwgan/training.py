@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from support.progress import tqdm
 
 from support import xy
 from support.checkpoint import check_finite, load_checkpoint, save_checkpoint
@@ -26,6 +25,7 @@ from support.cwgan.generator import save_generator
 from support.cwgan.networks import Critic, UNetGenerator, field_features
 from support.cwgan.prior import prior_angles
 from support.data import chunk_seed, save_json, to_jsonable
+from support.progress import tqdm
 from support.xy_dataset import temperature_key
 
 DEFAULT_TRAIN = dict(
