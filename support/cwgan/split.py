@@ -10,6 +10,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from support.data import chunk_seed
+
 
 def heldout_mask(map_id: np.ndarray, distance: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     """Held-out mask: a ``fraction`` of the maps (placements) of every pair distance, never seen in training.
@@ -114,3 +116,9 @@ def first_per_class(classes: np.ndarray, n_per_class: int) -> np.ndarray:
     """Indices of the first ``n_per_class`` fields of every class (sorted classes)."""
     classes = np.asarray(classes)
     return np.concatenate([np.flatnonzero(classes == c)[:n_per_class] for c in np.unique(classes)])
+
+
+def unseen_classes(seed: int) -> list[int]:
+    """One pair class from each band (1-4), (5-8), (9-12), drawn in that order from ``seed``: never trained on."""
+    rng = np.random.default_rng(chunk_seed(seed, 13, 1))
+    return sorted(int(rng.choice(band)) for band in ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12)))
