@@ -10,7 +10,7 @@ from support import xy
 from support.cwgan import generate, load_generator
 from support.cwgan.learned import LearnedGenerator, correction_rms, sample_learned
 from support.cwgan.learned_training import (corrected_barrier, random_multi_pair_maps, random_pair_maps, save_learned,
-                                            train_learned, training_batch)
+                                            train_learned, training_batch, wall_penalty)
 from support.cwgan.physics_layers import barrier_energy, self_consistent_stiffness, thermal_waves, villain_bonds
 from support.cwgan.split import unseen_classes
 
@@ -189,3 +189,12 @@ def test_unseen_classes_one_per_band():
     c = unseen_classes(0)
     assert c == sorted(c) and [1 <= c[0] <= 4, 5 <= c[1] <= 8, 9 <= c[2] <= 12] == [True] * 3
     assert unseen_classes(0) == c
+
+
+def test_wall_penalty_by_hand():
+    T = torch.tensor([0.5])
+    edge = math.pi + 0.5 * math.sqrt(0.25)
+    bx = torch.tensor([[[3.0, edge + 0.2], [-(edge + 0.1), 0.0]]])
+    by = torch.zeros_like(bx)
+    assert float(wall_penalty(bx, by, T, 0.5)[0]) == pytest.approx(0.2 ** 2 + 0.1 ** 2, rel=1e-4)
+    assert float(wall_penalty(bx * 0.5, by, T, 0.5)[0]) == 0.0

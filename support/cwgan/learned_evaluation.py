@@ -1,6 +1,7 @@
 """Scores of the learned generator against Monte Carlo on chosen pair classes: map, redraws, E/N, R² versus distance.
 
-One generated field per Monte Carlo field (same map, same T), drawn with :func:`support.cwgan.learned.sample_learned`,
+One generated field per Monte Carlo field (same map, same T), drawn with :func:`support.cwgan.learned.sample_learned`
+(:func:`learned_fields`), scored on a set of pair classes (:func:`score_block`),
 with or without the learned correction (the physics layers alone get the same draws). Per temperature:
 the exact-map rate at the first try and after redraws, the mean number of tries, the relative error
 of ``<E>/N``, the within-map spread ratios of E and |M| (:func:`support.cwgan.heldout_evaluation.compare_groups`),
@@ -48,46 +49,78 @@ def _scores_at_T(theta: np.ndarray, tries: np.ndarray, mc: dict[str, np.ndarray]
     return out
 
 
-def score_learned(generator: LearnedGenerator, data: dict[str, np.ndarray], classes: Iterable[int], *,
-                  seed: int = 0, use_correction: bool = True, temperatures: Iterable[float] | None = None,
-                  batch_size: int = 256) -> dict:
-    """Scores of the learned generator on the MC fields of the given pair classes (module docstring).
-
-    Args:
-        generator: the learned generator.
-        data: chapter 01's data set (``theta``, ``charges``, ``T``, ``map_id``, ``distance_class``, ``chain``).
-        classes: the pair classes scored (e.g. the unseen ones; class 0 is the no-pair map).
-        seed: generation seed (the same seed gives the physics layers alone the same draws).
-        use_correction: ``False`` scores the physics layers alone.
-        temperatures: the temperatures scored (default: all of ``data``).
+def learned_fields(generator: LearnedGenerator, data: dict[str, np.ndarray], *, seed: int = 0,
+                   use_correction: bool = True, temperatures: Iterable[float] | None = None,
+                   batch_size: int = 256) -> dict[str, np.ndarray]:
+    """One generated field per MC field of ``data`` (same map and T), with tries and the MC rows it answers.
 
     Returns:
-        ``{"classes", "by_T": {T key: scores}, "samples_per_second", "tries_per_sample"}``.
+        ``{"theta", "tries", "seconds"`` and the MC columns ``"mc_theta", "charges", "T", "map_id",
+        "distance_class", "chain"}`` (rows at the chosen ``temperatures``, default all).
     """
-    classes = sorted(int(c) for c in classes)
-    sel = np.isin(data["distance_class"], classes)
-    temps = np.unique(data["T"][sel]) if temperatures is None else np.asarray(list(temperatures), np.float32)
-    sel &= np.isin(data["T"], temps)
-    if not sel.any():
-        raise ValueError(f"no MC fields of classes {classes} at T = {temps.tolist()}")
-    mc = {k: data[k][sel] for k in ("theta", "charges", "T", "map_id", "distance_class", "chain")}
+    sel = np.ones(len(data["T"]), bool) if temperatures is None else np.isin(
+        data["T"], np.asarray(list(temperatures), np.float32))
+    out = {k: data[k][sel] for k in ("charges", "T", "map_id", "distance_class", "chain")}
+    out["mc_theta"] = data["theta"][sel]
     t0 = time.perf_counter()
-    theta, tries = sample_learned(generator, mc["charges"], mc["T"], seed=seed, batch_size=batch_size,
-                                  use_correction=use_correction)
-    seconds = time.perf_counter() - t0
+    out["theta"], out["tries"] = sample_learned(generator, out["charges"], out["T"], seed=seed, batch_size=batch_size,
+                                                use_correction=use_correction)
+    out["seconds"] = np.array(time.perf_counter() - t0)
+    return out
+
+
+def score_block(fields: dict[str, np.ndarray], classes: Iterable[int], max_tries: int) -> dict:
+    """Scores of :func:`learned_fields` restricted to the given pair classes: ``{"classes", "by_T": {T key: scores}}``."""
+    classes = sorted(int(c) for c in classes)
     by_T = {}
-    for t in np.unique(mc["T"]):
-        m = mc["T"] == t
-        by_T[temperature_key(t)] = _scores_at_T(theta[m], tries[m], {k: v[m] for k, v in mc.items()}, float(t),
-                                                generator.config["max_tries"])
-    return dict(classes=classes, by_T=by_T, samples_per_second=len(theta) / max(seconds, 1e-9),
-                tries_per_sample=float(tries.mean()))
+    for t in np.unique(fields["T"]):
+        m = (fields["T"] == t) & np.isin(fields["distance_class"], classes)
+        if not m.any():
+            raise ValueError(f"no fields of classes {classes} at T = {t}")
+        mc = {k: fields[k][m] for k in ("charges", "map_id", "distance_class", "chain")}
+        mc["theta"] = fields["mc_theta"][m]
+        by_T[temperature_key(t)] = _scores_at_T(fields["theta"][m], fields["tries"][m], mc, float(t), max_tries)
+    return dict(classes=classes, by_T=by_T)
+
+
+def class_curves(fields: dict[str, np.ndarray], T: float) -> dict[str, dict[str, np.ndarray]]:
+    """Observables versus pair class at one T, generated and MC: ``{"generated": table, "MC": table}``."""
+    m = np.isclose(fields["T"], T)
+    c = fields["distance_class"][m]
+    return {"generated": observables_by_class(fields["theta"][m], c, T),
+            "MC": observables_by_class(fields["mc_theta"][m], c, T)}
+
+
+#: headline columns of a block at one temperature: (table name, score key, key inside it)
+HEADLINE = (("first try", "first_try_rate", None), ("match", "match_rate", None), ("tries", "mean_tries", None),
+            ("dE/N %", "energy_rel_error", None)) + tuple((f"R2 {k}", "r2", k) for k in R2_OBSERVABLES)
 
 
 def headline(block: dict, T_key: str) -> dict[str, float]:
-    """The headline numbers of a :func:`score_learned` block at one temperature (flat, rounded for a table)."""
+    """The headline numbers of a :func:`score_block` block at one temperature (``dE/N`` in percent)."""
     s = block["by_T"][T_key]
-    row = {"first try": s["first_try_rate"], "match": s["match_rate"], "tries": s["mean_tries"],
-           "ΔE/N %": 100 * s["energy_rel_error"]}
-    row.update({f"R² {k}": s["r2"][k] for k in R2_OBSERVABLES})
-    return {k: round(float(v), 3) for k, v in row.items()}
+    row = {name: (s[key] if sub is None else s[key][sub]) for name, key, sub in HEADLINE}
+    row["dE/N %"] *= 100
+    return {k: float(v) for k, v in row.items()}
+
+
+def seed_mean(blocks: dict[str, dict], names: Iterable[str], T_key: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """Mean and spread (max - min) over training seeds of each headline number: ``{part: {column: (mean, spread)}}``."""
+    names = list(names)
+    out = {}
+    for part in blocks[names[0]]:
+        rows = [headline(blocks[n][part], T_key) for n in names]
+        out[part] = {k: (float(np.mean([r[k] for r in rows])), float(np.ptp([r[k] for r in rows]))) for k in rows[0]}
+    return out
+
+
+def learned_glue(summary: dict, T_key: str) -> dict[str, str]:
+    """Prose numbers of chapter 02's learned-generator answer: seed means on the unseen classes and the physics-only R²."""
+    mean = {k: v[0] for k, v in summary["trained_seed_mean"]["unseen"].items()}
+    physics = headline(summary["physics_only"]["unseen"], T_key)
+    out = {"learned_first_try": f"{mean['first try']:.2f}", "learned_tries": f"{mean['tries']:.2f}",
+           "learned_dE": f"{mean['dE/N %']:+.2f}", "learned_rms": f"{summary['correction_rms']:.3f}"}
+    for k in R2_OBSERVABLES:
+        out[f"learned_r2_{k}"] = f"{mean[f'R2 {k}']:.3f}"
+        out[f"physics_r2_{k}"] = f"{physics[f'R2 {k}']:.3f}"
+    return out

@@ -10,6 +10,7 @@ symmetry image at random) and 2- or 3-pair maps on random distinct plaquettes (r
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +25,8 @@ from support.cwgan.learned import LearnedGenerator
 from support.cwgan.physics_layers import barrier_energy, villain_bonds
 
 #: defaults of the training settings (profiles override single keys)
-DEFAULT_TRAINING = dict(steps=400, batch_size=32, lr=2.0e-3, L=16, T_min=0.1, T_max=0.9, multi_pair_fraction=0.3)
+DEFAULT_TRAINING = dict(steps=400, batch_size=32, lr=2.0e-3, L=16, T_min=0.1, T_max=0.9, multi_pair_fraction=0.3,
+                        wall_offset=0.5, wall_weight=100.0)
 
 
 def _allowed_classes(excluded: Iterable[int]) -> list[int]:
@@ -83,18 +85,33 @@ def training_batch(L: int, n: int, rng: np.random.Generator, *, excluded: Iterab
     return maps, rng.uniform(T_min, T_max, n)
 
 
-def corrected_barrier(generator: LearnedGenerator, charges: np.ndarray, T: np.ndarray) -> torch.Tensor:
+def wall_penalty(bx: torch.Tensor, by: torch.Tensor, T: torch.Tensor, offset: float) -> torch.Tensor:
+    """``sum_b relu(|b| - b_max)^2`` per field ``(n,)``, ``b_max = pi + offset * sqrt(T/2)`` (``offset`` in bond std units).
+
+    A mean bond slightly beyond ``pi`` is physical: the constrained ensemble is the Gaussian around it
+    cut at ``pi``, which the bounded redraw realises; far beyond, redraws would hardly ever succeed.
+    """
+    edge = (math.pi + offset * torch.sqrt(T / 2)).view(-1, 1, 1).to(bx.dtype)
+    return (torch.relu(bx.abs() - edge) ** 2 + torch.relu(by.abs() - edge) ** 2).sum(dim=(-2, -1))
+
+
+def corrected_barrier(generator: LearnedGenerator, charges: np.ndarray, T: np.ndarray, *, wall_offset: float = 0.5,
+                      wall_weight: float = 0.0) -> torch.Tensor:
     """Barrier energy per site of ``theta_V + delta`` for every (map, T) row: ``(n,)``, differentiable in the weights.
 
     The bond angles are the Villain field's minimal ones plus the differences of ``delta``, left
-    unwrapped: a bond pushed past ``pi`` would change the map, and the barrier penalises it smoothly.
+    unwrapped. The barrier's own penalty beyond ``pi`` is only ``(|b| - pi)^2`` (its Gaussian tail),
+    weaker than the pull of a close pair, so a stiff :func:`wall_penalty` (``wall_weight``) keeps every
+    mean bond within ``wall_offset`` bond standard deviations of ``pi``, where redraws still succeed.
     """
     bx, by = (torch.as_tensor(b, dtype=torch.float32) for b in villain_bonds(charges))
     k = torch.as_tensor(charges, dtype=torch.float32)
     t = torch.as_tensor(np.asarray(T), dtype=torch.float32)
     delta = generator.correction(k, t, bx, by)
     dx, dy = xy.bond_angles(delta)
-    return barrier_energy(bx + dx, by + dy, t) / (k.shape[-1] * k.shape[-2])
+    bx, by = bx + dx, by + dy
+    energy = barrier_energy(bx, by, t) + wall_weight * wall_penalty(bx, by, t, wall_offset)
+    return energy / (k.shape[-1] * k.shape[-2])
 
 
 def save_learned(path: str | Path, generator: LearnedGenerator, meta: dict) -> None:
@@ -130,7 +147,8 @@ def train_learned(model: dict, training: dict, *, excluded_classes: Iterable[int
         maps, T = training_batch(int(cfg["L"]), int(cfg["batch_size"]), rng, excluded=excluded,
                                  multi_pair_fraction=float(cfg["multi_pair_fraction"]),
                                  T_min=float(cfg["T_min"]), T_max=float(cfg["T_max"]))
-        loss = corrected_barrier(generator, maps, T).mean()
+        loss = corrected_barrier(generator, maps, T, wall_offset=float(cfg["wall_offset"]),
+                                 wall_weight=float(cfg["wall_weight"])).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
