@@ -333,14 +333,17 @@ for key, val in learned_glue(learned_summary, at).items():
 # %% [markdown]
 # **Answer.** On the unseen classes at $T = 0.1$ the trained generator keeps the map at the first try for
 # {glue:text}`learned_first_try` of the fields ({glue:text}`learned_tries` tries on average, redraws counted),
-# misses $\langle E\rangle/N$ by {glue:text}`learned_dE` % and reaches $R^2$ = {glue:text}`learned_r2_abs_m` for
-# $\langle|M|\rangle$, {glue:text}`learned_r2_energy` for $\langle E\rangle$, {glue:text}`learned_r2_helicity` for
-# $\Upsilon$ and {glue:text}`learned_r2_chi` for $\chi$, against {glue:text}`physics_r2_abs_m`,
-# {glue:text}`physics_r2_energy`, {glue:text}`physics_r2_helicity` and {glue:text}`physics_r2_chi` for the physics
-# layers alone (targets: $\geq .95$, $.95$, $.9$, $.85$; the mean and spread over the training seeds are printed
-# above). The learned correction moves the angles by {glue:text}`learned_rms` rad (RMS): it presses close vortices
-# against the plaquette walls, which removes the Villain field's excess static current. What it cannot do is the
-# mixture of several minima at large $d$: the correction is deterministic and the fluctuations are Gaussian.
+# misses $\langle E\rangle/N$ by {glue:text}`learned_dE` % (physics layers alone: {glue:text}`physics_dE` %) and reaches
+# $R^2$ = {glue:text}`learned_r2_abs_m` for $\langle|M|\rangle$, {glue:text}`learned_r2_energy` for $\langle E\rangle$,
+# {glue:text}`learned_r2_helicity` for $\Upsilon$ and {glue:text}`learned_r2_chi` for $\chi$, against
+# {glue:text}`physics_r2_abs_m`, {glue:text}`physics_r2_energy`, {glue:text}`physics_r2_helicity` and
+# {glue:text}`physics_r2_chi` for the physics layers alone (targets: $\geq .95$, $.95$, $.9$, $.85$; mean over the
+# training seeds, spread printed above). The correction moves the angles by {glue:text}`learned_rms` rad (RMS): it
+# presses the vortices of close pairs against the plaquette walls, which removes most of the Villain field's excess
+# static current (the helicity modulus). Pressed vortices cost redraws: on the seen classes, which include the
+# straight close pairs, the first try keeps the map for {glue:text}`learned_seen_first_try` of the fields
+# ({glue:text}`learned_seen_tries` tries on average). What the deterministic correction with Gaussian waves cannot
+# give is the mixture of several minima at large $d$.
 
 # %% [markdown]
 # ## Answer

@@ -119,7 +119,10 @@ def learned_glue(summary: dict, T_key: str) -> dict[str, str]:
     mean = {k: v[0] for k, v in summary["trained_seed_mean"]["unseen"].items()}
     physics = headline(summary["physics_only"]["unseen"], T_key)
     out = {"learned_first_try": f"{mean['first try']:.2f}", "learned_tries": f"{mean['tries']:.2f}",
-           "learned_dE": f"{mean['dE/N %']:+.2f}", "learned_rms": f"{summary['correction_rms']:.3f}"}
+           "learned_dE": f"{mean['dE/N %']:+.2f}", "learned_rms": f"{summary['correction_rms']:.3f}",
+           "physics_dE": f"{physics['dE/N %']:+.2f}",
+           "learned_seen_first_try": f"{summary['trained_seed_mean']['seen']['first try'][0]:.2f}",
+           "learned_seen_tries": f"{summary['trained_seed_mean']['seen']['tries'][0]:.2f}"}
     for k in R2_OBSERVABLES:
         out[f"learned_r2_{k}"] = f"{mean[f'R2 {k}']:.3f}"
         out[f"physics_r2_{k}"] = f"{physics[f'R2 {k}']:.3f}"
