@@ -102,7 +102,7 @@ from support.cwgan.networks import UNetGenerator
 from support.cwgan.split import heldout_mask, monitor_set, unseen_classes
 from support.cwgan.training import smooth_charge_targets, train_cwgan
 from support.data import update_results
-from support.runtime import pick_device, profile_dir, results_path, set_threads
+from support.runtime import pick_device, profile_dir, repo_relative, results_path, set_threads
 from support.xy_dataset import default_dir, load_xy_dataset, temperature_key
 
 t_chapter = time.perf_counter()
@@ -311,7 +311,7 @@ plt.show()
 # %%
 trained_names = [n for n in blocks if n != "physics only"]
 rms = correction_rms(learned_runs[learned_seeds[0]]["generator"], data["charges"][data["T"] == T0], T0)
-learned_summary = dict(checkpoint=str(out / "cwgan" / "learned" / f"seed{learned_seeds[0]}.pt"),
+learned_summary = dict(checkpoint=repo_relative(out / "cwgan" / "learned" / f"seed{learned_seeds[0]}.pt"),
                        train_seconds=learned_runs[learned_seeds[0]]["train_seconds"], seeds=learned_seeds,
                        unseen_classes=unseen, seen_classes=seen, correction_rms=rms,
                        physics_only=blocks["physics only"], trained=blocks[trained_names[0]],

@@ -56,6 +56,15 @@ def seed_everything(seed: int) -> np.random.Generator:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def repo_relative(path: str | os.PathLike) -> str:
+    """``path`` relative to the repository root (as results files name checkpoints); absolute if outside it."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(REPO_ROOT.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def profile_dir(data_dir: str | os.PathLike, profile: str) -> Path:
     """``data_dir/profile``, created; each profile keeps its own data, checkpoints and results.
 
