@@ -95,7 +95,8 @@ from support.cwgan import generate, load_generator
 from support.cwgan import heldout_evaluation as he
 from support.cwgan.figures import plot_fields, plot_history, plot_learned_curves
 from support.cwgan.learned import correction_rms
-from support.cwgan.learned_evaluation import HEADLINE, class_curves, headline, learned_fields, learned_glue, score_block, seed_mean
+from support.cwgan.learned_evaluation import (HEADLINE, class_curves, headline, learned_fields, learned_glue,
+                                              score_block, seed_mean)
 from support.cwgan.learned_training import train_learned
 from support.cwgan.scoring import score_table
 from support.cwgan.networks import UNetGenerator
@@ -288,7 +289,8 @@ seen = [c for c in np.unique(data["distance_class"]).tolist() if c not in unseen
 max_tries = learned_model["max_tries"]
 fields = {"physics only": learned_fields(learned_runs[learned_seeds[0]]["generator"], data, seed=seed + 1,
                                          use_correction=False)}
-fields.update({f"trained (seed {s})": learned_fields(r["generator"], data, seed=seed + 1) for s, r in learned_runs.items()})
+for s, r in learned_runs.items():
+    fields[f"trained (seed {s})"] = learned_fields(r["generator"], data, seed=seed + 1)
 blocks = {name: {part: score_block(f, cls, max_tries) for part, cls in (("seen", seen), ("unseen", unseen))}
           for name, f in fields.items()}
 at = temperature_key(target_T)

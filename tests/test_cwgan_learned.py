@@ -66,7 +66,8 @@ def test_barrier_energy_by_hand():
     phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
     vals = [0.3, -2.0, 1.0, 3.0]
     e_cos = -sum(math.cos(v) for v in vals) - 4
-    wall = sum(math.log(phi((math.pi - abs(v)) / math.sqrt(0.1))) for v in vals) + 4 * math.log(phi(math.pi / math.sqrt(0.1)))
+    wall = sum(math.log(phi((math.pi - abs(v)) / math.sqrt(0.1))) for v in vals)
+    wall += 4 * math.log(phi(math.pi / math.sqrt(0.1)))          # the four zero bonds of by
     expected = math.exp(-0.05) * e_cos - 0.2 * wall
     assert float(barrier_energy(b, c, T)[0]) == pytest.approx(expected, rel=1e-12)
 

@@ -13,7 +13,8 @@ def _fake_fields(n_per_map: int = 4, maps_per_class: int = 3, L: int = 16) -> di
     charges, classes, map_id, chain = [], [], [], []
     for c in range(4):
         for m in range(maps_per_class):
-            k = np.zeros((L, L), np.int8) if c == 0 else xy.pair_map(L, xy.PAIR_DISTANCES[c - 1].displacement, (m, 2 * m))
+            disp = xy.PAIR_DISTANCES[max(c, 1) - 1].displacement
+            k = np.zeros((L, L), np.int8) if c == 0 else xy.pair_map(L, disp, (m, 2 * m))
             charges += [k] * n_per_map
             classes += [c] * n_per_map
             map_id += [10 * c + m] * n_per_map
@@ -22,7 +23,8 @@ def _fake_fields(n_per_map: int = 4, maps_per_class: int = 3, L: int = 16) -> di
     theta = (xy.villain_field(charges) + xy.spin_waves(L, 0.1, len(charges), rng)).astype(np.float32)
     charges = xy.vortices(theta)        # the map each field carries (a wave may move a vortex)
     return dict(theta=theta, mc_theta=theta.copy(), tries=np.ones(len(theta), int), charges=charges,
-                T=np.full(len(theta), 0.1, np.float32), map_id=np.array(map_id), distance_class=np.array(classes, np.int8),
+                T=np.full(len(theta), 0.1, np.float32), map_id=np.array(map_id),
+                distance_class=np.array(classes, np.int8),
                 chain=np.array(chain))
 
 

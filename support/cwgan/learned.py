@@ -106,7 +106,7 @@ class LearnedGenerator(nn.Module):
 
 def correction_numpy(generator: LearnedGenerator, charges: np.ndarray, T: np.ndarray, *,
                      batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Villain field and learned correction of every map (no gradient): float64 ``(theta_V, delta)``, ``(n, L, L)`` each."""
+    """Villain field and learned correction per map, no gradient: float64 ``(theta_V, delta)``, each ``(n, L, L)``."""
     theta_v = xy.villain_field(charges)
     bx, by = villain_bonds(charges)
     delta = np.empty_like(theta_v)

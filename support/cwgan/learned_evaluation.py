@@ -70,7 +70,7 @@ def learned_fields(generator: LearnedGenerator, data: dict[str, np.ndarray], *, 
 
 
 def score_block(fields: dict[str, np.ndarray], classes: Iterable[int], max_tries: int) -> dict:
-    """Scores of :func:`learned_fields` restricted to the given pair classes: ``{"classes", "by_T": {T key: scores}}``."""
+    """Scores of :func:`learned_fields` on the given pair classes: ``{"classes", "by_T": {T key: scores}}``."""
     classes = sorted(int(c) for c in classes)
     by_T = {}
     for t in np.unique(fields["T"]):
@@ -115,7 +115,7 @@ def seed_mean(blocks: dict[str, dict], names: Iterable[str], T_key: str) -> dict
 
 
 def learned_glue(summary: dict, T_key: str) -> dict[str, str]:
-    """Prose numbers of chapter 02's learned-generator answer: seed means on the unseen classes and the physics-only R²."""
+    """Prose numbers of chapter 02's learned-generator answer: seed means (unseen classes) and physics-only R²."""
     mean = {k: v[0] for k, v in summary["trained_seed_mean"]["unseen"].items()}
     physics = headline(summary["physics_only"]["unseen"], T_key)
     out = {"learned_first_try": f"{mean['first try']:.2f}", "learned_tries": f"{mean['tries']:.2f}",

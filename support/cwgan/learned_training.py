@@ -58,7 +58,7 @@ def _pair_distances(k: np.ndarray) -> np.ndarray:
 
 
 def random_multi_pair_maps(L: int, n: int, rng: np.random.Generator, excluded: Iterable[int] = ()) -> np.ndarray:
-    """``n`` maps with 2 or 3 pairs on random distinct plaquettes, none with a ``+-`` pair at an excluded class's distance."""
+    """``n`` maps of 2 or 3 pairs on random distinct plaquettes, no ``+-`` pair at an excluded class's distance."""
     bad = np.array([np.hypot(*xy.PAIR_DISTANCES[int(c) - 1].displacement) for c in excluded])
     maps = np.zeros((n, L, L), np.int8)
     b = 0
@@ -77,7 +77,7 @@ def random_multi_pair_maps(L: int, n: int, rng: np.random.Generator, excluded: I
 
 def training_batch(L: int, n: int, rng: np.random.Generator, *, excluded: Iterable[int], multi_pair_fraction: float,
                    T_min: float, T_max: float) -> tuple[np.ndarray, np.ndarray]:
-    """One batch of training conditions: maps ``int8 (n, L, L)`` and temperatures ``(n,)`` uniform in ``[T_min, T_max]``."""
+    """A batch of training conditions: maps ``int8 (n, L, L)``, temperatures ``(n,)`` uniform in ``[T_min, T_max]``."""
     excluded = list(excluded)
     n_multi = int(rng.binomial(n, multi_pair_fraction))
     maps = np.concatenate([random_pair_maps(L, n - n_multi, rng, _allowed_classes(excluded)),
@@ -86,7 +86,7 @@ def training_batch(L: int, n: int, rng: np.random.Generator, *, excluded: Iterab
 
 
 def wall_penalty(bx: torch.Tensor, by: torch.Tensor, T: torch.Tensor, offset: float) -> torch.Tensor:
-    """``sum_b relu(|b| - b_max)^2`` per field ``(n,)``, ``b_max = pi + offset * sqrt(T/2)`` (``offset`` in bond std units).
+    """``sum_b relu(|b| - b_max)^2`` per field ``(n,)``, ``b_max = pi + offset * sqrt(T/2)`` (offset in bond stds).
 
     A mean bond slightly beyond ``pi`` is physical: the constrained ensemble is the Gaussian around it
     cut at ``pi``, which the bounded redraw realises; far beyond, redraws would hardly ever succeed.
