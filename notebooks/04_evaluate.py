@@ -90,12 +90,12 @@ import numpy as np
 from myst_nb import glue
 
 from support import tda, xy
-from support.cwgan import cost, eval_sets, generalisation, generate, load_generator, mc_reference, scoring, topology_scores
+from support.cwgan import cost, eval_sets, generalisation, generate, mc_reference, scoring, topology_scores
 from support.cwgan import figures as cwgan_figures
 from support.cwgan.baselines import all_baselines, baseline_fields
 from support.cwgan.prior import prior_settings
 from support.cwgan.split import evaluation_set, split_half_mask
-from support.cwgan.upstream import load_upstream
+from support.cwgan.upstream import load_upstream, trained_generators
 from support.data import save_npz, update_results
 from support.runtime import pick_device
 from support.xy_dataset import temperature_key
@@ -149,7 +149,7 @@ t_sets = time.perf_counter()
 sets = eval_sets.build_all(upstream["data"], upstream["parts"], L=L, target_T=T0, n_maps=gan_set_maps,
                            samples_per_map=gan_set_samples_per_map, burn_in=gan_mc_burn_in,
                            pilot_sweeps=gan_set_pilot_sweeps, seed=seed, unseen_T=gan_unseen_T, multi_T=gan_multi_T)
-trained = {v: load_generator(p, device=pick_device(device)) for v, p in upstream["results02"]["checkpoints"].items()}
+trained = trained_generators(upstream["results02"], device=pick_device(device))
 variants = generalisation.all_variants(trained, prior=trained.get("prior", gen).config["prior"],
                                        grf_corr_length=gan_grf_corr_length, grf_amplitude=gan_grf_amplitude,
                                        batch_size=gan_batch_size)
@@ -199,7 +199,10 @@ cwgan_summary.update(sets=set_scores, set_seconds=set_seconds,
 # (exact map {glue:text}`multi_pair_prior_exact_map:.2f`), paper U-Net {glue:text}`multi_pair_paper_match`; at
 # $L = 32$: prior variant {glue:text}`L32_prior_match` of {glue:text}`L32_n_metrics`, paper U-Net
 # {glue:text}`L32_paper_match` (exact map {glue:text}`L32_paper_exact_map:.2f`); at the unseen temperature: prior
-# variant {glue:text}`unseen_T_prior_match` of {glue:text}`unseen_T_n_metrics`. The rows of the prior variant and
+# variant {glue:text}`unseen_T_prior_match` of {glue:text}`unseen_T_n_metrics`. The learned generator of chapter 02
+# (one forward pass and FFTs, no per-map solve) matches on {glue:text}`unseen_class_learned_match` metrics of the
+# unseen classes, {glue:text}`multi_pair_learned_match` with several pairs, {glue:text}`L32_learned_match` at
+# $L = 32$ and {glue:text}`unseen_T_learned_match` at the unseen temperature. The rows of the prior variant and
 # of its prior alone are paired draws: their difference is what training added (paired residual in the results
 # JSON, `residual_paired`). The sections below look at the held-out placements (`seen_class`) in depth.
 

@@ -154,3 +154,19 @@ def plot_polish(polish: dict[str, list[dict]], names: dict[str, str]):
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+def plot_learned_curves(curves: dict[str, dict], mc: dict, unseen: list[int],
+                        observables=("abs_m", "energy", "helicity", "chi")):
+    """Observables versus pair distance: Monte Carlo and each learned-generator source, unseen classes shaded."""
+    fig, axes = plt.subplots(1, len(observables), figsize=(3.3 * len(observables), 3.0), constrained_layout=True)
+    d_unseen = class_distance(unseen)
+    for key, ax in zip(observables, axes):
+        for d in d_unseen:
+            ax.axvspan(d - 0.07, d + 0.07, color="0.85", lw=0)
+        ax.plot(mc["d"], mc[key], "k-", lw=2, label="Monte Carlo")
+        for i, (name, table) in enumerate(curves.items()):
+            ax.plot(table["d"], table[key], "o--" if i == 0 else "s-", ms=3, color=f"C{i}", label=name)
+        ax.set_xlabel("pair distance d (lattice units)")
+        ax.set_ylabel(OBSERVABLES[key])
+    axes[0].legend(fontsize=7, title="grey: unseen classes", title_fontsize=7)
+    return fig

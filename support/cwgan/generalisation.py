@@ -89,11 +89,13 @@ def matches_monte_carlo(scores: Mapping[str, Mapping[str, object]], variant: str
 
 
 def generator_variant(generator, *, batch_size: int = 256) -> Variant:
-    """A trained generator as a variant; at another L it runs resized (the U-Nets are fully convolutional)."""
+    """A trained generator as a variant; a U-Net runs resized at another L (fully convolutional), the learned
+    generator runs at any L it admits as it is."""
     from support.cwgan.generator import generate, resize_generator
 
     def draw(charges: np.ndarray, T: np.ndarray, seed: int) -> np.ndarray:
-        g = generator if charges.shape[-1] == generator.L else resize_generator(generator, charges.shape[-1])
+        same = getattr(generator, "L", None) in (None, charges.shape[-1])
+        g = generator if same else resize_generator(generator, charges.shape[-1])
         if g is None:
             raise ValueError(f"the generator cannot run at L = {charges.shape[-1]}")
         return generate(g, charges, T, seed=seed, batch_size=batch_size)

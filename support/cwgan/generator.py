@@ -14,6 +14,7 @@ import torch
 
 from support import xy
 from support.checkpoint import load_checkpoint, save_checkpoint
+from support.cwgan.learned import KIND as LEARNED, LearnedGenerator, sample_learned
 from support.cwgan.networks import UNetGenerator
 from support.cwgan.prior import prior_angles
 
@@ -24,8 +25,11 @@ def save_generator(path: str | Path, generator: UNetGenerator, *, epoch: int) ->
                     meta=dict(epoch=int(epoch), variant=generator.variant))
 
 
-def load_generator(path: str | Path, device: str | torch.device = "cpu") -> UNetGenerator:
-    """Rebuild a generator from ``generator.pt`` (its stored config and weights), in eval mode.
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> UNetGenerator | LearnedGenerator:
+    """Rebuild a generator from its checkpoint (stored config and weights), in eval mode.
+
+    A config with ``kind="learned"`` is a :class:`~support.cwgan.learned.LearnedGenerator`; any other
+    is a U-Net (paper or prior variant).
 
     Raises:
         ValueError: a checkpoint written before the generator config carried its prior settings
@@ -33,6 +37,10 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> UNet
     """
     ckpt = load_checkpoint(path, map_location=device)
     cfg = ckpt["config"]
+    if cfg.get("kind") == LEARNED:
+        model = LearnedGenerator(**{k: v for k, v in cfg.items() if k != "kind"})
+        model.load_state_dict(ckpt["state"]["model"])
+        return model.to(device).eval()
     if "model" in cfg:
         raise ValueError(f"{path} is an old-format generator checkpoint (prior settings outside the model config); "
                          "rerun chapter 02 (notebooks/02_train_cwgan.py) to retrain it")
@@ -55,9 +63,9 @@ def resize_generator(generator: UNetGenerator, L: int) -> UNetGenerator | None:
     return big.to(next(generator.parameters()).device).eval()
 
 
-def generate(generator: UNetGenerator, charges: np.ndarray, T: np.ndarray, *, seed: int = 0,
+def generate(generator: UNetGenerator | LearnedGenerator, charges: np.ndarray, T: np.ndarray, *, seed: int = 0,
              batch_size: int = 256) -> np.ndarray:
-    """Generate one field per (map, T): numpy in, numpy out, either variant.
+    """Generate one field per (map, T): numpy in, numpy out, any variant (the learned one at any L it admits).
 
     All random draws (the prior variant's prior angles, then the noise) are made up front from
     ``seed``, so the result does not depend on ``batch_size``.
@@ -72,6 +80,8 @@ def generate(generator: UNetGenerator, charges: np.ndarray, T: np.ndarray, *, se
     Returns:
         ``float32 (n, L, L)`` angles in ``[-pi, pi)``.
     """
+    if getattr(generator, "kind", None) == LEARNED:
+        return sample_learned(generator, charges, T, seed=seed, batch_size=batch_size)[0]
     charges = xy.check_charges(charges)
     if charges.ndim != 3 or charges.shape[-1] != generator.L:
         raise ValueError(f"charges must be (n, {generator.L}, {generator.L}), got {charges.shape}")

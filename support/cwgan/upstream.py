@@ -56,3 +56,14 @@ def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str 
         raise FileNotFoundError(f"generator checkpoint {path} is missing: run chapter 02 first")
     return dict(data=data, parts=parts, heldout=ids, generator=load_generator(path, device),
                 variant=variant, generator_path=str(path), results02=res)
+
+
+def trained_generators(results02: dict, device: str | torch.device = "cpu") -> dict:
+    """Every generator chapter 02 trained: the U-Net variants and, when present, the learned generator
+    (its checkpoint is named from the repository root)."""
+    from support.runtime import REPO_ROOT
+
+    paths = dict(results02.get("checkpoints") or {})
+    if "learned" in results02:
+        paths["learned"] = REPO_ROOT / results02["learned"]["checkpoint"]
+    return {v: load_generator(p, device) for v, p in paths.items()}
