@@ -27,7 +27,7 @@ seed = 0
 device = "auto"
 batch_size = 256  # lattices per forward pass
 n_generate = 600  # lattices per sampler (thesis: 600)
-samplers = ["thesis", "prior", "posterior", "gmm"]  # compared latent samplers (support.latent.SAMPLERS)
+samplers = ["thesis", "prior", "posterior", "gmm"]  # compared latent samplers (support.vae.sampling.SAMPLERS)
 improved_sampler = "gmm"  # the sampler reported as "improved" (saved and in the results)
 gmm_components = 10  # Gaussian-mixture components fitted to the training latent means
 gmm_covariance = "full"  # scikit-learn covariance type of the mixture
@@ -37,26 +37,27 @@ probe_folds = 5  # folds of the cross-validated linear probe
 n_examples = 4  # generated lattices shown per sampler
 
 # %%
-from support.runtime import profile_dir, results_path, set_threads
-
-set_threads()
-out = profile_dir(data_dir, profile)
-
-# %%
 import matplotlib.pyplot as plt
 import numpy as np
 
-from support import latent as lt
-from support import vae_eval as ve
 from support.data import save_npz, update_results
-from support.runtime import seed_everything
-from support.training.vae import checkpoint_path, kl_key, load_vae
+from support.runtime import profile_dir, results_path, seed_everything, set_threads
+from support.vae import figures
+from support.vae import latent as lt
+from support.vae import sampling
+from support.vae.inference import load_vae
+from support.vae.training import checkpoint_path, kl_key
+from support.vae.upstream import load_upstream
 
-if "thesis" not in samplers or improved_sampler not in samplers or any(s not in lt.SAMPLERS for s in samplers):
-    raise ValueError(f"samplers must be a subset of {lt.SAMPLERS} containing 'thesis' and "
-                     f"improved_sampler={improved_sampler!r}, got {samplers}")
+set_threads()
 seed_everything(seed)
-up = ve.load_upstream(data_dir, profile)
+out = profile_dir(data_dir, profile)
+if "thesis" not in samplers or improved_sampler not in samplers or any(s not in sampling.SAMPLERS for s in samplers):
+    raise ValueError(f"samplers must be a subset of {sampling.SAMPLERS} containing 'thesis' and "
+                     f"improved_sampler={improved_sampler!r}, got {samplers}")
+
+# %%
+up = load_upstream(data_dir, profile)
 sky = up["data"]
 test, train = sky["is_test"], ~sky["is_test"]
 x_train, x_test = sky["spins"][train], sky["spins"][test]
@@ -77,15 +78,7 @@ print(f"{len(x_train)} training and {len(x_test)} test lattices, L = {x_test.sha
 ana = lt.pc0_analysis(model, x_train, x_test, targets_test, batch_size=batch_size)
 evr, cum = ana["pca"]["explained_variance_ratio"], ana["pca"]["cumulative"]
 k999 = ana["pca"]["components_for_threshold"]
-fig, ax = plt.subplots(figsize=(5, 3.4))
-ks = np.arange(len(evr))
-ax.bar(ks, evr, color="C0", label="explained variance ratio")
-ax.plot(ks, cum, "C1.-", label="cumulative")
-ax.axhline(0.999, color="k", ls=":", lw=1)
-ax.set_xlim(-0.5, min(len(evr), max(3 * k999, 20)) - 0.5)
-ax.set_xlabel("principal component")
-ax.set_ylabel("fraction of variance")
-ax.legend()
+figures.plot_explained_variance(evr, cum, k999)
 plt.show()
 print(f"components for 99.9 % of the variance: {k999} of {len(evr)}; first three ratios {np.round(evr[:3], 3)}")
 
@@ -96,14 +89,7 @@ print(f"components for 99.9 % of the variance: {k999} of {len(evr)}; first three
 
 # %%
 scores = ana["scores_test"]
-fig, axes = plt.subplots(1, 5, figsize=(18, 3.4))
-labels = {"Q": "$Q$", "Mz": "$M_z$", "D": "$D$ ($J$)", "B": "$B$ ($J$)", "defects": "defects"}
-for ax, (k, v) in zip(axes, targets_test.items()):
-    sc = ax.scatter(scores[:, 0], scores[:, 1], c=v, s=8, cmap="viridis")
-    plt.colorbar(sc, ax=ax, label=labels[k])
-    ax.set_xlabel("PC0")
-    ax.set_ylabel("PC1")
-plt.tight_layout()
+figures.plot_pc_plane(scores, targets_test)
 plt.show()
 
 # %% [markdown]
@@ -114,18 +100,12 @@ plt.show()
 # model with augmentation at the best KL weight, as in the thesis).
 
 # %%
-tables, q_pc1, q_in_plane = {}, {}, {}
-for w in up["kl_weights"]:
-    path = checkpoint_path(out, w)
-    if path.exists():
-        a = ana if w == best_kl else lt.pc0_analysis(load_vae(path, device), x_train, x_test, targets_test,
-                                                     batch_size=batch_size)
-        tables[kl_key(w)] = a["pearson_pc0"]
-        q_pc1[kl_key(w)] = lt.pearson(a["scores_test"][:, 1], targets_test["Q"])
-        q_in_plane[kl_key(w)] = lt.multiple_correlation(a["scores_test"][:, :2], targets_test["Q"])
-aug_model = load_vae(checkpoint_path(out, best_kl, augmented=True), device)
-ana_aug = lt.pc0_analysis(aug_model, x_train, x_test, targets_test, batch_size=batch_size)
-tables[kl_key(best_kl) + " fixed+aug"] = ana_aug["pearson_pc0"]
+analyses = {kl_key(w): ana if w == best_kl else lt.pc0_analysis(load_vae(checkpoint_path(out, w), device), x_train,
+                                                                 x_test, targets_test, batch_size=batch_size)
+            for w in up["kl_weights"] if checkpoint_path(out, w).exists()}
+ana_aug = lt.pc0_analysis(load_vae(checkpoint_path(out, best_kl, augmented=True), device), x_train, x_test,
+                          targets_test, batch_size=batch_size)
+tables = {k: a["pearson_pc0"] for k, a in analyses.items()} | {kl_key(best_kl) + " fixed+aug": ana_aug["pearson_pc0"]}
 print(f"{'C_KL':>14} " + " ".join(f"{k:>8}" for k in targets_test))
 for name, row in tables.items():
     print(f"{name:>14} " + " ".join(f"{row[k]:8.3f}" for k in targets_test) + ("  <- best" if name == kl_key(best_kl) else ""))
@@ -145,6 +125,8 @@ for a, row in zip(names, cm):
 # space even where it is not PC0 itself.
 
 # %%
+q_pc1 = {k: lt.pearson(a["scores_test"][:, 1], targets_test["Q"]) for k, a in analyses.items()}
+q_in_plane = {k: lt.multiple_correlation(a["scores_test"][:, :2], targets_test["Q"]) for k, a in analyses.items()}
 print(f"{'C_KL':>14} {'|r(PC0,Q)|':>11} {'|r(PC1,Q)|':>11} {'best in PC0-PC1 plane':>22}")
 for k, r in q_in_plane.items():
     print(f"{k:>14} {abs(tables[k]['Q']):11.3f} {abs(q_pc1[k]):11.3f} {r:22.3f}")
@@ -155,14 +137,7 @@ print(f"explained variance ratio of PC0, PC1 (best model): {evr[0]:.3f}, {evr[1]
 
 # %%
 g = lt.mean_per_group(scores[:, 0], np.rint(targets_test["Q"]).astype(int))
-fig, ax = plt.subplots(figsize=(4.8, 3.4))
-ax.errorbar(g["group"], g["mean"], yerr=g["std"], fmt="o", capsize=3, label="mean ± std over lattices")
-qs = np.array([g["group"].min(), g["group"].max()], dtype=float)
-ax.plot(qs, g["fit"]["slope"] * qs + g["fit"]["intercept"], "k--",
-        label=f"linear fit, $R^2$ = {g['fit']['r2']:.2f}")
-ax.set_xlabel("topological charge $Q$")
-ax.set_ylabel("mean PC0")
-ax.legend()
+figures.plot_group_means(g)
 plt.show()
 
 # %% [markdown]
@@ -196,16 +171,13 @@ for name, p, pk in (("canonical frame", probe, probe_knn), ("fixed frame + augme
 # nothing removes the translation and orientation of the lattice, and whether augmentation does the job instead.
 
 # %%
-frame_rows = {}
 fixed_ckpt = up["vae"].get("fixed_frame_checkpoint")
-ana_fixed, probe_fixed = None, None
-if fixed_ckpt:
-    ana_fixed = lt.pc0_analysis(load_vae(fixed_ckpt, device), x_train, x_test, targets_test, batch_size=batch_size)
-    probe_fixed = lt.linear_probe(np.concatenate([ana_fixed["mu_train"], ana_fixed["mu_test"]]), probe_targets,
-                                  folds=probe_folds, seed=seed)
-    frame_rows["fixed frame (thesis)"] = (ana_fixed["pearson_pc0"], probe_fixed)
-frame_rows["fixed frame + augmentation"] = (ana_aug["pearson_pc0"], probe_aug)
-frame_rows["canonical frame"] = (ana["pearson_pc0"], probe)
+ana_fixed = (lt.pc0_analysis(load_vae(fixed_ckpt, device), x_train, x_test, targets_test, batch_size=batch_size)
+             if fixed_ckpt else None)
+probe_fixed = (lt.linear_probe(np.concatenate([ana_fixed["mu_train"], ana_fixed["mu_test"]]), probe_targets,
+                               folds=probe_folds, seed=seed) if fixed_ckpt else None)
+frame_rows = ({"fixed frame (thesis)": (ana_fixed["pearson_pc0"], probe_fixed)} if fixed_ckpt else {}) | {
+    "fixed frame + augmentation": (ana_aug["pearson_pc0"], probe_aug), "canonical frame": (ana["pearson_pc0"], probe)}
 print(f"{'model, C_KL = ' + kl_key(best_kl):>28} {'|r(PC0,Q)|':>11} {'|r(PC0,B)|':>11} {'probe Q':>8} {'probe Mz':>9} "
       f"{'probe D':>8}")
 for name, (r, p) in frame_rows.items():
@@ -229,13 +201,12 @@ for name, (r, p) in frame_rows.items():
 # Every generated lattice is measured like the test set: $Q$, $M_z$, skyrmions and defects.
 
 # %%
-gen = lt.generate(model, samplers, n_generate, mu=ana["mu_train"], logvar=ana["logvar_train"],
-                  latent_shape=ana["latent_shape"], seed=seed, gmm_components=gmm_components,
-                  gmm_covariance=gmm_covariance, gmm_on_posterior=gmm_on_posterior, posterior_scale=posterior_scale,
-                  batch_size=batch_size)
-test_stats = {"Q": targets_test["Q"], "Mz": targets_test["Mz"], "defects": targets_test["defects"],
+gen = sampling.generate(model, samplers, n_generate, mu=ana["mu_train"], logvar=ana["logvar_train"], seed=seed,
+                        gmm_components=gmm_components, gmm_covariance=gmm_covariance,
+                        gmm_on_posterior=gmm_on_posterior, posterior_scale=posterior_scale, batch_size=batch_size)
+test_stats = {"Q": targets_test["Q"], "Mz": targets_test["Mz"], "n_defects": targets_test["defects"],
               "n_skyrmions": sky["n_skyrmions"][test]}
-summary = {"test": lt.summarize(test_stats), **{k: lt.summarize(v) for k, v in gen.items()}}
+summary = {"test": sampling.summarize(test_stats), **{k: sampling.summarize(v) for k, v in gen.items()}}
 sigma_bar = np.exp(0.5 * ana["logvar_train"]).mean(axis=0)
 print(f"mean posterior width / spread of the means over lattices: "
       f"{np.mean(sigma_bar) / np.mean(ana['mu_train'].std(axis=0)):.3g}\n")
@@ -245,19 +216,7 @@ for name, row in summary.items():
     print(f"{name:>10} " + " ".join(f"{row[c]:20.3f}" for c in cols))
 
 # %%
-ens = {"test": test_stats, **{k: gen[k] for k in samplers}}
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
-for ax, (key, label) in zip(axes, (("defects", "defects per lattice"), ("Q", "topological charge $Q$"),
-                                   ("Mz", "$M_z$"))):
-    allv = np.concatenate([np.asarray(v[key], float) for v in ens.values()])
-    bins = np.histogram_bin_edges(allv, 25)
-    for name, v in ens.items():
-        ax.hist(np.asarray(v[key], float), bins=bins, density=True, histtype="step", lw=2 if name == "test" else 1.3,
-                color="k" if name == "test" else None, label=name)
-    ax.set_xlabel(label)
-    ax.set_ylabel("density")
-axes[0].legend()
-plt.tight_layout()
+figures.plot_ensemble_histograms({"test": test_stats, **{k: gen[k] for k in samplers}})
 plt.show()
 
 # %% [markdown]
@@ -267,19 +226,12 @@ plt.show()
 # against their PC0, with the Pearson coefficients.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
-for name in samplers:
-    pc0 = ana["pca"]["pca"].transform(gen[name]["z"])[:, 0]
-    for ax, key in zip(axes, ("Q", "Mz", "defects")):
-        ax.scatter(pc0, gen[name][key], s=5, alpha=0.5, label=name)
-    r = lt.pearson_table(pc0, {k: gen[name][k] for k in ("Q", "Mz", "defects")})
-    print(f"{name:>10}: Pearson with PC0: " + ", ".join(f"{k} {v:.3f}" for k, v in r.items()))
-for ax, key in zip(axes, ("$Q$", "$M_z$", "defects")):
-    ax.set_xlabel("PC0 of the latent sample")
-    ax.set_ylabel(key)
-axes[0].legend(markerscale=3)
-plt.tight_layout()
+pc0_gen = {name: ana["pca"]["pca"].transform(gen[name]["z"])[:, 0] for name in samplers}
+figures.plot_along_pc0(pc0_gen, gen)
 plt.show()
+for name, x in pc0_gen.items():
+    r = lt.pearson_table(x, {k: gen[name][k] for k in ("Q", "Mz", "n_defects")})
+    print(f"{name:>10}: Pearson with PC0: " + ", ".join(f"{k} {v:.3f}" for k, v in r.items()))
 
 # %% [markdown]
 # ### Examples (thesis Picture 3.19)
@@ -287,13 +239,7 @@ plt.show()
 # $S^z$ of generated lattices with skyrmion centres, Delaunay mesh and defects (red), next to test lattices.
 
 # %%
-rows = {"test": x_test, **{k: gen[k]["spins"] for k in samplers}}
-fig, axes = plt.subplots(len(rows), n_examples, figsize=(2.6 * n_examples, 2.7 * len(rows)), squeeze=False)
-rng = np.random.default_rng(seed)
-for r, (name, arr) in enumerate(rows.items()):
-    for c, i in enumerate(rng.choice(len(arr), size=n_examples, replace=False)):
-        ve.plot_lattice(axes[r, c], arr[i], title=f"{name} #{i}")
-plt.tight_layout()
+figures.plot_examples({"test": x_test, **{k: gen[k]["spins"] for k in samplers}}, n_examples, seed)
 plt.show()
 
 # %%
@@ -321,7 +267,8 @@ print(f"  improved sampler ({improved_sampler}) defects / test defects = {ratio:
 # NBVAL_CHECK_OUTPUT
 print("latent means:", ana["mu_train"].shape[1], "dimensions;", len(ana["mu_test"]), "test lattices")
 print("generated:", {k: v["spins"].shape for k, v in gen.items()})
-print("all summaries finite:", all(np.isfinite(v) for row in summary.values() for v in row.values()))
+print("mean Q (integer):", {k: round(v["mean_Q"]) for k, v in summary.items()})
+print(f"|Pearson(PC0, Q)| (1 digit): {abs(ana['pearson_pc0']['Q']):.1f}")
 
 # %% [markdown]
 # ## Closing note

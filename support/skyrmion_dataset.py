@@ -30,20 +30,33 @@ ELONGATED = 2.0  # aspect ratio above which a detected core counts as stretched 
 MAX_ELONGATED_FRACTION = 0.15  # more stretched cores than this: not a skyrmion lattice
 
 
-def observables(spins: np.ndarray, threshold: float = -0.8, min_size: int = 7) -> dict[str, np.ndarray]:
-    """Per-lattice ``Q``, ``Mz``, ``n_skyrmions``, ``n_defects`` and ``n_elongated`` (cores with aspect
-    ratio > ``ELONGATED``) of a batch ``(n, 3, L, L)``."""
+def lattice_statistics(spins: np.ndarray, threshold: float = -0.8, min_size: int = 7) -> dict[str, np.ndarray]:
+    """Skyrmion-lattice statistics of a batch ``(n, 3, L, L)`` of unit spins, one entry per lattice.
+
+    Returns ``Q`` (Berg–Lüscher charge, float64; ``Q = -1`` per skyrmion with its core down in an
+    up background, see "Heisenberg conventions" in the package docstring), ``Mz`` (mean ``S^z``,
+    float64), and int64 counts: ``n_skyrmions`` (clusters of ``S^z < threshold`` with at least
+    ``min_size`` sites), ``n_defects`` (skyrmions whose periodic Delaunay coordination differs
+    from 6) and ``n_elongated`` (cores with aspect ratio > ``ELONGATED``).
+    """
     s = np.asarray(spins)
+    if s.ndim != 4:
+        raise ValueError(f"lattice_statistics: spins must be (n, 3, L, L), got shape {s.shape}")
     L = s.shape[-2:]
     centres = hb.find_skyrmions(s, threshold, min_size)
     return {
-        "Q": hb.topological_charge(s).astype(np.float32),
-        "Mz": hb.magnetization_z(s).astype(np.float32),
-        "n_skyrmions": np.array([len(c) for c in centres], dtype=np.int32),
-        "n_defects": np.array([hb.skyrmion_lattice_defects(c, L)["n_defects"] for c in centres], dtype=np.int32),
+        "Q": np.asarray(hb.topological_charge(s), dtype=np.float64).reshape(len(s)),
+        "Mz": np.asarray(hb.magnetization_z(s), dtype=np.float64).reshape(len(s)),
+        "n_skyrmions": np.array([len(c) for c in centres], dtype=np.int64),
+        "n_defects": np.array([hb.skyrmion_lattice_defects(c, L)["n_defects"] for c in centres], dtype=np.int64),
         "n_elongated": np.array([np.sum(hb.skyrmion_aspect_ratios(x, threshold, min_size) > ELONGATED) for x in s],
-                                dtype=np.int32),
+                                dtype=np.int64),
     }
+
+
+def _stored(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The dataset's storage types of :func:`lattice_statistics`: float32 ``Q``, ``Mz``; int32 counts."""
+    return {k: v.astype(np.float32 if k in ("Q", "Mz") else np.int32) for k, v in stats.items()}
 
 
 def classify(Q: float, Mz: float, L: int, D: float, elongated_fraction: float = 0.0) -> str:
@@ -101,7 +114,7 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
     Bs = np.repeat([b * d * d for d, b in grid], configs_per_point)
     spins = anneal_points(L, Ds, Bs, seed=seed, sweeps=sweeps, n_temps=n_temps, T_start=T_start,
                           T_final=T_final, dmi=dmi, progress=progress, desc="phase scan")
-    obs = observables(spins)
+    obs = _stored(lattice_statistics(spins))
     res: dict[str, list] = {k: [] for k in ("D", "B", "b", "Q", "Mz", "n_skyrmions", "n_defects",
                                             "elongated_fraction", "phase", "detection_agrees")}
     elong = obs["n_elongated"] / np.maximum(obs["n_skyrmions"], 1)
@@ -200,7 +213,7 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
         spins = anneal_points(L, Ds[sl], Bs[sl], seed=chunk_seed(seed, c), sweeps=sweeps, n_temps=n_temps,
                               T_start=T_start, T_final=T_final, dmi=dmi)
         return dict(spins=spins, D=Ds[sl], B=Bs[sl],
-                    point=point[sl].astype(np.int32), is_test=is_test[sl], **observables(spins))
+                    point=point[sl].astype(np.int32), is_test=is_test[sl], **_stored(lattice_statistics(spins)))
 
     return generate_chunked(out_dir, params, n_chunks, make_chunk, desc="skyrmion lattices", progress=progress)
 

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from support import heisenberg as hb
 from support import skyrmion_dataset as sd
 
 KW = dict(sweeps=200, n_temps=10)
@@ -13,6 +14,25 @@ KW = dict(sweeps=200, n_temps=10)
 def test_spiral_period_and_expected_count():
     assert sd.spiral_period(1.0) == pytest.approx(8.0)
     assert sd.expected_skyrmions(16, 1.0) == pytest.approx(256 / (np.sqrt(3) / 2 * 64))
+
+
+def test_lattice_statistics_of_exact_states():
+    L = 16
+    sk = hb.analytic_skyrmion(L, radius=3.0)
+    up = np.zeros((3, L, L))
+    up[2] = 1.0
+    st = sd.lattice_statistics(np.stack([sk, up]))
+    assert st["Q"] == pytest.approx([-1.0, 0.0], abs=1e-6)
+    assert st["Mz"][1] == 1.0 and 0.0 < st["Mz"][0] < 1.0
+    assert st["Mz"][0] == pytest.approx(sk[2].mean())
+    assert st["n_skyrmions"].tolist() == [1, 0] and st["n_elongated"].tolist() == [0, 0]
+    assert st["n_defects"].tolist() == [int(hb.count_defects(sk)), 0]
+    # a stretched core (a stripe fragment) counts as elongated
+    stripe = up.copy()
+    stripe[:, 6:8, 2:14] = np.array([0.0, 0.0, -1.0])[:, None, None]
+    assert sd.lattice_statistics(stripe[None])["n_elongated"].tolist() == [1]
+    with pytest.raises(ValueError):
+        sd.lattice_statistics(sk)
 
 
 def test_classify():

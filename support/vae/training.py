@@ -1,4 +1,4 @@
-"""Training of the residual VAE: loss, symmetry augmentation, KL-weight sweep, checkpoints, inference helpers.
+"""Training of the residual VAE: loss, symmetry augmentation, KL-weight sweep, checkpoints, model selection.
 
 Loss: ``MSE(recon, x) + C_KL · KL`` with the MSE the mean over samples, spin components and
 sites, and the KL summed over latent dimensions and averaged over samples (the thesis's
@@ -14,23 +14,25 @@ from __future__ import annotations
 
 import copy
 import math
+import multiprocessing as mp
 import os
 import time
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from support.models.vae import ResidualVAE, kl_divergence
-from support.runtime import pick_device
-from support.symmetry import SymOp, apply_each, apply_symmetry, roll_each, symmetry_ops, translate  # noqa: F401 (re-exported)
 from support.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
+from support.runtime import pick_device
+from support.symmetry import apply_each, roll_each, symmetry_ops
+from support.vae.model import ResidualVAE, kl_divergence, spins_tensor
 
 # ---------------------------------------------------------------------------------------------
-# Augmentation by the Hamiltonian's symmetries (support.symmetry)
+# Augmentation by the Hamiltonian's symmetries
 # ---------------------------------------------------------------------------------------------
 
 def augment_batch(x: torch.Tensor, generator: torch.Generator | None = None, *, dmi: str = "neel",
@@ -100,13 +102,6 @@ def split_validation(n: int, fraction: float, seed: int = 0) -> tuple[np.ndarray
 # Training
 # ---------------------------------------------------------------------------------------------
 
-def _as_tensor(spins, device) -> torch.Tensor:
-    spins = np.asarray(spins, dtype=np.float32)
-    if spins.ndim != 4 or spins.shape[1] != 3 or spins.shape[2] != spins.shape[3]:
-        raise ValueError(f"spins must have shape (n, 3, L, L), got {spins.shape}")
-    return torch.from_numpy(spins).to(device)
-
-
 def _crc32(spins) -> int:
     return zlib.crc32(np.ascontiguousarray(np.asarray(spins, dtype=np.float32)).tobytes())
 
@@ -173,7 +168,7 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
     if augment:
         symmetry_ops(dmi)  # validates dmi
     dev = pick_device(device)
-    x_train, x_val = _as_tensor(train_spins, dev), _as_tensor(val_spins, dev)
+    x_train, x_val = spins_tensor(train_spins, dev), spins_tensor(val_spins, dev)
     L = int(model_config["L"])
     if x_train.shape[-1] != L or x_val.shape[-1] != L:
         raise ValueError(f"model L={L} but data has L={x_train.shape[-1]} (train) / {x_val.shape[-1]} (val)")
@@ -330,9 +325,6 @@ def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence
                                           {**train_kw, "progress": progress}, threads) for w, path in jobs}
         finally:
             torch.set_num_threads(before)
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
     # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
@@ -345,73 +337,6 @@ def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence
     return runs
 
 
-# ---------------------------------------------------------------------------------------------
-# Inference helpers (chapters 04 and 05)
-# ---------------------------------------------------------------------------------------------
-
-def load_vae(path: str | os.PathLike, device: str = "cpu", *, best: bool = True) -> ResidualVAE:
-    """Rebuild a VAE from its checkpoint (best-validation weights unless ``best=False``), in eval mode."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No VAE checkpoint at {path}. Run chapter 03 (03_train_vae) first with the same "
-                                "profile and data_dir.")
-    dev = pick_device(device)
-    ckpt = load_checkpoint(path, map_location=dev)
-    model = ResidualVAE(**ckpt["config"]["model"]).to(dev)
-    model.load_state_dict(ckpt["state"]["best_model" if best else "model"])
-    model.eval()
-    return model
-
-
-def checkpoint_meta(path: str | os.PathLike) -> dict:
-    """The ``config`` and ``meta`` (epoch, history) of a VAE checkpoint, without building the model."""
-    ckpt = load_checkpoint(path)
-    return {"config": ckpt["config"], **ckpt["meta"]}
-
-
-def _model_device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-@torch.no_grad()
-def encode_dataset(model: ResidualVAE, spins, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Latent ``(mu, logvar)`` of ``spins (n, 3, L, L)`` as float32 numpy arrays ``(n, latent_dim)``."""
-    model.eval()
-    dev = _model_device(model)
-    mus, logvars = [], []
-    for i in range(0, len(spins), batch_size):
-        mu, logvar = model.encode(_as_tensor(spins[i:i + batch_size], dev))
-        mus.append(mu.cpu().numpy())
-        logvars.append(logvar.cpu().numpy())
-    return np.concatenate(mus), np.concatenate(logvars)
-
-
-@torch.no_grad()
-def decode_latents(model: ResidualVAE, z, batch_size: int = 256) -> np.ndarray:
-    """Decode latent vectors ``(n, latent_dim)`` into unit-vector spins ``(n, 3, L, L)`` (numpy float32)."""
-    model.eval()
-    dev = _model_device(model)
-    z = np.asarray(z, dtype=np.float32)
-    out = [model.decode(torch.from_numpy(z[i:i + batch_size]).to(dev)).cpu().numpy()
-           for i in range(0, len(z), batch_size)]
-    return np.concatenate(out)
-
-
-@torch.no_grad()
-def reconstruct(model: ResidualVAE, spins, batch_size: int = 256) -> np.ndarray:
-    """Deterministic reconstructions ``decode(mu(x))`` of ``spins (n, 3, L, L)`` (numpy float32)."""
-    model.eval()
-    dev = _model_device(model)
-    out = [model(_as_tensor(spins[i:i + batch_size], dev))[0].cpu().numpy() for i in range(0, len(spins), batch_size)]
-    return np.concatenate(out)
-
-
-def reconstruction_mse(model: ResidualVAE, spins, batch_size: int = 256) -> float:
-    """Mean squared error over samples, components and sites of the deterministic reconstruction."""
-    recon = reconstruct(model, spins, batch_size)
-    return float(np.mean((recon - np.asarray(spins, dtype=np.float32)) ** 2))
-
-
 def uniform_baseline_mse(train_spins, spins) -> float:
     """MSE of the best uniform guess: every site set to the normalised mean spin of ``train_spins``.
 
@@ -421,3 +346,39 @@ def uniform_baseline_mse(train_spins, spins) -> float:
     m = np.asarray(train_spins, dtype=np.float64).mean(axis=(0, 2, 3))
     m = m / max(np.linalg.norm(m), 1e-12)
     return float(np.mean((np.asarray(spins, dtype=np.float64) - m[None, :, None, None]) ** 2))
+
+
+def select_kl_weight(runs: Mapping[str, dict], baseline_mse: float) -> tuple[str, dict[str, float], list[str]]:
+    """Pick the KL weight of a sweep by validation MSE (never by test error).
+
+    A run *failed* when it diverged or ended above half the MSE of the best uniform state
+    (:func:`uniform_baseline_mse` on the validation split), i.e. it never left the all-spins-up
+    plateau. The best weight is the lowest validation MSE among the runs that did not fail; if
+    every run failed, the least bad finite one.
+
+    Args:
+        runs: the result of :func:`train_sweep`.
+        baseline_mse: MSE of the best uniform state.
+
+    Returns:
+        ``(best_key, val_mse, failed)``: the chosen :func:`kl_key`, the validation MSE per key
+        (NaN for a diverged run) and the failed keys in sweep order.
+
+    Raises:
+        RuntimeError: every run diverged.
+    """
+    val_mse = {k: (float(r["val_mse"]) if r["status"] == "ok" else float("nan")) for k, r in runs.items()}
+    failed = [k for k, r in runs.items() if r["status"] != "ok" or val_mse[k] > 0.5 * baseline_mse]
+    good = ({k: v for k, v in val_mse.items() if k not in failed}
+            or {k: v for k, v in val_mse.items() if math.isfinite(v)})
+    if not good:
+        raise RuntimeError(f"every KL weight diverged: {[r['status'] for r in runs.values()]}")
+    return min(good, key=good.get), val_mse, failed
+
+
+def history_summary(history: dict | None, digits: int = 6) -> dict | None:
+    """The per-epoch MSE and KL curves of a run (rounded) and its best epoch, for a results file."""
+    if history is None:
+        return None
+    keep = ("train_mse", "train_kl", "val_mse", "val_kl")
+    return {k: [round(v, digits) for v in history[k]] for k in keep} | {"best_epoch": history["best_epoch"]}

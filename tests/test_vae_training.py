@@ -7,9 +7,11 @@ import pytest
 import torch
 
 from support.heisenberg import energy
-from support.models.vae import ResidualVAE
-from support.training import vae as tv
 from support.checkpoint import TrainingDiverged
+from support.symmetry import apply_symmetry, symmetry_ops, translate
+from support.vae import inference as inf
+from support.vae import training as tv
+from support.vae.model import ResidualVAE
 
 TINY = {"L": 8, "widths": [4, 8], "latent_dim": 4}
 
@@ -49,14 +51,14 @@ def test_every_augmentation_leaves_the_energy_invariant(dmi, n_ops):
     spins = random_spins(3, 6, seed=1)
     params = dict(J=1.0, D=0.7, B=0.3, dmi=dmi)
     e0 = energy(spins, **params)
-    ops = tv.symmetry_ops(dmi)
+    ops = symmetry_ops(dmi)
     assert len(ops) == n_ops and len(set(ops)) == n_ops
     for op in ops:
         for shift in [(0, 0), (1, 4), (5, 2)]:
-            s = tv.translate(tv.apply_symmetry(spins, op), *shift)
+            s = translate(apply_symmetry(spins, op), *shift)
             np.testing.assert_allclose(energy(s, **params), e0, rtol=1e-12, atol=1e-10)
             # the torch path does the same
-            st = tv.translate(tv.apply_symmetry(torch.from_numpy(spins), op), *shift).numpy()
+            st = translate(apply_symmetry(torch.from_numpy(spins), op), *shift).numpy()
             np.testing.assert_allclose(st, s)
 
 
@@ -65,8 +67,8 @@ def test_excluded_operations_do_change_the_energy():
     spins = random_spins(1, 6, seed=2)
     bloch = dict(D=0.7, B=0.3, dmi="bloch")
     mirror = (False, False, True)
-    assert mirror not in tv.symmetry_ops("bloch")
-    assert abs(energy(tv.apply_symmetry(spins, mirror), **bloch)[0] - energy(spins, **bloch)[0]) > 1e-3
+    assert mirror not in symmetry_ops("bloch")
+    assert abs(energy(apply_symmetry(spins, mirror), **bloch)[0] - energy(spins, **bloch)[0]) > 1e-3
     neel = dict(D=0.7, B=0.3, dmi="neel")
     positions_only = np.ascontiguousarray(np.swapaxes(spins, -1, -2))  # transpose without swapping Sx, Sy
     assert abs(energy(positions_only, **neel)[0] - energy(spins, **neel)[0]) > 1e-3
@@ -131,17 +133,17 @@ def test_training_reduces_the_reconstruction_error(tmp_path):
     assert hist["train_mse"][-1] < 0.7 * hist["train_mse"][0]
     assert not model.training
     data = bubbles(8, seed=5)
-    mu, logvar = tv.encode_dataset(model, data, batch_size=3)
+    mu, logvar = inf.encode(model, data, batch_size=3)
     assert mu.shape == (8, 4) and logvar.shape == (8, 4) and mu.dtype == np.float32
-    recon = tv.reconstruct(model, data, batch_size=3)
+    recon = inf.reconstruct(model, data, batch_size=3)
     assert recon.shape == data.shape
     np.testing.assert_allclose(np.linalg.norm(recon, axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(tv.decode_latents(model, mu), recon, atol=1e-6)
+    np.testing.assert_allclose(inf.decode_latents(model, mu), recon, atol=1e-6)
     # the checkpoint rebuilds the same (best-validation) model
-    loaded = tv.load_vae(tmp_path / "run.pt")
-    np.testing.assert_allclose(tv.reconstruct(loaded, data), recon, atol=1e-6)
+    loaded = inf.load_vae(tmp_path / "run.pt")
+    np.testing.assert_allclose(inf.reconstruct(loaded, data), recon, atol=1e-6)
     assert loaded.config == model.config
-    meta = tv.checkpoint_meta(tmp_path / "run.pt")
+    meta = inf.checkpoint_meta(tmp_path / "run.pt")
     assert meta["epoch"] == 6 and meta["config"]["training"]["kl_weight"] == 1e-3
 
 
@@ -225,5 +227,15 @@ def test_bad_inputs_fail_early(tmp_path):
         tv.train_vae(TINY, data[:, :2], data, kl_weight=0.0, epochs=1, progress=False)
     with pytest.raises(ValueError):
         tv.train_vae(TINY, data, data, kl_weight=-1.0, epochs=1, progress=False)
-    with pytest.raises(FileNotFoundError, match="03"):
-        tv.load_vae(tmp_path / "missing.pt")
+
+
+def test_select_kl_weight_uses_validation_and_skips_failed_runs():
+    runs = {"1e-05": {"status": "ok", "val_mse": 0.02}, "0.0001": {"status": "ok", "val_mse": 0.01},
+            "0.001": {"status": "ok", "val_mse": 0.2}, "0.01": {"status": "diverged: nan", "val_mse": float("nan")}}
+    best, val, failed = tv.select_kl_weight(runs, baseline_mse=0.3)
+    assert best == "0.0001" and failed == ["0.001", "0.01"]  # 0.2 > half the uniform baseline
+    assert val["0.0001"] == 0.01 and math.isnan(val["0.01"])
+    # every run stuck on the plateau: the least bad finite one
+    assert tv.select_kl_weight({k: runs[k] for k in ("0.001", "0.01")}, baseline_mse=0.3)[0] == "0.001"
+    with pytest.raises(RuntimeError):
+        tv.select_kl_weight({"0.01": runs["0.01"]}, baseline_mse=0.3)
