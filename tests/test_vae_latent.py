@@ -121,3 +121,39 @@ def test_pc0_analysis_with_tiny_vae():
     train_scores = ana["pca"]["pca"].transform(ana["mu_train"])
     assert np.allclose(train_scores.mean(axis=0), 0.0, atol=1e-4)
     assert np.allclose(ana["scores_test"], ana["pca"]["pca"].transform(ana["mu_test"]))
+
+
+def test_pearson_interval_covers_and_shrinks():
+    g = np.random.default_rng(3)
+    x = g.standard_normal(400)
+    y = 0.6 * x + 0.8 * g.standard_normal(400)  # true r = 0.6
+    res = lt.pearson_interval(x, y, n_boot=500, seed=1)
+    assert res["low"] < res["r"] < res["high"] and res["low"] < 0.6 < res["high"]
+    assert 0.05 < res["high"] - res["low"] < 0.25  # ~ 4 (1 - r²) / sqrt(n) = 0.13
+    wide = lt.pearson_interval(x[:40], y[:40], n_boot=500, seed=1)
+    assert wide["high"] - wide["low"] > res["high"] - res["low"]
+    assert lt.pearson_interval([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])["r"] == pytest.approx(1.0)
+
+
+def test_heldout_probe_fits_on_train_only():
+    g = np.random.default_rng(0)
+    X = g.standard_normal((300, 5))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5, 0.0])
+    res = lt.heldout_probe(X[:200], {"y": y[:200], "n": g.standard_normal(200)}, X[200:],
+                           {"y": y[200:], "n": g.standard_normal(100)})
+    assert res["y"] > 0.999 and res["n"] < 0.05
+    # a target the training rows cannot tell (only seen shifted on the test rows) is not read back
+    shifted = lt.heldout_probe(X[:200], {"y": y[:200]}, X[200:], {"y": y[200:] + 5.0})
+    assert shifted["y"] < 0.0
+    with pytest.raises(ValueError):
+        lt.heldout_probe(X[:10], {"y": y[:10]}, X[10:20, :3], {"y": y[10:20]})
+
+
+def test_quadratic_features_and_direction_correlation():
+    D, B = np.array([0.5, 0.6]), np.array([0.1, 0.2])
+    np.testing.assert_allclose(lt.quadratic_features(D, B), [[0.5, 0.1, 0.25, 0.05, 0.01], [0.6, 0.2, 0.36, 0.12, 0.04]])
+    g = np.random.default_rng(1)
+    s = g.standard_normal((500, 2))
+    q = s @ np.array([0.6, 0.8])  # Q lies along a direction in the PC0-PC1 plane, not along PC0
+    assert abs(lt.pearson(s[250:, 0], q[250:])) < 0.75
+    assert lt.direction_correlation(s[:250], q[:250], s[250:], q[250:]) == pytest.approx(1.0)

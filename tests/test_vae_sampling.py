@@ -102,3 +102,29 @@ def test_summarize_by_hand():
     assert s["mean_Q"] == -3.0 and s["mean_abs_Q"] == 3.0 and s["std_Q"] == 1.0
     assert s["mean_defects"] == 1.5 and s["defects_per_skyrmion"] == pytest.approx(0.5)
     assert s["mean_Mz"] == pytest.approx(0.3) and s["std_Mz"] == pytest.approx(0.1)
+
+
+def test_nearest_distance_exact():
+    ref = np.zeros((3, 3, 4, 4), np.float32)
+    ref[:, 2] = 1.0
+    ref[1, 2, 0, 0], ref[1, 0, 0, 0] = 0.0, 1.0  # one site turned by 90°: |ΔS|² = 2 on 1 of 48 entries' sites
+    cand = ref[[1, 0]].copy()
+    d = sp.nearest_distance(cand, ref[[0, 2]], batch_size=1)
+    assert d[1] == pytest.approx(0.0, abs=1e-7)
+    assert d[0] == pytest.approx(np.sqrt(2.0 / 48.0))
+
+
+def test_canonical_frame_makes_translated_copies_identical():
+    from support import heisenberg as hb
+
+    sk = hb.analytic_skyrmion(16, 3.0, centre=(4.0, 5.0)).astype(np.float32)
+    moved = np.roll(sk, (5, -3), axis=(-2, -1))
+    c = sp.canonical(np.stack([sk, moved]))
+    assert sp.nearest_distance(c[1:], c[:1])[0] < 1e-6
+    assert sp.nearest_distance(np.stack([moved]), np.stack([sk]))[0] > 0.1  # without the frame they differ
+
+
+def test_ks_distance_exact():
+    assert sp.ks_distance([1, 2, 3], [1, 2, 3]) == 0.0
+    assert sp.ks_distance([0, 0], [1, 1]) == 1.0
+    assert sp.ks_distance([0, 1, 2, 3], [2, 3, 4, 5]) == pytest.approx(0.5)

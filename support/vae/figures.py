@@ -237,3 +237,26 @@ def plot_examples(rows: Mapping[str, np.ndarray], n_examples: int, seed: int = 0
         for c, i in enumerate(rng.choice(len(arr), size=n_examples, replace=False)):
             plot_lattice(axes[r, c], arr[i], f"{name} #{i}")
     return fig
+
+
+def plot_against_pc0(pc0: np.ndarray, targets: Mapping[str, np.ndarray]):
+    """Each named quantity of the test lattices against their PC0, with the Pearson coefficient (thesis Picture 3.15)."""
+    fig, axes = plt.subplots(1, len(targets), figsize=(3.6 * len(targets), 3.3), constrained_layout=True)
+    for ax, (k, v) in zip(np.atleast_1d(axes), targets.items()):
+        ax.scatter(pc0, v, s=8, alpha=0.6)
+        ax.set(xlabel="PC0 (test lattices)", ylabel=_LABELS.get(k, k),
+               title=f"r = {np.corrcoef(pc0, np.asarray(v, float))[0, 1]:.2f}")
+    return fig
+
+
+def plot_nearest_distances(generated: Mapping[str, np.ndarray], test: np.ndarray):
+    """Distance to the nearest training lattice (canonical frame) of generated and of test lattices."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    allv = np.concatenate([test, *generated.values()])
+    bins = np.histogram_bin_edges(allv, 30)
+    ax.hist(test, bins=bins, density=True, histtype="step", color="k", lw=2, label="test (unseen points)")
+    for name, d in generated.items():
+        ax.hist(d, bins=bins, density=True, histtype="step", lw=1.3, label=f"generated ({name})")
+    ax.set(xlabel="RMS spin distance to the nearest training lattice", ylabel="density")
+    ax.legend(fontsize=8)
+    return fig

@@ -204,3 +204,61 @@ def pc0_analysis(model, x_train: np.ndarray, x_test: np.ndarray, targets: Mappin
     scores = pca["pca"].transform(mu_te)
     return {"mu_train": mu_tr, "logvar_train": lv_tr, "mu_test": mu_te, "pca": pca,
             "scores_test": scores, "pearson_pc0": pearson_table(scores[:, 0], targets)}
+
+
+# ----------------------------------------------------------------------------- held-out scores
+
+
+def pearson_interval(x, y, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Pearson coefficient with a percentile bootstrap interval (pairs resampled with replacement).
+
+    Returns ``r``, ``low``, ``high`` (NaN where undefined, e.g. a constant input).
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"pearson_interval: shapes differ, {x.shape} vs {y.shape}")
+    idx = np.random.default_rng(seed).integers(0, len(x), size=(n_boot, len(x)))
+    boots = np.array([pearson(x[i], y[i]) for i in idx])
+    boots = boots[np.isfinite(boots)]
+    lo, hi = (np.quantile(boots, [(1 - level) / 2, (1 + level) / 2]) if len(boots) else (np.nan, np.nan))
+    return {"r": pearson(x, y), "low": float(lo), "high": float(hi)}
+
+
+def quadratic_features(D, B) -> np.ndarray:
+    """``(D, B, D², D B, B²)`` per lattice: what a regression on the phase point alone may use."""
+    D = np.asarray(D, dtype=np.float64).ravel()
+    B = np.asarray(B, dtype=np.float64).ravel()
+    return np.stack([D, B, D * D, D * B, B * B], axis=1)
+
+
+def heldout_probe(X_train: np.ndarray, targets_train: Mapping[str, np.ndarray], X_test: np.ndarray,
+                  targets_test: Mapping[str, np.ndarray], *,
+                  alphas: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3)) -> dict[str, float]:
+    """R² on test rows of a ridge regression fitted on training rows only, per named target.
+
+    Features are standardised with the training statistics; the ridge strength is chosen by
+    leave-one-out on the training rows (``RidgeCV``). Nothing of the test rows enters the fit. A
+    target constant on the test rows gets NaN.
+    """
+    X_train, X_test = np.asarray(X_train, dtype=np.float64), np.asarray(X_test, dtype=np.float64)
+    if X_train.ndim != 2 or X_test.ndim != 2 or X_train.shape[1] != X_test.shape[1]:
+        raise ValueError(f"heldout_probe: need (n, d) train and test features, got {X_train.shape}, {X_test.shape}")
+    out = {}
+    for name, y in targets_train.items():
+        y_test = np.asarray(targets_test[name], dtype=np.float64).ravel()
+        model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float)))
+        model.fit(X_train, np.asarray(y, dtype=np.float64).ravel())
+        out[name] = r2(y_test, model.predict(X_test)) if np.ptp(y_test) > 0 else float("nan")
+    return out
+
+
+def direction_correlation(scores_train: np.ndarray, y_train, scores_test: np.ndarray, y_test) -> float:
+    """|Pearson| on test rows of the direction in score space fitted (least squares) to ``y`` on training rows.
+
+    With the first two PCA scores this is the thesis's question "where does Q lie in the PC0–PC1
+    plane", answered without choosing the direction on the data it is scored on.
+    """
+    A = np.column_stack([np.asarray(scores_train, dtype=np.float64), np.ones(len(scores_train))])
+    coef = np.linalg.lstsq(A, np.asarray(y_train, dtype=np.float64).ravel(), rcond=None)[0]
+    return abs(pearson(np.asarray(scores_test, dtype=np.float64) @ coef[:-1], y_test))

@@ -11,33 +11,29 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping
 
 import numpy as np
 
 from support import heisenberg as hb
 from support.vae.inference import load_vae, reconstruct, unit_spins
 from support.vae.latent import linear_fit, pearson
-from support.vae.training import checkpoint_path, kl_key
 
-# ----------------------------------------------------------------------------- test error per KL weight
+# ----------------------------------------------------------------------------- test error per checkpoint
 
 
-def mse_sweep(out: str | os.PathLike, kl_weights: Sequence[float], x_test: np.ndarray, *,
-              augmented: bool = False, device: str = "auto", batch_size: int = 256) -> dict[str, np.ndarray]:
-    """Per-lattice test MSE of the checkpoint of every KL weight (Table 3.2 is its mean).
+def mse_sweep(checkpoints: Mapping[str, str | os.PathLike | None], x_test: np.ndarray, *, device: str = "auto",
+              batch_size: int = 256) -> dict[str, np.ndarray]:
+    """Per-lattice test MSE of each named checkpoint (Table 3.2 is its mean over lattices).
 
-    A KL weight without a checkpoint (e.g. a diverged run) gets an all-NaN array. Keys are
-    :func:`support.vae.training.kl_key` of the weights.
+    A name without a checkpoint (``None``, or no file: e.g. a diverged run) gets an all-NaN array.
     """
     res = {}
-    for w in kl_weights:
-        path = checkpoint_path(out, w, augmented)
-        if not Path(path).exists():
-            res[kl_key(w)] = np.full(len(x_test), np.nan)
+    for name, path in checkpoints.items():
+        if path is None or not Path(path).exists():
+            res[name] = np.full(len(x_test), np.nan)
             continue
-        model = load_vae(path, device)
-        res[kl_key(w)] = per_sample_mse(x_test, reconstruct(model, x_test, batch_size))
+        res[name] = per_sample_mse(x_test, reconstruct(load_vae(path, device), x_test, batch_size))
     return res
 
 

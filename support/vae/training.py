@@ -1,4 +1,4 @@
-"""Training of the residual VAE: loss, symmetry augmentation, KL-weight sweep, checkpoints, model selection.
+"""Training of one residual VAE: loss, symmetry augmentation, learning-rate schedule, resumable training loop.
 
 Loss: ``MSE(recon, x) + C_KL · KL`` with the MSE the mean over samples, spin components and
 sites, and the KL summed over latent dimensions and averaged over samples (the thesis's
@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import copy
 import math
-import multiprocessing as mp
 import os
 import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from support.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
+from support.checkpoint import check_finite, load_checkpoint, save_checkpoint
 from support.runtime import pick_device
 from support.symmetry import apply_each, roll_each, symmetry_ops
 from support.vae.model import ResidualVAE, kl_divergence, spins_tensor
@@ -85,17 +83,6 @@ def kl_key(kl_weight: float) -> str:
 def checkpoint_path(root: str | os.PathLike, kl_weight: float, augmented: bool = False) -> Path:
     """``root/vae/kl_<weight>.pt`` or ``root/vae/kl_<weight>_augmented.pt`` (``root`` = profile dir)."""
     return Path(root) / "vae" / f"kl_{kl_key(kl_weight)}{'_augmented' if augmented else ''}.pt"
-
-
-def split_validation(n: int, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Random split of ``n`` training lattices into (train, validation) index arrays (whole lattices)."""
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {fraction}")
-    n_val = max(1, int(round(fraction * n)))
-    if n - n_val < 1:
-        raise ValueError(f"{n} training lattices are too few for a validation fraction of {fraction}")
-    perm = np.random.default_rng(seed).permutation(n)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,67 +263,6 @@ def _train_epoch(model, opt, x_train, epoch, *, seed, batch_size, steps_per_epoc
     return means[0], means[1], means[2], cur_lr
 
 
-def _sweep_job(model_config: dict, train_spins, val_spins, kl_weight: float, path: str, augmented: bool,
-               train_kw: dict, threads: int | None = None) -> dict:
-    """One run of a sweep (also the unit of work of a worker process); divergence is a result, not an error."""
-    if threads:
-        torch.set_num_threads(int(threads))
-    try:
-        _, hist = train_vae(model_config, train_spins, val_spins, kl_weight=float(kl_weight), augment=augmented,
-                            checkpoint=path, **train_kw)
-        return {"path": str(path), "history": hist, "val_mse": hist["best_val_mse"], "status": "ok",
-                "seconds": hist["train_seconds"]}
-    except TrainingDiverged as err:
-        return {"path": str(path), "history": None, "val_mse": float("nan"), "status": f"diverged: {err}",
-                "seconds": float("nan")}
-
-
-def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence[float], root: str | os.PathLike,
-                *, augmented: bool = False, workers: int = 1, threads: int | None = None, progress: bool = True,
-                **train_kw) -> dict[str, dict]:
-    """Train one VAE per KL weight (checkpoints under ``root/vae``); a diverged run is recorded, not fatal.
-
-    Args:
-        model_config, train_spins, val_spins: as for :func:`train_vae`.
-        kl_weights: the C_KL values.
-        root: profile folder; checkpoints go to :func:`checkpoint_path`.
-        augmented: train with symmetry augmentation (checkpoint names end in ``_augmented``).
-        workers: runs trained at once in separate processes, each with ``cores // workers`` torch
-            threads. Small convolutions scale poorly over threads, so on a 2-core CPU two
-            one-thread runs side by side finish sooner than two two-thread runs in a row. Results
-            do not depend on ``workers`` beyond float rounding of multi-threaded kernels.
-        threads: torch threads per run (default: ``cores // workers``; with one worker, the
-            current setting). On a shared machine one thread per run avoids thread pools that
-            spin against other processes (measured on a busy 2-core machine: 2 threads ran 8× *slower*
-            than 1; on an idle one 1.3× faster).
-        progress: progress bars (per epoch with one worker, per finished run with several).
-        **train_kw: further arguments of :func:`train_vae` (``epochs``, ``lr``, ``seed``, ...).
-
-    Returns:
-        ``{kl_key(w): {"path", "history", "val_mse", "status", "seconds"}}`` with ``status``
-        ``"ok"`` or ``"diverged: ..."``.
-    """
-    jobs = [(float(w), str(checkpoint_path(root, w, augmented))) for w in kl_weights]
-    workers = max(1, min(int(workers), len(jobs)))
-    if workers == 1:
-        before = torch.get_num_threads()
-        try:
-            return {kl_key(w): _sweep_job(model_config, train_spins, val_spins, w, path, augmented,
-                                          {**train_kw, "progress": progress}, threads) for w, path in jobs}
-        finally:
-            torch.set_num_threads(before)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
-    train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
-    # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-        futures = {kl_key(w): ex.submit(_sweep_job, model_config, train_spins, val_spins, w, path, augmented,
-                                        {**train_kw, "progress": False}, threads) for w, path in jobs}
-        runs = {}
-        for key, fut in tqdm(futures.items(), desc=f"KL sweep ({workers} workers)", disable=not progress):
-            runs[key] = fut.result()
-    return runs
-
-
 def uniform_baseline_mse(train_spins, spins) -> float:
     """MSE of the best uniform guess: every site set to the normalised mean spin of ``train_spins``.
 
@@ -346,39 +272,3 @@ def uniform_baseline_mse(train_spins, spins) -> float:
     m = np.asarray(train_spins, dtype=np.float64).mean(axis=(0, 2, 3))
     m = m / max(np.linalg.norm(m), 1e-12)
     return float(np.mean((np.asarray(spins, dtype=np.float64) - m[None, :, None, None]) ** 2))
-
-
-def select_kl_weight(runs: Mapping[str, dict], baseline_mse: float) -> tuple[str, dict[str, float], list[str]]:
-    """Pick the KL weight of a sweep by validation MSE (never by test error).
-
-    A run *failed* when it diverged or ended above half the MSE of the best uniform state
-    (:func:`uniform_baseline_mse` on the validation split), i.e. it never left the all-spins-up
-    plateau. The best weight is the lowest validation MSE among the runs that did not fail; if
-    every run failed, the least bad finite one.
-
-    Args:
-        runs: the result of :func:`train_sweep`.
-        baseline_mse: MSE of the best uniform state.
-
-    Returns:
-        ``(best_key, val_mse, failed)``: the chosen :func:`kl_key`, the validation MSE per key
-        (NaN for a diverged run) and the failed keys in sweep order.
-
-    Raises:
-        RuntimeError: every run diverged.
-    """
-    val_mse = {k: (float(r["val_mse"]) if r["status"] == "ok" else float("nan")) for k, r in runs.items()}
-    failed = [k for k, r in runs.items() if r["status"] != "ok" or val_mse[k] > 0.5 * baseline_mse]
-    good = ({k: v for k, v in val_mse.items() if k not in failed}
-            or {k: v for k, v in val_mse.items() if math.isfinite(v)})
-    if not good:
-        raise RuntimeError(f"every KL weight diverged: {[r['status'] for r in runs.values()]}")
-    return min(good, key=good.get), val_mse, failed
-
-
-def history_summary(history: dict | None, digits: int = 6) -> dict | None:
-    """The per-epoch MSE and KL curves of a run (rounded) and its best epoch, for a results file."""
-    if history is None:
-        return None
-    keep = ("train_mse", "train_kl", "val_mse", "val_kl")
-    return {k: [round(v, digits) for v in history[k]] for k in keep} | {"best_epoch": history["best_epoch"]}
