@@ -528,8 +528,9 @@ print("generator minus physics prior, Acc_topo: " + ", ".join(
 # %% [markdown]
 # ## Part 2 · The VAE's reconstructions
 #
-# Chapter 03 trained one VAE per KL weight $C_{KL}$ (and one with symmetry augmentation). What do the
-# reconstructions of held-out test lattices keep, and what do they lose? Following the thesis (§3.4–3.6) we measure
+# Chapter 03 trained one VAE per KL weight $C_{KL}$ on its first split of the phase points (and, at the chosen
+# weight, the thesis's fixed-frame model with symmetry augmentation). What do the reconstructions of test lattices,
+# from phase points $(D, B)$ the models never saw, keep, and what do they lose? Following the thesis (§3.4–3.6) we measure
 # the test error per KL weight, the energy of the reconstructions, where the errors sit, whether the reconstructed
 # spins still point along their effective field (a physical lattice at $T \to 0$ does), how the error grows with
 # lattice defects, and whether the topological charge $Q$ survives. Physics on reconstructions uses unit spins and
@@ -539,12 +540,13 @@ print("generator minus physics prior, Acc_topo: " + ", ".join(
 from support.vae import figures as vae_figures
 from support.vae import reconstruction as rec
 from support.vae.inference import load_vae, reconstruct
-from support.vae.training import checkpoint_path, kl_key
+from support.vae.latent import pearson_interval
+from support.vae.training import kl_key
 from support.vae.upstream import load_upstream
 
 up = load_upstream(data_dir, profile)
-sky, dmi, J = up["data"], up["dmi"], up["J"]
-test = sky["is_test"]
+sky, dmi, J, ckpts = up["data"], up["dmi"], up["J"], up["vae"]["checkpoints"]
+test = up["splits"][0]["test"]  # the test lattices of chapter 03's first split: phase points never seen in training
 x_test, D_test, B_test = sky["spins"][test], sky["D"][test], sky["B"][test]
 defects_test = sky["n_defects"][test]
 kl_weights, best_kl = up["kl_weights"], up["best_kl"]
@@ -556,8 +558,9 @@ kl_weights, best_kl = up["kl_weights"], up["best_kl"]
 # A larger KL weight pulls the posteriors towards the prior and costs reconstruction quality.
 
 # %%
-mse_by_kl = rec.mse_sweep(up["out"], kl_weights, x_test, device=device, batch_size=vae_batch_size)
-mse_aug = rec.mse_sweep(up["out"], [best_kl], x_test, augmented=True, device=device, batch_size=vae_batch_size)
+mse_by_kl = rec.mse_sweep(up["vae"]["sweep_checkpoints"], x_test, device=device, batch_size=vae_batch_size)
+mse_aug = rec.mse_sweep({kl_key(best_kl): ckpts.get("fixed_frame_augmented")}, x_test, device=device,
+                        batch_size=vae_batch_size)
 vae_test_mse = {k: float(np.mean(v)) for k, v in mse_by_kl.items()}
 vae_test_mse_aug = {k: float(np.mean(v)) for k, v in mse_aug.items()}
 vae_figures.plot_mse_by_kl(list(vae_test_mse), kl_weights, vae_test_mse,
@@ -577,10 +580,11 @@ print("test MSE per KL weight (2 digits):", {k: round(v, 2) for k, v in vae_test
 # part in it). Its reconstructions of the whole test set are saved for later use.
 
 # %%
-model = load_vae(checkpoint_path(up["out"], best_kl), device)
+model = load_vae(ckpts["split_0"], device)
 recon = reconstruct(model, x_test, vae_batch_size)
 mse = rec.per_sample_mse(x_test, recon)
-save_npz(up["out"] / "results" / "vae_reconstructions.npz", inputs=x_test, recon=recon, D=D_test, B=B_test)
+save_npz(up["out"] / "results" / "vae_reconstructions.npz", inputs=x_test, recon=recon, D=D_test, B=B_test,
+         train_points=up["train_points"])
 
 # %% [markdown]
 # ### Energy of the reconstructions (thesis Picture 3.5)
@@ -629,15 +633,19 @@ print(f"mean cos θ: inputs {cos_in:.4f}, reconstructions {cos_rec:.4f}; "
 # ### Error versus lattice defects (thesis Picture 3.13, Table 3.3)
 #
 # Is the reconstruction error driven by defects of the skyrmion lattice? Per test lattice, MSE against the number
-# of defects, with the Pearson coefficient and a least-squares line, for every KL weight.
+# of defects, with the Pearson coefficient (and its 95 % bootstrap interval) and a least-squares line, for every KL
+# weight. Chapter 05 gives the mean over all splits.
 
 # %%
 md = rec.mse_vs_defects(mse, defects_test)
+md_ci = pearson_interval(mse, defects_test, seed=seed)
 md_by_kl = {k: rec.mse_vs_defects(v, defects_test)["pearson"] for k, v in mse_by_kl.items()}
 vae_figures.plot_mse_vs_defects(mse, defects_test, md, seed)
 plt.show()
 for k, r in md_by_kl.items():
     print(f"C_KL = {k:>8}: Pearson(MSE, defects) = {r:.3f}")
+print(f"best model: {md_ci['r']:.3f}, 95 % bootstrap interval [{md_ci['low']:.3f}, {md_ci['high']:.3f}]; "
+      f"defects per test lattice {defects_test.mean():.2f} ± {defects_test.std():.2f}")
 
 # %% [markdown]
 # ### Topological charge
@@ -656,7 +664,8 @@ vae_summary = {
     "test_mse": vae_test_mse, "test_mse_augmented": vae_test_mse_aug, "best_kl": best_kl,
     "energy_rel_diff_mean": float(np.mean(en["rel_diff"])),
     "energy_rel_absdiff_mean": float(np.mean(np.abs(en["rel_diff"]))),
-    "pearson_mse_defects": md["pearson"], "pearson_mse_defects_by_kl": md_by_kl,
+    "pearson_mse_defects": md["pearson"], "pearson_mse_defects_interval": [md_ci["low"], md_ci["high"]],
+    "pearson_mse_defects_by_kl": md_by_kl,
     "mse_defects_fit": {"slope": md["slope"], "intercept": md["intercept"]},
     "charge_abs_error_mean": float(charges["abs_error"].mean()), "charge_match_rate": charges["match_rate"],
     "cos_theta_mean": {"inputs": float(cos_in), "reconstructions": float(cos_rec)},
