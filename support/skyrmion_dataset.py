@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from support import heisenberg as hb
-from support.data import chunk_seed, generate_chunked, load_chunked, load_json
+from support.data import chunk_seed, generate_chunked, load_chunked, load_json, load_npz, save_json, save_npz, to_jsonable
 from support.samplers.heisenberg import anneal_points
 
 PHASES = ("ferromagnet", "isolated skyrmions", "skyrmion lattice", "spiral / mixed")
@@ -136,8 +136,6 @@ def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[floa
                       **kwargs) -> dict:
     """:func:`phase_scan`, stored in ``folder`` (``scan.json`` + ``scan.npz``) and reused when rerun
     with the same parameters (``progress`` does not count)."""
-    from support.data import save_json, save_npz, load_npz, to_jsonable
-
     folder = Path(folder)
     params = to_jsonable(dict(L=L, D_values=list(D_values), b_values=list(b_values),
                               **{k: v for k, v in kwargs.items() if k != "progress"}))
