@@ -252,8 +252,8 @@ print(f"annealed spiral: E/N - E_gs/N = {np.round(excess, 3)} (T_final = {sk_T_f
 # when $-Q$ reaches half the close-packed count $L^2/(\tfrac{\sqrt3}{2}\lambda^2)$ with the spiral period
 # $\lambda = 2\pi/\arctan(D/J)$ and at most 15 % of the detected cores stretched (aspect ratio > 2: at low field
 # stripe fragments and skyrmions coexist). The thesis's detection rule (clusters of $\ge 7$ sites with $S^z<-0.8$)
-# is compared with $-Q$, since small cores at large $D$ and field never reach $S^z<-0.8$ on a site; the dataset
-# keeps the skyrmion-lattice points where the two agree.
+# is compared with $-Q$, since small cores at large $D$ and field never reach $S^z<-0.8$ on a site; the region
+# the dataset samples is that of the skyrmion-lattice points where the two agree.
 
 # %%
 t0 = time.perf_counter()
