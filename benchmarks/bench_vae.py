@@ -13,9 +13,9 @@ import time
 import numpy as np
 import torch
 
-from support.models.vae import ResidualVAE
+from support.vae.model import ResidualVAE
 from support.runtime import pick_device
-from support.training.vae import augment_batch, vae_loss
+from support.vae.training import augment_batch, vae_loss
 
 
 def bench(L: int, widths: list[int], latent: int, batch: int, seconds: float, augment: bool, device: str,

@@ -488,24 +488,25 @@ for name, value in [("r2_met", int(sum(r2_all["generator"][k0][o] >= 0.9 for o i
 # %% [markdown]
 # ## Part 2 · The VAE's reconstructions
 #
-# Chapter 03 trained one VAE per KL weight $C_{KL}$ (and one with symmetry augmentation). Here we ask what the
-# reconstructions of held-out test lattices keep and what they lose, following the thesis (§3.4–3.6): the test
-# error per KL weight, the energy of the reconstructions, where the errors sit, whether the reconstructed spins
-# still point along their effective field (a physical lattice at $T \to 0$ does), how the error grows with lattice
-# defects, and whether the topological charge $Q$ survives. Physics on reconstructions uses unit-normalised spins
-# and each lattice's own $(D, B)$, with $J = 1$.
+# Chapter 03 trained one VAE per KL weight $C_{KL}$ on its first split of the phase points (and, at the chosen
+# weight, the thesis's fixed-frame model with symmetry augmentation). What do the reconstructions of test lattices,
+# from phase points $(D, B)$ the models never saw, keep, and what do they lose? Following the thesis (§3.4–3.6) we measure
+# the test error per KL weight, the energy of the reconstructions, where the errors sit, whether the reconstructed
+# spins still point along their effective field (a physical lattice at $T \to 0$ does), how the error grows with
+# lattice defects, and whether the topological charge $Q$ survives. Physics on reconstructions uses unit spins and
+# each lattice's own $(D, B)$, with $J = 1$.
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
+from support.vae import figures as vae_figures
+from support.vae import reconstruction as rec
+from support.vae.inference import load_vae, reconstruct
+from support.vae.latent import pearson_interval
+from support.vae.training import kl_key
+from support.vae.upstream import load_upstream
 
-from support import vae_eval as ve
-from support.data import save_npz, update_results
-from support.training.vae import checkpoint_path, kl_key, load_vae
-
-up = ve.load_upstream(data_dir, profile)
-sky, dmi, J = up["data"], up["dmi"], up["J"]
-test = sky["is_test"]
+up = load_upstream(data_dir, profile)
+sky, dmi, J, ckpts = up["data"], up["dmi"], up["J"], up["vae"]["checkpoints"]
+test = up["splits"][0]["test"]  # the test lattices of chapter 03's first split: phase points never seen in training
 x_test, D_test, B_test = sky["spins"][test], sky["D"][test], sky["B"][test]
 defects_test = sky["n_defects"][test]
 kl_weights, best_kl = up["kl_weights"], up["best_kl"]
@@ -517,16 +518,13 @@ kl_weights, best_kl = up["kl_weights"], up["best_kl"]
 # A larger KL weight pulls the posteriors towards the prior and costs reconstruction quality.
 
 # %%
-mse_by_kl = ve.mse_sweep(up["out"], kl_weights, x_test, device=device, batch_size=vae_batch_size)
-mse_aug = ve.mse_sweep(up["out"], [best_kl], x_test, augmented=True, device=device, batch_size=vae_batch_size)
+mse_by_kl = rec.mse_sweep(up["vae"]["sweep_checkpoints"], x_test, device=device, batch_size=vae_batch_size)
+mse_aug = rec.mse_sweep({kl_key(best_kl): ckpts.get("fixed_frame_augmented")}, x_test, device=device,
+                        batch_size=vae_batch_size)
 vae_test_mse = {k: float(np.mean(v)) for k, v in mse_by_kl.items()}
 vae_test_mse_aug = {k: float(np.mean(v)) for k, v in mse_aug.items()}
-fig, ax = plt.subplots(figsize=(4.8, 3.4))
-ax.loglog(kl_weights, [vae_test_mse[kl_key(w)] for w in kl_weights], "o-", label="no augmentation")
-ax.loglog([best_kl], [vae_test_mse_aug[kl_key(best_kl)]], "s", ms=8, mfc="none", label="with augmentation")
-ax.set_xlabel("KL weight $C_{KL}$")
-ax.set_ylabel("test MSE per spin component")
-ax.legend()
+vae_figures.plot_mse_by_kl(list(vae_test_mse), kl_weights, vae_test_mse,
+                           (best_kl, vae_test_mse_aug[kl_key(best_kl)]))
 plt.show()
 for k, v in vae_test_mse.items():
     print(f"C_KL = {k:>8}: test MSE {v:.4g}" + ("   <- best on validation" if k == kl_key(best_kl) else ""))
@@ -535,39 +533,29 @@ print(f"C_KL = {kl_key(best_kl):>8} augmented: test MSE {vae_test_mse_aug[kl_key
 # %%
 # NBVAL_CHECK_OUTPUT
 print(f"test lattices: {len(x_test)}, L = {x_test.shape[-1]}, KL weights: {len(kl_weights)}")
-print("finite test MSE for every KL weight:", all(np.isfinite(v) for v in vae_test_mse.values()))
+print("test MSE per KL weight (2 digits):", {k: round(v, 2) for k, v in vae_test_mse.items()})
 
 # %% [markdown]
 # From here on we analyse the model with the best validation error (chapter 03's choice; the test set plays no
 # part in it). Its reconstructions of the whole test set are saved for later use.
 
 # %%
-model = load_vae(checkpoint_path(up["out"], best_kl), device)
-recon = ve.reconstruct_all(model, x_test, batch_size=vae_batch_size)
-mse = ve.per_sample_mse(x_test, recon)
-save_npz(up["out"] / "results" / "vae_reconstructions.npz", inputs=x_test, recon=recon, D=D_test, B=B_test)
+model = load_vae(ckpts["split_0"], device)
+recon = reconstruct(model, x_test, vae_batch_size)
+mse = rec.per_sample_mse(x_test, recon)
+save_npz(up["out"] / "results" / "vae_reconstructions.npz", inputs=x_test, recon=recon, D=D_test, B=B_test,
+         train_points=up["train_points"])
 
 # %% [markdown]
 # ### Energy of the reconstructions (thesis Picture 3.5)
 #
 # The test lattices were annealed to $T = 0.006\,J$, so they sit near a local minimum of $H$; any deviation of the
-# reconstruction costs energy. The histograms compare the energies per spin and show the relative difference
-# $(E_{rec} - E_{in}) / |E_{in}|$.
+# reconstruction costs energy. How much? The histograms compare the energies per spin and show the relative
+# difference $(E_{rec} - E_{in}) / |E_{in}|$.
 
 # %%
-en = ve.energy_differences(x_test, recon, D_test, B_test, J=J, dmi=dmi)
-N = x_test.shape[-1] * x_test.shape[-2]
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-bins = np.histogram_bin_edges(np.concatenate([en["E_in"], en["E_rec"]]) / N, 30)
-axes[0].hist(en["E_in"] / N, bins=bins, alpha=0.6, label="test lattices")
-axes[0].hist(en["E_rec"] / N, bins=bins, alpha=0.6, label="reconstructions")
-axes[0].set_xlabel("energy per spin $E/N$ ($J$)")
-axes[0].set_ylabel("lattices")
-axes[0].legend()
-axes[1].hist(en["rel_diff"], bins=30, color="C2")
-axes[1].set_xlabel(r"$(E_{rec} - E_{in}) / |E_{in}|$")
-axes[1].set_ylabel("lattices")
-plt.tight_layout()
+en = rec.energy_differences(x_test, recon, D_test, B_test, J=J, dmi=dmi)
+vae_figures.plot_energies(en, x_test.shape[-1] * x_test.shape[-2])
 plt.show()
 print(f"relative energy difference: mean {np.mean(en['rel_diff']):.3g}, mean |.| {np.mean(np.abs(en['rel_diff'])):.3g}; "
       f"reconstructions higher in energy: {np.mean(en['diff'] > 0):.0%}")
@@ -576,45 +564,25 @@ print(f"relative energy difference: mean {np.mean(en['rel_diff']):.3g}, mean |.|
 # ### Where the errors are (thesis Picture 3.6)
 #
 # Test lattices with the lowest, a median and the highest error: $S^z$ with the detected skyrmion centres, their
-# periodic Delaunay mesh and the defects (skyrmions without six neighbours, red circles), the reconstruction, and
-# the squared error per site $|S_i - \hat S_i|^2$.
+# periodic Delaunay mesh and the defects, the reconstruction, and the squared error per site $|S_i - \hat S_i|^2$.
 
 # %%
 order = np.argsort(mse)
 pick = order[np.unique(np.linspace(0, len(order) - 1, vae_n_examples).round().astype(int))]
-sq = ve.squared_error_map(x_test, recon)
-fig, axes = plt.subplots(len(pick), 3, figsize=(9, 3 * len(pick)), squeeze=False)
-for r, i in enumerate(pick):
-    ve.plot_lattice(axes[r, 0], x_test[i], title=f"input: D = {D_test[i]:.2g}, B = {B_test[i]:.2g}, {defects_test[i]} defects")
-    ve.plot_lattice(axes[r, 1], recon[i], title=f"reconstruction: MSE = {mse[i]:.2g}")
-    im = axes[r, 2].imshow(sq[i], origin="lower", cmap="magma")
-    axes[r, 2].set_title(r"$|S_i - \hat S_i|^2$", fontsize=9)
-    axes[r, 2].set_xticks([]), axes[r, 2].set_yticks([])
-    plt.colorbar(im, ax=axes[r, 2], fraction=0.046)
-plt.tight_layout()
+vae_figures.plot_error_examples(x_test, recon, pick, D=D_test, B=B_test, defects=defects_test, mse=mse,
+                                sq_error=rec.squared_error_map(x_test, recon))
 plt.show()
 
 # %% [markdown]
 # ### Effective field and alignment (thesis Pictures 3.7–3.9)
 #
 # The effective field $h_i = -\partial H / \partial S_i$ and the alignment $\cos\theta_i = S_i \cdot h_i / |h_i|$.
-# In an annealed lattice $\cos\theta \approx 1$ everywhere; a reconstruction that is right "by eye" can still have
-# spins that are not parallel to their field — non-physical artefacts that the squared differences single out.
-# Shown for the test lattice with the highest error.
+# In an annealed lattice $\cos\theta \approx 1$ everywhere; does a reconstruction that is right "by eye" keep its
+# spins parallel to their field? Shown for the test lattice with the highest error.
 
 # %%
-fm = ve.field_map_differences(x_test, recon, D_test, B_test, J=J, dmi=dmi)
-i = pick[-1]
-panels = [("h_abs_in", r"$|h|$ input ($J$)"), ("h_abs_rec", r"$|h|$ reconstruction ($J$)"),
-          ("h_sqdiff", r"$(\Delta |h|)^2$ ($J^2$)"), ("cos_in", r"$\cos\theta$ input"),
-          ("cos_rec", r"$\cos\theta$ reconstruction"), ("cos_sqdiff", r"$(\Delta \cos\theta)^2$")]
-fig, axes = plt.subplots(2, 3, figsize=(10, 6.2))
-for ax, (key, title) in zip(axes.flat, panels):
-    im = ax.imshow(fm[key][i], origin="lower", cmap="viridis")
-    ax.set_title(title, fontsize=9)
-    ax.set_xticks([]), ax.set_yticks([])
-    plt.colorbar(im, ax=ax, fraction=0.046)
-plt.tight_layout()
+fm = rec.field_map_differences(x_test, recon, D_test, B_test, J=J, dmi=dmi)
+vae_figures.plot_field_maps(fm, pick[-1])
 plt.show()
 cos_in, cos_rec = fm["cos_in"].mean(), fm["cos_rec"].mean()
 bad_in, bad_rec = np.mean(fm["cos_in"] < 0.9), np.mean(fm["cos_rec"] < 0.9)
@@ -625,58 +593,52 @@ print(f"mean cos θ: inputs {cos_in:.4f}, reconstructions {cos_rec:.4f}; "
 # ### Error versus lattice defects (thesis Picture 3.13, Table 3.3)
 #
 # Is the reconstruction error driven by defects of the skyrmion lattice? Per test lattice, MSE against the number
-# of defects, with the Pearson coefficient and a least-squares line, for every KL weight.
+# of defects, with the Pearson coefficient (and its 95 % bootstrap interval) and a least-squares line, for every KL
+# weight. Chapter 05 gives the mean over all splits.
 
 # %%
-md = ve.mse_vs_defects(mse, defects_test)
-md_by_kl = {k: ve.mse_vs_defects(v, defects_test)["pearson"] for k, v in mse_by_kl.items()}
-fig, ax = plt.subplots(figsize=(4.8, 3.4))
-ax.scatter(defects_test + np.random.default_rng(seed).uniform(-0.15, 0.15, len(mse)), mse, s=8, alpha=0.6)
-xs = np.array([defects_test.min(), defects_test.max()])
-ax.plot(xs, md["slope"] * xs + md["intercept"], "k--", label=f"fit, Pearson r = {md['pearson']:.2f}")
-ax.set_xlabel("defects per lattice")
-ax.set_ylabel("reconstruction MSE")
-ax.legend()
+md = rec.mse_vs_defects(mse, defects_test)
+md_ci = pearson_interval(mse, defects_test, seed=seed)
+md_by_kl = {k: rec.mse_vs_defects(v, defects_test)["pearson"] for k, v in mse_by_kl.items()}
+vae_figures.plot_mse_vs_defects(mse, defects_test, md, seed)
 plt.show()
 for k, r in md_by_kl.items():
     print(f"C_KL = {k:>8}: Pearson(MSE, defects) = {r:.3f}")
+print(f"best model: {md_ci['r']:.3f}, 95 % bootstrap interval [{md_ci['low']:.3f}, {md_ci['high']:.3f}]; "
+      f"defects per test lattice {defects_test.mean():.2f} ± {defects_test.std():.2f}")
 
 # %% [markdown]
 # ### Topological charge
 #
-# The Berg–Lüscher charge $Q$ of each test lattice against that of its reconstruction.
+# Does the reconstruction keep the Berg–Lüscher charge $Q$ of its test lattice?
 
 # %%
-ce = ve.charge_errors(x_test, recon)
-fig, ax = plt.subplots(figsize=(4.2, 3.8))
-lim = [min(ce["Q_in"].min(), ce["Q_rec"].min()) - 1, max(ce["Q_in"].max(), ce["Q_rec"].max()) + 1]
-ax.plot(lim, lim, "k:", lw=1)
-ax.scatter(ce["Q_in"], ce["Q_rec"], s=10, alpha=0.6)
-ax.set_xlabel("$Q$ of the test lattice")
-ax.set_ylabel("$Q$ of the reconstruction")
+charges = rec.charge_errors(x_test, recon)
+vae_figures.plot_charges(charges["Q_in"], charges["Q_rec"])
 plt.show()
-print(f"mean |ΔQ| = {ce['abs_error'].mean():.3g}; same integer charge in {ce['match_rate']:.1%} of the test lattices")
+print(f"mean |ΔQ| = {charges['abs_error'].mean():.3g}; same integer charge in {charges['match_rate']:.1%} "
+      "of the test lattices")
 
 # %%
 vae_summary = {
     "test_mse": vae_test_mse, "test_mse_augmented": vae_test_mse_aug, "best_kl": best_kl,
     "energy_rel_diff_mean": float(np.mean(en["rel_diff"])),
     "energy_rel_absdiff_mean": float(np.mean(np.abs(en["rel_diff"]))),
-    "pearson_mse_defects": md["pearson"], "pearson_mse_defects_by_kl": md_by_kl,
+    "pearson_mse_defects": md["pearson"], "pearson_mse_defects_interval": [md_ci["low"], md_ci["high"]],
+    "pearson_mse_defects_by_kl": md_by_kl,
     "mse_defects_fit": {"slope": md["slope"], "intercept": md["intercept"]},
-    "charge_abs_error_mean": float(ce["abs_error"].mean()), "charge_match_rate": ce["match_rate"],
+    "charge_abs_error_mean": float(charges["abs_error"].mean()), "charge_match_rate": charges["match_rate"],
     "cos_theta_mean": {"inputs": float(cos_in), "reconstructions": float(cos_rec)},
 }
 update_results(results_path(data_dir, profile, "04_evaluate"), vae=vae_summary)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("reconstructions saved:", recon.shape, "finite:", bool(np.isfinite(recon).all()))
-print("energies, field maps and charges finite:", bool(np.isfinite(en["diff"]).all() and np.isfinite(fm["cos_rec"]).all()
-                                                       and np.isfinite(ce["Q_rec"]).all()))
+print(f"relative energy excess of reconstructions (1 digit): {vae_summary['energy_rel_diff_mean']:.1f}")
+print(f"mean cos θ of reconstructions (1 digit): {cos_rec:.1f}; same charge: {charges['match_rate']:.1f}")
 
 # %% [markdown]
-# **Part 2 in short.** The printed numbers above are this run's: the test MSE per KL weight, how much energy the
-# reconstructions cost, how far their spins turn away from the effective field, how strongly the error follows
-# the number of defects, and how often the topological charge survives. They are stored under `vae` in
+# **Part 2 in short.** The answers are the numbers printed above, this run's: the test MSE per KL weight, how much
+# energy the reconstructions cost, how far their spins turn away from the effective field, how strongly the error
+# follows the number of defects, and how often the topological charge survives. They are stored under `vae` in
 # `04_evaluate.json`.

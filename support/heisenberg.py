@@ -1,16 +1,10 @@
 """Chiral magnet on the square lattice: energy, effective field, topological charge, skyrmions, lattice defects.
 
-Hamiltonian (each bond once, periodic lattice, unit spins ``S_i``)::
-
-    H = -J Σ_<ij> S_i·S_j - Σ_<ij> D_ij·(S_i × S_j) - B Σ_i S_i^z
-
-with ``D_ij = D (ẑ × u_ij)`` for interfacial (``"neel"``) and ``D_ij = D u_ij`` for bulk
-(``"bloch"``) DMI, ``u_ij`` the unit vector from ``i`` to ``j``. Arrays are channels-first,
-``(..., 3, L, L)``; axis ``-1`` is ``j`` (``+x``), axis ``-2`` is ``i`` (``+y``).
-
-With ``D > 0`` in this convention the favoured Néel skyrmion (core down) has in-plane spins
-pointing towards the core (helicity π) and the favoured Bloch skyrmion has helicity +π/2;
-:func:`analytic_skyrmion` builds exactly these, so ``D > 0`` lowers their energy.
+The Hamiltonian ``H = -J Σ S_i·S_j - Σ D_ij·(S_i × S_j) - B Σ S_i^z``, the DMI vectors of
+``dmi="neel"`` and ``"bloch"``, the array layout, the chirality favoured by ``D > 0`` and the sign of
+the skyrmion charge are those of "Heisenberg conventions" in the package docstring
+(:mod:`support`); :func:`analytic_skyrmion` builds the favoured skyrmions, so ``D > 0`` lowers their
+energy.
 """
 
 from __future__ import annotations

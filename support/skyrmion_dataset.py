@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from support import heisenberg as hb
-from support.data import chunk_seed, generate_chunked, load_chunked, load_json
+from support.data import chunk_seed, generate_chunked, load_chunked, load_json, load_npz, save_json, save_npz, to_jsonable
 from support.parallel import map_ordered
 from support.samplers.heisenberg import anneal_points
 
@@ -32,20 +32,33 @@ ELONGATED = 2.0  # aspect ratio above which a detected core counts as stretched 
 MAX_ELONGATED_FRACTION = 0.15  # more stretched cores than this: not a skyrmion lattice
 
 
-def observables(spins: np.ndarray, threshold: float = -0.8, min_size: int = 7) -> dict[str, np.ndarray]:
-    """Per-lattice ``Q``, ``Mz``, ``n_skyrmions``, ``n_defects`` and ``n_elongated`` (cores with aspect
-    ratio > ``ELONGATED``) of a batch ``(n, 3, L, L)``."""
+def lattice_statistics(spins: np.ndarray, threshold: float = -0.8, min_size: int = 7) -> dict[str, np.ndarray]:
+    """Skyrmion-lattice statistics of a batch ``(n, 3, L, L)`` of unit spins, one entry per lattice.
+
+    Returns ``Q`` (Berg–Lüscher charge, float64; ``Q = -1`` per skyrmion with its core down in an
+    up background, see "Heisenberg conventions" in the package docstring), ``Mz`` (mean ``S^z``,
+    float64), and int64 counts: ``n_skyrmions`` (clusters of ``S^z < threshold`` with at least
+    ``min_size`` sites), ``n_defects`` (skyrmions whose periodic Delaunay coordination differs
+    from 6) and ``n_elongated`` (cores with aspect ratio > ``ELONGATED``).
+    """
     s = np.asarray(spins)
+    if s.ndim != 4:
+        raise ValueError(f"lattice_statistics: spins must be (n, 3, L, L), got shape {s.shape}")
     L = s.shape[-2:]
     centres = hb.find_skyrmions(s, threshold, min_size)
     return {
-        "Q": hb.topological_charge(s).astype(np.float32),
-        "Mz": hb.magnetization_z(s).astype(np.float32),
-        "n_skyrmions": np.array([len(c) for c in centres], dtype=np.int32),
-        "n_defects": np.array([hb.skyrmion_lattice_defects(c, L)["n_defects"] for c in centres], dtype=np.int32),
+        "Q": np.asarray(hb.topological_charge(s), dtype=np.float64).reshape(len(s)),
+        "Mz": np.asarray(hb.magnetization_z(s), dtype=np.float64).reshape(len(s)),
+        "n_skyrmions": np.array([len(c) for c in centres], dtype=np.int64),
+        "n_defects": np.array([hb.skyrmion_lattice_defects(c, L)["n_defects"] for c in centres], dtype=np.int64),
         "n_elongated": np.array([np.sum(hb.skyrmion_aspect_ratios(x, threshold, min_size) > ELONGATED) for x in s],
-                                dtype=np.int32),
+                                dtype=np.int64),
     }
+
+
+def _stored(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The dataset's storage types of :func:`lattice_statistics`: float32 ``Q``, ``Mz``; int32 counts."""
+    return {k: v.astype(np.float32 if k in ("Q", "Mz") else np.int32) for k, v in stats.items()}
 
 
 def classify(Q: float, Mz: float, L: int, D: float, elongated_fraction: float = 0.0) -> str:
@@ -112,7 +125,7 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
         blocks = [(a, min(len(Ds), a + configs_per_point)) for a in range(0, len(Ds), configs_per_point)]
         spins = np.concatenate(map_ordered(partial(_anneal_block, L, Ds, Bs, schedule), blocks,
                                            scheduler=scheduler, desc="phase scan", progress=progress))
-    obs = observables(spins)
+    obs = _stored(lattice_statistics(spins))
     res: dict[str, list] = {k: [] for k in ("D", "B", "b", "Q", "Mz", "n_skyrmions", "n_defects",
                                             "elongated_fraction", "phase", "detection_agrees")}
     elong = obs["n_elongated"] / np.maximum(obs["n_skyrmions"], 1)
@@ -144,7 +157,6 @@ def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[floa
     ``scan.json`` records the size and checksum of ``scan.npz``; a damaged or unreadable cache is
     reported (naming the file) and computed again. One process at a time computes into ``folder``.
     """
-    from support.data import save_json, save_npz, to_jsonable
     from support.integrity import file_record
     from support.locks import file_lock
 
@@ -164,7 +176,6 @@ def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[floa
 
 def _cached_scan(folder: Path, params: dict) -> dict | None:
     """The stored scan if it has these parameters and its files are intact, else ``None`` (says why)."""
-    from support.data import load_npz
     from support.integrity import CorruptFileError, verify_file
 
     if not ((folder / "scan.json").exists() and (folder / "scan.npz").exists()):
@@ -199,27 +210,115 @@ def skyrmion_points(scan: dict, require_detection: bool = True) -> list[tuple[fl
             if ph == "skyrmion lattice" and (ok or not require_detection)]
 
 
-def _split(n: int, test_fraction: float, seed: int) -> np.ndarray:
-    """Seeded train/test assignment of whole lattices: exactly ``round(test_fraction n)`` test lattices."""
-    rng = np.random.default_rng(chunk_seed(seed, 7_777))
-    is_test = np.zeros(n, dtype=bool)
-    is_test[rng.permutation(n)[: int(round(test_fraction * n))]] = True
-    return is_test
+def _cell_edges(values: np.ndarray) -> np.ndarray:
+    """Edges of the cells around sorted grid values: midpoints, and half a spacing beyond the ends."""
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) == 1:  # a one-value axis: a cell of ±5 % around it
+        return v[0] + np.array([-0.05, 0.05]) * (abs(v[0]) or 1.0)
+    mid = 0.5 * (v[1:] + v[:-1])
+    return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
+
+
+def sample_region_points(scan: dict, n_points: int, *, seed: int = 0) -> np.ndarray:
+    """``n_points`` phase points drawn uniformly inside the skyrmion-lattice region of a phase scan.
+
+    The region is the union of the grid cells of the scan points classified as skyrmion lattice
+    where the detection agrees with ``-Q`` (all skyrmion-lattice points if there is no such point,
+    see :func:`skyrmion_points`); a cell spans ``(D, b)`` (``b = B J / D²``, the scan's axes) half-way
+    to the neighbouring grid values (half a spacing beyond the outermost ones). A cell is chosen with
+    probability proportional to its area, then a point uniformly inside it, so the points are uniform
+    in ``(D, b)`` over the region, as the thesis's dense sampling of its skyrmion-lattice region.
+    Near the region's edge a point may fall outside the phase; the per-lattice filter
+    :func:`is_skyrmion_lattice` removes what did not become a skyrmion lattice.
+
+    Returns:
+        float64 ``(n_points, 2)`` array of ``(D, B)``.
+    """
+    if n_points < 1:
+        raise ValueError(f"n_points must be >= 1, got {n_points}")
+    Dg, bg = np.array(sorted(set(scan["D"]))), np.array(sorted(set(scan["b"])))
+    dE, bE = _cell_edges(Dg), _cell_edges(bg)
+    keep = set(skyrmion_points(scan) or skyrmion_points(scan, require_detection=False))
+    cells = [(np.searchsorted(Dg, d), np.searchsorted(bg, b)) for d, B, b in zip(scan["D"], scan["B"], scan["b"])
+             if (d, B) in keep]
+    if not cells:
+        raise ValueError("the scan has no skyrmion-lattice point to sample around")
+    lo = np.array([[dE[i], bE[j]] for i, j in cells])
+    hi = np.array([[dE[i + 1], bE[j + 1]] for i, j in cells])
+    area = np.prod(hi - lo, axis=1)
+    rng = np.random.default_rng(chunk_seed(seed, 4_242))
+    pick = rng.choice(len(cells), size=n_points, p=area / area.sum())
+    Db = lo[pick] + rng.random((n_points, 2)) * (hi[pick] - lo[pick])
+    return np.stack([Db[:, 0], Db[:, 1] * Db[:, 0] ** 2], axis=1)
+
+
+def is_skyrmion_lattice(stats: dict[str, np.ndarray], L: int, D) -> np.ndarray:
+    """Per-lattice filter of the dataset: classified as skyrmion lattice *and* detected count = ``-Q``.
+
+    Args:
+        stats: :func:`lattice_statistics` of the lattices.
+        L: lattice size.
+        D: DMI of each lattice (sets the close-packed count of :func:`classify`), scalar or ``(n,)``.
+    """
+    n = len(stats["Q"])
+    D = np.broadcast_to(np.asarray(D, dtype=np.float64), (n,))
+    elong = stats["n_elongated"] / np.maximum(stats["n_skyrmions"], 1)
+    phase = [classify(float(q), float(m), L, float(d), float(e)) for q, m, d, e in zip(stats["Q"], stats["Mz"], D, elong)]
+    return np.array([p == "skyrmion lattice" for p in phase]) & (stats["n_skyrmions"] == np.rint(-stats["Q"]))
+
+
+def split_by_point(point: np.ndarray, *, split: int, n_splits: int, test_fraction: float, val_fraction: float,
+                   seed: int = 0) -> dict[str, np.ndarray]:
+    """Train/validation/test split of lattices by whole phase points (a test point is never seen in training).
+
+    The phase points present in ``point`` are permuted once (seeded); split ``k`` tests the ``k``-th
+    block of ``round(test_fraction · n_points)`` points, so the test points of different splits are
+    disjoint. Of the remaining points, ``round(val_fraction · n_rest)`` (at least one) chosen by a
+    per-split seed are the validation points (model selection); the rest are fitted.
+
+    Args:
+        point: phase-point id of every lattice ``(n,)``.
+        split: which split, ``0 <= split < n_splits``.
+        n_splits: number of splits; needs ``n_splits · test_fraction <= 1``.
+        test_fraction, val_fraction: shares of the points (test) and of the remaining points (validation).
+        seed: root seed.
+
+    Returns:
+        dict of sorted lattice indices ``fit``, ``val``, ``test`` and point ids ``train_points``
+        (fit and validation) and ``test_points``.
+    """
+    point = np.asarray(point)
+    ids = np.unique(point)
+    n_test = int(round(test_fraction * len(ids)))
+    if not 0 <= split < n_splits or n_test < 1 or n_splits * n_test > len(ids) or not 0 < val_fraction < 1:
+        raise ValueError(f"cannot make split {split} of {n_splits} with test_fraction={test_fraction}, "
+                         f"val_fraction={val_fraction} from {len(ids)} phase points")
+    order = np.random.default_rng(chunk_seed(seed, 7_777)).permutation(ids)
+    test_pts = np.sort(order[split * n_test:(split + 1) * n_test])
+    rest = np.setdiff1d(ids, test_pts)
+    n_val = max(1, int(round(val_fraction * len(rest))))
+    if n_val >= len(rest):
+        raise ValueError(f"{len(rest)} training points are too few for val_fraction={val_fraction}")
+    val_pts = np.random.default_rng(chunk_seed(seed, 7_778, split)).permutation(rest)[:n_val]
+    where = {name: np.flatnonzero(np.isin(point, pts)) for name, pts in (("test", test_pts), ("val", val_pts))}
+    fit = np.flatnonzero(~np.isin(point, np.concatenate([test_pts, val_pts])))
+    return {"fit": fit, "val": where["val"], "test": where["test"], "train_points": rest, "test_points": test_pts}
 
 
 def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Sequence[Sequence[float]],
-                              configs_per_point: int, seed: int, test_fraction: float = 0.1,
-                              progress: bool = True, sweeps: int = 2500, n_temps: int = 50,
-                              T_start: float = 1.0, T_final: float = 0.006, dmi: str = "neel",
+                              configs_per_point: int, seed: int, progress: bool = True, sweeps: int = 2500,
+                              n_temps: int = 50, T_start: float = 1.0, T_final: float = 0.006, dmi: str = "neel",
                               lattices_per_chunk: int = 32, scheduler: str | None = None) -> Path:
     """Anneal ``configs_per_point`` lattices at every ``(D, B)`` point into a chunked dataset.
 
     Chunks hold ``lattices_per_chunk`` lattices (in point order), each chunk seeded with
     ``chunk_seed(seed, chunk)``; writes are atomic and a rerun resumes (see
     ``support.data.generate_chunked``). Per lattice the chunks store ``spins`` (float32
-    ``(3, L, L)``), ``D``, ``B``, ``Q``, ``Mz``, ``n_skyrmions``, ``n_defects``, ``n_elongated``, ``point`` (index
-    into ``points``) and ``is_test`` (seeded split by whole lattices). ``scheduler`` says where the
-    chunks run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes).
+    ``(3, L, L)``), ``D``, ``B``, the :func:`lattice_statistics` (``Q``, ``Mz``, ``n_skyrmions``,
+    ``n_defects``, ``n_elongated``), ``point`` (index into ``points``) and ``is_lattice``
+    (:func:`is_skyrmion_lattice`). Train/test splits are made later, by whole points
+    (:func:`split_by_point`). ``scheduler`` says where the chunks
+    run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes).
 
     Returns:
         the dataset folder.
@@ -227,42 +326,49 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(pts) == 0:
         raise ValueError("generate_skyrmion_dataset: no (D, B) points (the phase scan found no skyrmion lattice?)")
-    if configs_per_point < 1 or L < 8 or not (0.0 <= test_fraction < 1.0) or lattices_per_chunk < 1:
+    if configs_per_point < 1 or L < 8 or lattices_per_chunk < 1:
         raise ValueError(f"bad dataset parameters: L={L}, configs_per_point={configs_per_point}, "
-                         f"test_fraction={test_fraction}, lattices_per_chunk={lattices_per_chunk}")
+                         f"lattices_per_chunk={lattices_per_chunk}")
     n = len(pts) * configs_per_point
     point = np.repeat(np.arange(len(pts)), configs_per_point)
     Ds, Bs = pts[point, 0], pts[point, 1]
-    is_test = _split(n, test_fraction, seed)
     n_chunks = -(-n // lattices_per_chunk)
-    params = dict(L=L, points=pts.tolist(), configs_per_point=configs_per_point, seed=seed,
-                  test_fraction=test_fraction, sweeps=sweeps, n_temps=n_temps, T_start=T_start, T_final=T_final,
-                  dmi=dmi, lattices_per_chunk=lattices_per_chunk, J=1.0)
+    params = dict(L=L, points=pts.tolist(), configs_per_point=configs_per_point, seed=seed, sweeps=sweeps,
+                  n_temps=n_temps, T_start=T_start, T_final=T_final, dmi=dmi, lattices_per_chunk=lattices_per_chunk,
+                  J=1.0)
 
     def make_chunk(c: int) -> dict[str, np.ndarray]:
         sl = slice(c * lattices_per_chunk, min(n, (c + 1) * lattices_per_chunk))
         spins = anneal_points(L, Ds[sl], Bs[sl], seed=chunk_seed(seed, c), sweeps=sweeps, n_temps=n_temps,
                               T_start=T_start, T_final=T_final, dmi=dmi)
-        return dict(spins=spins, D=Ds[sl], B=Bs[sl],
-                    point=point[sl].astype(np.int32), is_test=is_test[sl], **observables(spins))
+        stats = lattice_statistics(spins)
+        return dict(spins=spins, D=Ds[sl], B=Bs[sl], point=point[sl].astype(np.int32),
+                    is_lattice=is_skyrmion_lattice(stats, L, Ds[sl]), **_stored(stats))
 
     return generate_chunked(out_dir, params, n_chunks, make_chunk, desc="skyrmion lattices", progress=progress,
                             scheduler=scheduler)
 
 
-def load_skyrmion_dataset(out_dir: str | os.PathLike) -> dict[str, np.ndarray]:
+def load_skyrmion_dataset(out_dir: str | os.PathLike, *, lattices_only: bool = True) -> dict[str, np.ndarray]:
     """Load a complete skyrmion dataset written by :func:`generate_skyrmion_dataset`.
+
+    Args:
+        out_dir: the dataset folder.
+        lattices_only: keep only the lattices that pass :func:`is_skyrmion_lattice` (what the VAE
+            chapters use); ``False`` returns every annealed lattice.
 
     Returns:
         dict with ``spins`` float32 ``(n, 3, L, L)``; ``D``, ``B``, ``Q``, ``Mz``, ``n_skyrmions``,
-        ``n_defects``, ``n_elongated``, ``point`` ``(n,)``; ``is_test`` bool ``(n,)``. The generation parameters are
-        in :func:`skyrmion_dataset_params`.
+        ``n_defects``, ``n_elongated``, ``point``, ``is_lattice`` ``(n,)``. The generation parameters
+        are in :func:`skyrmion_dataset_params`.
 
     Raises:
         FileNotFoundError: no complete dataset there (made by chapter 01, 01_simulate).
     """
     data = load_chunked(out_dir, made_by="chapter 01 (notebooks/01_simulate.py, part 2)")
-    data["is_test"] = data["is_test"].astype(bool)
+    data["is_lattice"] = data["is_lattice"].astype(bool)
+    if lattices_only:
+        data = {k: v[data["is_lattice"]] for k, v in data.items()}
     return data
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from support import symmetry as sy
-from support.models.vae import ResidualVAE
+from support.vae.model import ResidualVAE
 
 
 def skyrmion_lattice(L=24, spacing=7.0, angle=0.3, seed=0, noise=0.05):

@@ -17,7 +17,7 @@ from typing import Iterable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from support.progress import tqdm
 
 from support import xy
 from support.checkpoint import check_finite, save_checkpoint

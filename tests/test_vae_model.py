@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from support.models.vae import PeriodicConvTranspose2d, ResidualVAE, kl_divergence
+from support.vae.model import PeriodicConvTranspose2d, ResidualVAE, kl_divergence
 
 
 def random_spins(n, L, seed=0):

@@ -7,8 +7,9 @@ normalised to unit vectors. All convolutions are periodic (circular padding, and
 transposed conv), because the lattices live on a torus; only the dense layers see absolute
 positions.
 
-Optionally (``canonical_frame="neel"`` or ``"bloch"``) the encoder sees each lattice in its
-canonical frame (``support.symmetry``: point-group orientation fixed, a skyrmion core moved to
+Spins follow "Heisenberg conventions" of the package docstring. Optionally
+(``canonical_frame="neel"`` or ``"bloch"``) the encoder sees each lattice in its canonical frame
+(:mod:`support.symmetry`: point-group orientation fixed, a skyrmion core moved to
 the centre) and ``forward`` moves the reconstruction back, so the latent need not encode where
 the lattice sits on the torus; ``decode`` then draws lattices in that frame.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -179,6 +181,14 @@ class ResidualVAE(nn.Module):
         z = self.reparameterize(mu, logvar, generator) if self.training else mu
         recon = self.decode(z)
         return (recon if frame is None else from_canonical_frame(recon, frame)), mu, logvar
+
+
+def spins_tensor(spins, device) -> torch.Tensor:
+    """Spins ``(n, 3, L, L)`` (numpy or array-like) as a float32 tensor on ``device``; any other shape is an error."""
+    spins = np.asarray(spins, dtype=np.float32)
+    if spins.ndim != 4 or spins.shape[1] != 3 or spins.shape[2] != spins.shape[3]:
+        raise ValueError(f"spins must have shape (n, 3, L, L), got {spins.shape}")
+    return torch.from_numpy(spins).to(device)
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

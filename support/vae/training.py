@@ -1,4 +1,4 @@
-"""Training of the residual VAE: loss, symmetry augmentation, KL-weight sweep, checkpoints, inference helpers.
+"""Training of one residual VAE: loss, symmetry augmentation, learning-rate schedule, resumable training loop.
 
 Loss: ``MSE(recon, x) + C_KL · KL`` with the MSE the mean over samples, spin components and
 sites, and the KL summed over latent dimensions and averaged over samples (the thesis's
@@ -18,19 +18,19 @@ import os
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from support.progress import tqdm
 
-from support.models.vae import ResidualVAE, kl_divergence
+from support.checkpoint import check_finite, load_checkpoint, save_checkpoint
 from support.runtime import pick_device
-from support.symmetry import SymOp, apply_each, apply_symmetry, roll_each, symmetry_ops, translate  # noqa: F401 (re-exported)
-from support.checkpoint import TrainingDiverged, check_finite, load_checkpoint, save_checkpoint
+from support.symmetry import apply_each, roll_each, symmetry_ops
+from support.vae.model import ResidualVAE, kl_divergence, spins_tensor
 
 # ---------------------------------------------------------------------------------------------
-# Augmentation by the Hamiltonian's symmetries (support.symmetry)
+# Augmentation by the Hamiltonian's symmetries
 # ---------------------------------------------------------------------------------------------
 
 def augment_batch(x: torch.Tensor, generator: torch.Generator | None = None, *, dmi: str = "neel",
@@ -85,27 +85,9 @@ def checkpoint_path(root: str | os.PathLike, kl_weight: float, augmented: bool =
     return Path(root) / "vae" / f"kl_{kl_key(kl_weight)}{'_augmented' if augmented else ''}.pt"
 
 
-def split_validation(n: int, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Random split of ``n`` training lattices into (train, validation) index arrays (whole lattices)."""
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {fraction}")
-    n_val = max(1, int(round(fraction * n)))
-    if n - n_val < 1:
-        raise ValueError(f"{n} training lattices are too few for a validation fraction of {fraction}")
-    perm = np.random.default_rng(seed).permutation(n)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-
-
 # ---------------------------------------------------------------------------------------------
 # Training
 # ---------------------------------------------------------------------------------------------
-
-def _as_tensor(spins, device) -> torch.Tensor:
-    spins = np.asarray(spins, dtype=np.float32)
-    if spins.ndim != 4 or spins.shape[1] != 3 or spins.shape[2] != spins.shape[3]:
-        raise ValueError(f"spins must have shape (n, 3, L, L), got {spins.shape}")
-    return torch.from_numpy(spins).to(device)
-
 
 def _crc32(spins) -> int:
     return zlib.crc32(np.ascontiguousarray(np.asarray(spins, dtype=np.float32)).tobytes())
@@ -173,7 +155,7 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
     if augment:
         symmetry_ops(dmi)  # validates dmi
     dev = pick_device(device)
-    x_train, x_val = _as_tensor(train_spins, dev), _as_tensor(val_spins, dev)
+    x_train, x_val = spins_tensor(train_spins, dev), spins_tensor(val_spins, dev)
     L = int(model_config["L"])
     if x_train.shape[-1] != L or x_val.shape[-1] != L:
         raise ValueError(f"model L={L} but data has L={x_train.shape[-1]} (train) / {x_val.shape[-1]} (val)")
@@ -279,137 +261,6 @@ def _train_epoch(model, opt, x_train, epoch, *, seed, batch_size, steps_per_epoc
         tot += torch.stack([loss.detach(), mse.detach(), kl.detach()]) * len(xb)
     means = (tot / len(x_train)).tolist()
     return means[0], means[1], means[2], cur_lr
-
-
-def _sweep_job(model_config: dict, train_spins, val_spins, kl_weight: float, path: str, augmented: bool,
-               train_kw: dict, threads: int | None = None) -> dict:
-    """One run of a sweep (also the unit of work of a worker process); divergence is a result, not an error."""
-    if threads:
-        torch.set_num_threads(int(threads))
-    try:
-        _, hist = train_vae(model_config, train_spins, val_spins, kl_weight=float(kl_weight), augment=augmented,
-                            checkpoint=path, **train_kw)
-        return {"path": str(path), "history": hist, "val_mse": hist["best_val_mse"], "status": "ok",
-                "seconds": hist["train_seconds"]}
-    except TrainingDiverged as err:
-        return {"path": str(path), "history": None, "val_mse": float("nan"), "status": f"diverged: {err}",
-                "seconds": float("nan")}
-
-
-def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence[float], root: str | os.PathLike,
-                *, augmented: bool = False, workers: int = 1, threads: int | None = None, progress: bool = True,
-                **train_kw) -> dict[str, dict]:
-    """Train one VAE per KL weight (checkpoints under ``root/vae``); a diverged run is recorded, not fatal.
-
-    Args:
-        model_config, train_spins, val_spins: as for :func:`train_vae`.
-        kl_weights: the C_KL values.
-        root: profile folder; checkpoints go to :func:`checkpoint_path`.
-        augmented: train with symmetry augmentation (checkpoint names end in ``_augmented``).
-        workers: runs trained at once in separate processes, each with ``cores // workers`` torch
-            threads. Small convolutions scale poorly over threads, so on a 2-core CPU two
-            one-thread runs side by side finish sooner than two two-thread runs in a row. Results
-            do not depend on ``workers`` beyond float rounding of multi-threaded kernels.
-        threads: torch threads per run (default: ``cores // workers``; with one worker, the
-            current setting). On a shared machine one thread per run avoids thread pools that
-            spin against other processes (measured on a busy 2-core machine: 2 threads ran 8× *slower*
-            than 1; on an idle one 1.3× faster).
-        progress: progress bars (per epoch with one worker, per finished run with several).
-        **train_kw: further arguments of :func:`train_vae` (``epochs``, ``lr``, ``seed``, ...).
-
-    Returns:
-        ``{kl_key(w): {"path", "history", "val_mse", "status", "seconds"}}`` with ``status``
-        ``"ok"`` or ``"diverged: ..."``.
-    """
-    jobs = [(float(w), str(checkpoint_path(root, w, augmented))) for w in kl_weights]
-    workers = max(1, min(int(workers), len(jobs)))
-    if workers == 1:
-        before = torch.get_num_threads()
-        try:
-            return {kl_key(w): _sweep_job(model_config, train_spins, val_spins, w, path, augmented,
-                                          {**train_kw, "progress": progress}, threads) for w, path in jobs}
-        finally:
-            torch.set_num_threads(before)
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
-    train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
-    # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-        futures = {kl_key(w): ex.submit(_sweep_job, model_config, train_spins, val_spins, w, path, augmented,
-                                        {**train_kw, "progress": False}, threads) for w, path in jobs}
-        runs = {}
-        for key, fut in tqdm(futures.items(), desc=f"KL sweep ({workers} workers)", disable=not progress):
-            runs[key] = fut.result()
-    return runs
-
-
-# ---------------------------------------------------------------------------------------------
-# Inference helpers (chapters 04 and 05)
-# ---------------------------------------------------------------------------------------------
-
-def load_vae(path: str | os.PathLike, device: str = "cpu", *, best: bool = True) -> ResidualVAE:
-    """Rebuild a VAE from its checkpoint (best-validation weights unless ``best=False``), in eval mode."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No VAE checkpoint at {path}. Run chapter 03 (03_train_vae) first with the same "
-                                "profile and data_dir.")
-    dev = pick_device(device)
-    ckpt = load_checkpoint(path, map_location=dev)
-    model = ResidualVAE(**ckpt["config"]["model"]).to(dev)
-    model.load_state_dict(ckpt["state"]["best_model" if best else "model"])
-    model.eval()
-    return model
-
-
-def checkpoint_meta(path: str | os.PathLike) -> dict:
-    """The ``config`` and ``meta`` (epoch, history) of a VAE checkpoint, without building the model."""
-    ckpt = load_checkpoint(path)
-    return {"config": ckpt["config"], **ckpt["meta"]}
-
-
-def _model_device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-@torch.no_grad()
-def encode_dataset(model: ResidualVAE, spins, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Latent ``(mu, logvar)`` of ``spins (n, 3, L, L)`` as float32 numpy arrays ``(n, latent_dim)``."""
-    model.eval()
-    dev = _model_device(model)
-    mus, logvars = [], []
-    for i in range(0, len(spins), batch_size):
-        mu, logvar = model.encode(_as_tensor(spins[i:i + batch_size], dev))
-        mus.append(mu.cpu().numpy())
-        logvars.append(logvar.cpu().numpy())
-    return np.concatenate(mus), np.concatenate(logvars)
-
-
-@torch.no_grad()
-def decode_latents(model: ResidualVAE, z, batch_size: int = 256) -> np.ndarray:
-    """Decode latent vectors ``(n, latent_dim)`` into unit-vector spins ``(n, 3, L, L)`` (numpy float32)."""
-    model.eval()
-    dev = _model_device(model)
-    z = np.asarray(z, dtype=np.float32)
-    out = [model.decode(torch.from_numpy(z[i:i + batch_size]).to(dev)).cpu().numpy()
-           for i in range(0, len(z), batch_size)]
-    return np.concatenate(out)
-
-
-@torch.no_grad()
-def reconstruct(model: ResidualVAE, spins, batch_size: int = 256) -> np.ndarray:
-    """Deterministic reconstructions ``decode(mu(x))`` of ``spins (n, 3, L, L)`` (numpy float32)."""
-    model.eval()
-    dev = _model_device(model)
-    out = [model(_as_tensor(spins[i:i + batch_size], dev))[0].cpu().numpy() for i in range(0, len(spins), batch_size)]
-    return np.concatenate(out)
-
-
-def reconstruction_mse(model: ResidualVAE, spins, batch_size: int = 256) -> float:
-    """Mean squared error over samples, components and sites of the deterministic reconstruction."""
-    recon = reconstruct(model, spins, batch_size)
-    return float(np.mean((recon - np.asarray(spins, dtype=np.float32)) ** 2))
 
 
 def uniform_baseline_mse(train_spins, spins) -> float:

@@ -1,9 +1,9 @@
-"""Tests for support.latent: PCA, correlations, group means, linear probe, latent samplers."""
+"""Tests for support.vae.latent: PCA, correlations, group means, linear and kNN probes, PC0 analysis."""
 
 import numpy as np
 import pytest
 
-from support import latent as lt
+from support.vae import latent as lt
 
 
 def _low_rank(n=500, d=12, variances=(9.0, 4.0, 1.0), noise=1e-4, seed=0):
@@ -104,98 +104,9 @@ def test_knn_probe_sees_nonlinear_structure_linear_probe_misses():
     assert lt.knn_probe(X, {"n": g.standard_normal(1500)})["n"] < 0.05
 
 
-def test_thesis_sampler_moments_and_shapes():
-    g = np.random.default_rng(2)
-    mu = g.normal(1.0, 2.0, size=(300, 4))
-    logvar = np.log(g.uniform(0.01, 0.09, size=(300, 4)))
-    n = 20000
-    z = lt.thesis_sampler(mu, logvar, n, rng=0)
-    assert z.shape == (n, 4) and z.dtype == np.float32
-    sigma = np.exp(0.5 * logvar).mean(axis=0)
-    # sample mean within 5 standard errors, sample std within 5 of its standard errors (sqrt(1/2n) rel.)
-    assert np.all(np.abs(z.mean(axis=0) - mu.mean(axis=0)) < 5 * sigma / np.sqrt(n))
-    assert np.all(np.abs(z.std(axis=0) / sigma - 1) < 5 / np.sqrt(2 * n))
-    assert np.array_equal(z, lt.thesis_sampler(mu, logvar, n, rng=0))
-
-
-def test_prior_and_posterior_samplers():
-    z = lt.prior_sampler(5, 1000, rng=3)
-    assert z.shape == (1000, 5)
-    mu = np.array([[0.0, 0.0], [10.0, 10.0]])
-    logvar = np.log(np.array([[1e-4, 1e-4], [1e-4, 1e-4]]))
-    zp = lt.posterior_sampler(mu, logvar, 4000, rng=0)
-    # every draw sits within ~6 sigma (0.06) of one of the two training latents, both are used
-    d = np.min(np.linalg.norm(zp[:, None, :] - mu[None], axis=-1), axis=1)
-    assert d.max() < 0.06
-    near0 = np.mean(np.linalg.norm(zp, axis=1) < 1)
-    assert abs(near0 - 0.5) < 5 * 0.5 / np.sqrt(4000)
-    with pytest.raises(ValueError):
-        lt.posterior_sampler(mu, logvar[:1], 3)
-    with pytest.raises(ValueError):
-        lt.draw_latents("nope", 3, mu=mu, logvar=logvar)
-
-
-def test_gmm_sampler_reproduces_mixture_moments():
-    g = np.random.default_rng(4)
-    w = np.array([0.3, 0.7])
-    means = np.array([[-3.0, 0.0], [2.0, 1.0]])
-    covs = np.array([[[1.0, 0.5], [0.5, 1.0]], [[0.5, 0.0], [0.0, 2.0]]])
-    N = 6000
-    comp = g.choice(2, size=N, p=w)
-    X = np.stack([g.multivariate_normal(means[k], covs[k]) for k in comp])
-    # exact moments of the mixture
-    m_true = w @ means
-    second = sum(w[k] * (covs[k] + np.outer(means[k], means[k])) for k in range(2))
-    c_true = second - np.outer(m_true, m_true)
-    gmm = lt.fit_gmm(X, n_components=2, seed=0)
-    n = 40000
-    z = lt.sample_gmm(gmm, n, rng=1)
-    assert z.shape == (n, 2)
-    # errors: fitting on N points plus drawing n; standard error of a mean ~ sqrt(var (1/N + 1/n))
-    se_mean = np.sqrt(np.diag(c_true) * (1 / N + 1 / n))
-    assert np.all(np.abs(z.mean(axis=0) - m_true) < 5 * se_mean)
-    # covariance entries: standard error ~ sqrt((c_ii c_jj + c_ij^2)(1/N + 1/n)) (Gaussian approx.,
-    # doubled for the mixture's heavier tails)
-    c = np.cov(z.T)
-    se_cov = 2 * np.sqrt((np.outer(np.diag(c_true), np.diag(c_true)) + c_true ** 2) * (1 / N + 1 / n))
-    assert np.all(np.abs(c - c_true) < 5 * se_cov)
-    # the mixture weights are recovered too (component order is arbitrary)
-    assert np.allclose(np.sort(gmm.weights_), np.sort(w), atol=5 * np.sqrt(0.21 / N))
-    # draw_latents dispatches, and the posterior-fitted variant runs
-    assert lt.draw_latents("gmm", 7, mu=X, logvar=np.zeros_like(X), gmm=gmm).shape == (7, 2)
-    gmm2 = lt.fit_gmm(X[:500], n_components=2, logvar=np.full((500, 2), -4.0), seed=0, covariance_type="diag")
-    assert lt.sample_gmm(gmm2, 5).shape == (5, 2)
-
-
-def test_decode_latents_with_standin_model():
+def test_pc0_analysis_with_tiny_vae():
     torch = pytest.importorskip("torch")
-
-    class StandIn(torch.nn.Module):
-        """Decoder from a (2, 2, 2) latent to 3 x 4 x 4 spins, unnormalised output."""
-
-        def __init__(self):
-            super().__init__()
-            self.lin = torch.nn.Linear(8, 48)
-
-        def decode(self, z):
-            assert z.shape[1:] == (2, 2, 2)
-            return 3.0 * self.lin(z.reshape(len(z), -1)).reshape(-1, 3, 4, 4)
-
-    torch.manual_seed(0)
-    m = StandIn()
-    z = np.random.default_rng(0).standard_normal((10, 8)).astype(np.float32)
-    x = lt.decode_latents(m, z, (2, 2, 2), batch_size=3)
-    assert x.shape == (10, 3, 4, 4)
-    assert np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
-    raw = lt.decode_latents(m, z, (2, 2, 2), normalize=False)
-    assert np.allclose(lt.unit_spins(raw), x, atol=1e-6)
-    with pytest.raises(ValueError):
-        lt.decode_latents(m, z, (3, 3))
-
-
-def test_pc0_analysis_and_generate_with_tiny_vae():
-    torch = pytest.importorskip("torch")
-    from support.models.vae import ResidualVAE
+    from support.vae.model import ResidualVAE
 
     torch.manual_seed(0)
     model = ResidualVAE(L=8, widths=(4, 8), latent_dim=6).eval()
@@ -206,16 +117,43 @@ def test_pc0_analysis_and_generate_with_tiny_vae():
     ana = lt.pc0_analysis(model, x[:20], x[20:], {"Q": q}, batch_size=7)
     assert ana["mu_train"].shape == (20, 6) and ana["scores_test"].shape == (10, 6)
     assert ana["pearson_pc0"]["Q"] == pytest.approx(lt.pearson(ana["scores_test"][:, 0], q))
-    gen = lt.generate(model, ["thesis", "gmm", "posterior"], 5, mu=ana["mu_train"], logvar=ana["logvar_train"],
-                      latent_shape=ana["latent_shape"], seed=1, gmm_components=2)
-    for kind, res in gen.items():
-        assert res["z"].shape == (5, 6) and res["spins"].shape == (5, 3, 8, 8)
-        assert set(res) >= {"Q", "Mz", "defects", "n_skyrmions"}
-        s = lt.summarize(res)
-        assert np.isfinite(s["mean_defects"]) and -1 <= s["mean_Mz"] <= 1
-    # each sampler's stream is independent of which others are drawn
-    again = lt.generate(model, ["posterior"], 5, mu=ana["mu_train"], logvar=ana["logvar_train"],
-                        latent_shape=ana["latent_shape"], seed=1)
-    assert np.array_equal(again["posterior"]["z"], gen["posterior"]["z"])
+    # the PCA is fitted on the training means only: they are centred in PC coordinates, the test means are not
+    train_scores = ana["pca"]["pca"].transform(ana["mu_train"])
+    assert np.allclose(train_scores.mean(axis=0), 0.0, atol=1e-4)
+    assert np.allclose(ana["scores_test"], ana["pca"]["pca"].transform(ana["mu_test"]))
+
+
+def test_pearson_interval_covers_and_shrinks():
+    g = np.random.default_rng(3)
+    x = g.standard_normal(400)
+    y = 0.6 * x + 0.8 * g.standard_normal(400)  # true r = 0.6
+    res = lt.pearson_interval(x, y, n_boot=500, seed=1)
+    assert res["low"] < res["r"] < res["high"] and res["low"] < 0.6 < res["high"]
+    assert 0.05 < res["high"] - res["low"] < 0.25  # ~ 4 (1 - r²) / sqrt(n) = 0.13
+    wide = lt.pearson_interval(x[:40], y[:40], n_boot=500, seed=1)
+    assert wide["high"] - wide["low"] > res["high"] - res["low"]
+    assert lt.pearson_interval([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])["r"] == pytest.approx(1.0)
+
+
+def test_heldout_probe_fits_on_train_only():
+    g = np.random.default_rng(0)
+    X = g.standard_normal((300, 5))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5, 0.0])
+    res = lt.heldout_probe(X[:200], {"y": y[:200], "n": g.standard_normal(200)}, X[200:],
+                           {"y": y[200:], "n": g.standard_normal(100)})
+    assert res["y"] > 0.999 and res["n"] < 0.05
+    # a target the training rows cannot tell (only seen shifted on the test rows) is not read back
+    shifted = lt.heldout_probe(X[:200], {"y": y[:200]}, X[200:], {"y": y[200:] + 5.0})
+    assert shifted["y"] < 0.0
     with pytest.raises(ValueError):
-        lt.generate(model, ["bogus"], 2, mu=ana["mu_train"], logvar=ana["logvar_train"])
+        lt.heldout_probe(X[:10], {"y": y[:10]}, X[10:20, :3], {"y": y[10:20]})
+
+
+def test_quadratic_features_and_direction_correlation():
+    D, B = np.array([0.5, 0.6]), np.array([0.1, 0.2])
+    np.testing.assert_allclose(lt.quadratic_features(D, B), [[0.5, 0.1, 0.25, 0.05, 0.01], [0.6, 0.2, 0.36, 0.12, 0.04]])
+    g = np.random.default_rng(1)
+    s = g.standard_normal((500, 2))
+    q = s @ np.array([0.6, 0.8])  # Q lies along a direction in the PC0-PC1 plane, not along PC0
+    assert abs(lt.pearson(s[250:, 0], q[250:])) < 0.75
+    assert lt.direction_correlation(s[:250], q[:250], s[250:], q[250:]) == pytest.approx(1.0)

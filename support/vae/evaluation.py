@@ -1,0 +1,221 @@
+"""Held-out evaluation of the VAE on phase points it never saw: latent probes, PC0, generation.
+
+Everything here is fitted on the training lattices of a split (PCA, ridge probes, the Q direction,
+latent samplers) and scored on its test lattices, whose phase points the model never saw
+(:func:`support.skyrmion_dataset.split_by_point`). Headline numbers are means over splits
+(:func:`mean_and_spread`), never the best of them.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from support.skyrmion_dataset import is_skyrmion_lattice
+from support.vae import latent as lt
+from support.vae import sampling
+from support.vae.inference import reconstruct
+from support.vae.reconstruction import per_sample_mse
+
+#: Quantities read from the latent space (in this order in every table).
+QUANTITIES = ("Q", "Mz", "D", "B")
+
+
+def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train: np.ndarray, test: np.ndarray, *,
+                 batch_size: int = 256, n_boot: int = 2000, seed: int = 0) -> dict:
+    """Scores of one split: PC0 Pearson, ridge probes, the (D, B) baseline, the Q direction, MSE vs defects.
+
+    Args:
+        model: the split's VAE.
+        spins: all lattices ``(n, 3, L, L)``.
+        data: per-lattice ``Q``, ``Mz``, ``D``, ``B``, ``n_defects`` (the skyrmion dataset).
+        train, test: lattice indices (training = fit + validation lattices of the split).
+        batch_size: encoding batch.
+        n_boot, seed: bootstrap of the MSE–defects correlation.
+
+    Returns:
+        dict with ``pearson_pc0_test`` (|r| per quantity) and ``probe_r2_test`` (per quantity), ``phase_baseline_r2``
+        (ridge on quadratic (D, B) features), ``q_direction_test`` (|r| of the Q direction fitted
+        on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``test_mse``,
+        ``mse_defects`` (Pearson with bootstrap interval), ``defects_std_test``, and the arrays
+        ``mu_train``, ``logvar_train``, ``scores_test`` for figures and samplers.
+    """
+    y_tr = {k: np.asarray(data[k], dtype=np.float64)[train] for k in QUANTITIES}
+    y_te = {k: np.asarray(data[k], dtype=np.float64)[test] for k in QUANTITIES}
+    ana = lt.pc0_analysis(model, spins[train], spins[test], y_te, batch_size=batch_size)
+    pca = ana["pca"]["pca"]
+    phase_tr, phase_te = (lt.quadratic_features(data["D"][i], data["B"][i]) for i in (train, test))
+    mse = per_sample_mse(spins[test], reconstruct(model, spins[test], batch_size))
+    defects = np.asarray(data["n_defects"], dtype=np.float64)[test]
+    return {
+        # |r|: the sign of a principal component is arbitrary, and may differ between splits
+        "pearson_pc0_test": {k: abs(v) for k, v in ana["pearson_pc0"].items()},
+        "probe_r2_test": lt.heldout_probe(ana["mu_train"], y_tr, ana["mu_test"], y_te),
+        "phase_baseline_r2": lt.heldout_probe(phase_tr, {"Q": y_tr["Q"]}, phase_te, {"Q": y_te["Q"]})["Q"],
+        "q_direction_test": lt.direction_correlation(pca.transform(ana["mu_train"])[:, :2], y_tr["Q"],
+                                                     ana["scores_test"][:, :2], y_te["Q"]),
+        "explained_variance_ratio": [float(v) for v in ana["pca"]["explained_variance_ratio"][:5]],
+        "test_mse": float(np.mean(mse)), "mse_defects": lt.pearson_interval(mse, defects, n_boot=n_boot, seed=seed),
+        "defects_std_test": float(np.std(defects)),
+        "mu_train": ana["mu_train"], "logvar_train": ana["logvar_train"], "scores_test": ana["scores_test"],
+        "pca": pca,
+    }
+
+
+def mean_and_spread(per_split: Sequence[Mapping], key: str) -> dict:
+    """Mean and standard deviation over splits of a number or of each entry of a dict of numbers."""
+    first = per_split[0][key]
+    if isinstance(first, Mapping):
+        return {k: mean_and_spread([{k: s[key][k]} for s in per_split], k) for k in first}
+    vals = np.array([float(s[key]) for s in per_split])
+    return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "per_split": [float(v) for v in vals]}
+
+
+def generation_report(gen: Mapping[str, np.ndarray], *, x_train: np.ndarray, x_test: np.ndarray,
+                      test_stats: Mapping[str, np.ndarray], D_min: float, dmi: str = "neel") -> dict:
+    """Are generated lattices new, and do they look like the test set?
+
+    Args:
+        gen: one sampler's output of :func:`support.vae.sampling.generate` (``spins`` and statistics).
+        x_train, x_test: training and test lattices of the split.
+        test_stats: :func:`support.skyrmion_dataset.lattice_statistics` of the test lattices.
+        D_min: smallest DMI of the data; a generated lattice has no D of its own, so the
+            skyrmion-lattice test (:func:`support.skyrmion_dataset.is_skyrmion_lattice`) uses the
+            most lenient close-packed count, that of ``D_min``.
+        dmi: point group of the canonical frame.
+
+    Returns:
+        ``nearest_train_distance`` (medians for ``generated`` and ``test``, in the canonical frame),
+        ``ks_Q``, ``ks_Mz``, ``ks_defects`` (generated vs test), ``mean_defects`` (generated, test),
+        ``skyrmion_lattice_fraction`` (generated, test) and the per-lattice distances ``d_generated``,
+        ``d_test``.
+    """
+    L = x_test.shape[-1]
+    train_c = sampling.canonical(x_train, dmi)
+    d_gen = sampling.nearest_distance(sampling.canonical(gen["spins"], dmi), train_c)
+    d_test = sampling.nearest_distance(sampling.canonical(x_test, dmi), train_c)
+    test_lattice = is_skyrmion_lattice(test_stats, L, D_min)
+    return {
+        "nearest_train_distance": {"generated": float(np.median(d_gen)), "test": float(np.median(d_test))},
+        **{f"ks_{k}": sampling.ks_distance(gen[s], test_stats[s]) for k, s in (("Q", "Q"), ("Mz", "Mz"),
+                                                                               ("defects", "n_defects"))},
+        "mean_defects": {"generated": float(np.mean(gen["n_defects"])), "test": float(np.mean(test_stats["n_defects"]))},
+        "skyrmion_lattice_fraction": {"generated": float(np.mean(is_skyrmion_lattice(gen, L, D_min))),
+                                      "test": float(np.mean(test_lattice))},
+        "d_generated": d_gen, "d_test": d_test,
+    }
+
+
+# ----------------------------------------------------------------------------- tables and the results file
+
+
+def _pm(entry: Mapping, digits: int = 3) -> str:
+    return f"{entry['mean']:.{digits}f} ± {entry['std']:.{digits}f}"
+
+
+def score_table(per_split: Sequence[Mapping], summary: Mapping) -> str:
+    """Held-out scores per split and their mean ± standard deviation, as text."""
+    cols = [("test MSE", lambda s: s["test_mse"], summary["test_mse"])]
+    cols += [(f"|r(PC0,{k})|", lambda s, k=k: s["pearson_pc0_test"][k], summary["pearson_pc0_test"][k])
+             for k in QUANTITIES]
+    cols += [(f"R² {k}", lambda s, k=k: s["probe_r2_test"][k], summary["probe_r2_test"][k]) for k in QUANTITIES]
+    cols += [("R² Q | (D,B)²", lambda s: s["phase_baseline_r2"], summary["phase_baseline_r2"]),
+             ("Q direction", lambda s: s["q_direction_test"], summary["q_direction_test"]),
+             ("r(MSE,defects)", lambda s: s["mse_defects"]["r"], summary["mse_defects"])]
+    lines = [f"{'':>14}" + "".join(f"{name:>15}" for name, _, _ in cols)]
+    lines += [f"{'split ' + str(k):>14}" + "".join(f"{get(s):15.4f}" for _, get, _ in cols)
+              for k, s in enumerate(per_split)]
+    lines.append(f"{'mean ± std':>14}" + "".join(f"{_pm(m, 3):>15}" for _, _, m in cols))
+    ci = "; ".join(f"split {k} [{s['mse_defects']['low']:.2f}, {s['mse_defects']['high']:.2f}]"
+                   for k, s in enumerate(per_split))
+    return "\n".join(lines) + f"\n95 % bootstrap intervals of r(MSE, defects): {ci}"
+
+
+def frame_table(frames: Mapping[str, Mapping]) -> str:
+    """Held-out scores of the frame comparison (one row per model), as text."""
+    head = f"{'model (split 0)':>24}{'test MSE':>10}{'|r(PC0,Q)|':>12}{'|r(PC0,B)|':>12}" + "".join(
+        f"{'R² ' + k:>9}" for k in QUANTITIES) + f"{'Q direction':>13}"
+    rows = [f"{name.replace('_', ' '):>24}{s['test_mse']:10.4f}{s['pearson_pc0_test']['Q']:12.3f}"
+            f"{s['pearson_pc0_test']['B']:12.3f}" + "".join(f"{s['probe_r2_test'][k]:9.3f}" for k in QUANTITIES)
+            + f"{s['q_direction_test']:13.3f}" for name, s in frames.items()]
+    return "\n".join([head, *rows])
+
+
+def generation_table(reports: Mapping[str, Mapping], summaries: Mapping[str, Mapping]) -> str:
+    """Generated versus test lattices per sampler: novelty, KS distances, defects, skyrmion-lattice fraction."""
+    t = summaries["test"]
+    lines = [f"{'':>8}{'d_near median':>14}{'KS Q':>7}{'KS Mz':>7}{'KS def':>8}{'defects':>9}{'mean Q':>8}"
+             f"{'std Q':>7}{'mean Mz':>9}{'SkX frac':>9}",
+             f"{'test':>8}{next(iter(reports.values()))['nearest_train_distance']['test']:14.4f}{'':>22}"
+             f"{t['mean_defects']:9.2f}{t['mean_Q']:8.2f}{t['std_Q']:7.2f}{t['mean_Mz']:9.3f}"
+             f"{next(iter(reports.values()))['skyrmion_lattice_fraction']['test']:9.2f}"]
+    for k, r in reports.items():
+        g = summaries[k]
+        lines.append(f"{k:>8}{r['nearest_train_distance']['generated']:14.4f}{r['ks_Q']:7.2f}{r['ks_Mz']:7.2f}"
+                     f"{r['ks_defects']:8.2f}{g['mean_defects']:9.2f}{g['mean_Q']:8.2f}{g['std_Q']:7.2f}"
+                     f"{g['mean_Mz']:9.3f}{r['skyrmion_lattice_fraction']['generated']:9.2f}")
+    return "\n".join(lines)
+
+
+def _scores_only(scores: Mapping) -> dict:
+    return {k: v for k, v in scores.items() if k not in ("mu_train", "logvar_train", "scores_test", "pca")}
+
+
+def results_entry(summary: Mapping, per_split: Sequence[Mapping], report: Mapping, gen: Mapping[str, Mapping],
+                  improved: str, splits: Sequence[Mapping], frames: Mapping[str, Mapping]) -> dict:
+    """The entries of ``05_latent_analysis.json`` (headline values are means over splits; spreads beside them)."""
+    means = {k: ({q: v["mean"] for q, v in summary[k].items()}) for k in ("pearson_pc0_test", "probe_r2_test")}
+    spreads = {k + "_std": ({q: v["std"] for q, v in summary[k].items()}) for k in ("pearson_pc0_test", "probe_r2_test")}
+    gen_summary = {name: sampling.summarize(g) for name, g in gen.items()}
+    return {
+        "split": "phase_point", "n_splits": len(splits),
+        "n_points_train": [int(len(s["train_points"])) for s in splits],
+        "n_points_test": [int(len(s["test_points"])) for s in splits], **means, **spreads,
+        "phase_baseline_r2_Q": summary["phase_baseline_r2"], "q_direction_test": summary["q_direction_test"],
+        "pearson_mse_defects": summary["mse_defects"], "test_mse": summary["test_mse"],
+        "mse_defects_interval_split0": dict(per_split[0]["mse_defects"]),
+        "nearest_train_distance": report["nearest_train_distance"],
+        "generated": {"thesis": {k: gen_summary["thesis"][k] for k in ("mean_defects", "mean_Q")},
+                      "improved": {k: gen_summary[improved][k] for k in ("mean_defects", "mean_Q")},
+                      "ks_Q": report["ks_Q"], "ks_Mz": report["ks_Mz"], "ks_defects": report["ks_defects"],
+                      "skyrmion_lattice_fraction": report["skyrmion_lattice_fraction"],
+                      "test": {"mean_defects": report["mean_defects"]["test"]}},
+        "generated_all": gen_summary, "improved_sampler": improved,
+        "per_split": [_scores_only(s) for s in per_split],
+        "frame_comparison": {name: _scores_only(s) for name, s in frames.items()},
+    }
+
+
+def targets(summary: Mapping, report: Mapping) -> list[dict]:
+    """The chapter's targets (cpu profile), split means where there are splits.
+
+    Returns:
+        one dict per target: ``key`` (a glue name), ``name``, ``value`` (measured), ``target`` (text), ``met``.
+    """
+    r2, pc0 = summary["probe_r2_test"], summary["pearson_pc0_test"]
+    near = report["nearest_train_distance"]
+    ratio_near = near["generated"] / near["test"]
+    ratio_def = report["mean_defects"]["generated"] / max(report["mean_defects"]["test"], 1e-12)
+    gain = r2["Q"]["mean"] - summary["phase_baseline_r2"]["mean"]
+    sky = report["skyrmion_lattice_fraction"]["generated"]
+    rows = [("test_mse", "test MSE", summary["test_mse"]["mean"], "<= 0.012", summary["test_mse"]["mean"] <= 0.012),
+            ("probe_Q", "ridge R² Q", r2["Q"]["mean"], ">= 0.9", r2["Q"]["mean"] >= 0.9),
+            ("probe_Mz", "ridge R² Mz", r2["Mz"]["mean"], ">= 0.9", r2["Mz"]["mean"] >= 0.9),
+            ("probe_D", "ridge R² D", r2["D"]["mean"], ">= 0.8", r2["D"]["mean"] >= 0.8),
+            ("probe_gain_Q", "R² Q minus (D,B) baseline", gain, ">= 0.05", gain >= 0.05),
+            ("pc0_Q", "|r(PC0, Q)|", pc0["Q"]["mean"], ">= 0.75", pc0["Q"]["mean"] >= 0.75),
+            ("direction_Q", "Q direction |r|", summary["q_direction_test"]["mean"], ">= 0.8",
+             summary["q_direction_test"]["mean"] >= 0.8),
+            ("mse_defects", "r(MSE, defects)", summary["mse_defects"]["mean"], ">= 0.6",
+             summary["mse_defects"]["mean"] >= 0.6),
+            ("nearest_ratio", "nearest-train distance gen / test", ratio_near, ">= 0.8", ratio_near >= 0.8),
+            ("defects_ratio", "defects gen / test", ratio_def, "0.5 .. 2", 0.5 <= ratio_def <= 2.0),
+            ("skx_fraction", "skyrmion-lattice fraction (gen)", sky, ">= 0.8", sky >= 0.8)]
+    return [{"key": k, "name": n, "value": float(v), "target": t, "met": bool(ok)} for k, n, v, t, ok in rows]
+
+
+def target_table(rows: Sequence[Mapping]) -> str:
+    """:func:`targets` as text, one line per target."""
+    return "\n".join(f"{r['name']:>36}: {r['value']:8.3f}  (target {r['target']:>8})  {'met' if r['met'] else 'MISSED'}"
+                     for r in rows)

@@ -1,0 +1,264 @@
+"""The VAE's latent space: PCA of latent means, correlations with physical quantities, probes.
+
+Latent arrays are flat, ``(n, d)`` (see :mod:`support.vae.inference`). The samplers of new
+latents live in :mod:`support.vae.sampling`.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from support.metrics import r2
+from support.vae.inference import encode
+
+# ----------------------------------------------------------------------------- PCA and correlations
+
+
+def fit_pca(mu_fit: np.ndarray, *, threshold: float = 0.999, seed: int = 0) -> dict:
+    """Principal components of latent means (scikit-learn, all components kept).
+
+    Args:
+        mu_fit: ``(n, d)`` latent means the PCA is fitted on (e.g. the training set).
+        threshold: cumulative explained variance to count components for (thesis: 0.999).
+        seed: for the randomised solver if scikit-learn picks one.
+
+    Returns:
+        dict with ``pca`` (the fitted ``sklearn.decomposition.PCA``), ``explained_variance_ratio``,
+        ``cumulative`` and ``components_for_threshold`` (smallest k with cumulative ≥ threshold).
+    """
+    mu_fit = np.asarray(mu_fit, dtype=np.float64)
+    if mu_fit.ndim != 2 or len(mu_fit) < 2:
+        raise ValueError(f"fit_pca: need (n >= 2, d) latent means, got shape {mu_fit.shape}")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"fit_pca: threshold must be in (0, 1], got {threshold}")
+    pca = PCA(n_components=min(mu_fit.shape), svd_solver="full", random_state=seed).fit(mu_fit)
+    evr = pca.explained_variance_ratio_
+    cum = np.cumsum(evr)
+    # round-off can leave the last cumulative value a hair below 1
+    k = int(np.searchsorted(cum, threshold - 1e-12) + 1)
+    return {"pca": pca, "explained_variance_ratio": evr, "cumulative": cum,
+            "components_for_threshold": min(k, len(evr))}
+
+
+def pearson(x, y) -> float:
+    """Pearson correlation coefficient; NaN when either input is constant (undefined)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"pearson: shapes differ, {x.shape} vs {y.shape}")
+    if len(x) < 2:
+        return float("nan")
+    xc, yc = x - x.mean(), y - y.mean()
+    den = np.sqrt(np.sum(xc * xc) * np.sum(yc * yc))
+    if den == 0 or not np.isfinite(den):
+        return float("nan")
+    return float(np.clip(np.sum(xc * yc) / den, -1.0, 1.0))
+
+
+def pearson_table(x, targets: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Pearson coefficient of ``x`` (e.g. PC0) with each named target (Q, Mz, D, B, defects)."""
+    return {name: pearson(x, v) for name, v in targets.items()}
+
+
+def multiple_correlation(X, y) -> float:
+    """The largest Pearson correlation of ``y`` with a linear combination of the columns of ``X`` ``(n, k)``.
+
+    It is the square root of the least-squares R² of ``y`` on ``X`` (with intercept); for
+    uncorrelated columns (e.g. PCA scores) it is ``sqrt(sum_k r_k²)``. NaN for a constant ``y``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    X = X.reshape(len(X), -1)
+    if len(X) != len(y):
+        raise ValueError(f"multiple_correlation: {len(X)} rows of X but {len(y)} values of y")
+    yc = y - y.mean()
+    if not np.any(yc):
+        return float("nan")
+    Xc = X - X.mean(axis=0)
+    coef = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    return float(np.sqrt(np.clip(1.0 - np.sum((yc - Xc @ coef) ** 2) / np.sum(yc ** 2), 0.0, 1.0)))
+
+
+def correlation_matrix(values: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
+    """Pairwise Pearson matrix among named quantities (e.g. D, Q, Mz); NaN where undefined."""
+    names = list(values)
+    m = np.array([[pearson(values[a], values[b]) for b in names] for a in names])
+    return names, m
+
+
+def linear_fit(x, y) -> dict:
+    """Least-squares line ``y = slope x + intercept`` with its R² (NaN slope for < 2 distinct x)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"linear_fit: shapes differ, {x.shape} vs {y.shape}")
+    if len(np.unique(x)) < 2:
+        return {"slope": float("nan"), "intercept": float("nan"), "r2": float("nan")}
+    slope, intercept = np.polyfit(x, y, 1)
+    res = y - (slope * x + intercept)
+    ss_tot = np.sum((y - y.mean()) ** 2)
+    r2 = float(1 - np.sum(res ** 2) / ss_tot) if ss_tot > 0 else float("nan")
+    return {"slope": float(slope), "intercept": float(intercept), "r2": r2}
+
+
+def mean_per_group(x, groups) -> dict:
+    """Mean, standard deviation and count of ``x`` for each distinct value of ``groups``.
+
+    Used for the thesis's mean PC0 per topological charge (Picture 3.16): ``groups`` is
+    ``round(Q)``. Returns ``group``, ``mean``, ``std``, ``count`` arrays sorted by group,
+    and ``fit``: a linear fit of the group means against the group values.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    g = np.asarray(groups).ravel()
+    if x.shape != g.shape:
+        raise ValueError(f"mean_per_group: shapes differ, {x.shape} vs {g.shape}")
+    values = np.unique(g)
+    mean = np.array([x[g == v].mean() for v in values])
+    std = np.array([x[g == v].std() for v in values])
+    count = np.array([np.sum(g == v) for v in values])
+    return {"group": values, "mean": mean, "std": std, "count": count,
+            "fit": linear_fit(values.astype(np.float64), mean)}
+
+
+# ----------------------------------------------------------------------------- linear probe
+
+
+def _cv_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], make_model, *, folds: int, seed: int,
+              who: str) -> dict[str, float]:
+    """Out-of-fold R² per target of ``make_model(n_train)`` on standardised features (shuffled K-fold)."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{who}: X must be (n, d), got shape {X.shape}")
+    if folds < 2 or len(X) < 2 * folds:
+        raise ValueError(f"{who}: need folds >= 2 and at least 2 samples per fold (n = {len(X)}, folds = {folds})")
+    cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    n_train = len(X) - len(X) // folds  # the smallest training fold
+    out = {}
+    for name, y in targets.items():
+        y = np.asarray(y, dtype=np.float64).ravel()
+        if len(y) != len(X):
+            raise ValueError(f"{who}: target {name!r} has {len(y)} values for {len(X)} samples")
+        if np.ptp(y) == 0:
+            out[name] = float("nan")
+            continue
+        model = make_pipeline(StandardScaler(), make_model(n_train))
+        out[name] = r2(y, cross_val_predict(model, X, y, cv=cv))
+    return out
+
+
+def linear_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, folds: int = 5, seed: int = 0,
+                 alphas: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3)) -> dict[str, float]:
+    """Cross-validated R² of a ridge regression from latent means to each target.
+
+    The features are standardised and the ridge strength is chosen by an inner
+    leave-one-out search (``RidgeCV``) on each training fold, so the reported R² is
+    out-of-sample: ``folds``-fold shuffled K-fold, R² of the pooled out-of-fold predictions.
+    A target that is constant gets NaN.
+    """
+    return _cv_probe(X, targets, lambda n: RidgeCV(alphas=np.asarray(alphas, dtype=float)),
+                     folds=folds, seed=seed, who="linear_probe")
+
+
+def knn_probe(X: np.ndarray, targets: Mapping[str, np.ndarray], *, k: int = 10, folds: int = 5,
+              seed: int = 0) -> dict[str, float]:
+    """Cross-validated R² of a k-nearest-neighbour regression (standardised features) per target.
+
+    The non-linear companion of :func:`linear_probe`: a high kNN R² with a low linear R² means
+    the latent holds the quantity, but not along a straight direction (e.g. when the latent is
+    dominated by the lattice's translation phase). Same folds and conventions as the linear probe.
+    """
+    if k < 1:
+        raise ValueError(f"knn_probe: k must be >= 1, got {k}")
+    return _cv_probe(X, targets, lambda n: KNeighborsRegressor(n_neighbors=min(k, n - 1)),
+                     folds=folds, seed=seed, who="knn_probe")
+
+
+# ----------------------------------------------------------------------------- the thesis's PC0 analysis
+
+
+def pc0_analysis(model, x_train: np.ndarray, x_test: np.ndarray, targets: Mapping[str, np.ndarray], *,
+                 threshold: float = 0.999, batch_size: int = 256) -> dict:
+    """Encode train and test lattices, fit the PCA on the training means, correlate test PC0 with targets.
+
+    Args:
+        model: a trained VAE.
+        x_train, x_test: spins ``(n, 3, L, L)``.
+        targets: named per-test-lattice quantities (Q, Mz, D, B, defects).
+        threshold: cumulative explained variance for ``components_for_threshold``.
+
+    Returns:
+        dict with ``mu_train``, ``logvar_train``, ``mu_test``, ``pca`` (see :func:`fit_pca`),
+        ``scores_test`` (test means in PC coordinates) and ``pearson_pc0``.
+    """
+    mu_tr, lv_tr = encode(model, x_train, batch_size)
+    mu_te, _ = encode(model, x_test, batch_size)
+    pca = fit_pca(mu_tr, threshold=threshold)
+    scores = pca["pca"].transform(mu_te)
+    return {"mu_train": mu_tr, "logvar_train": lv_tr, "mu_test": mu_te, "pca": pca,
+            "scores_test": scores, "pearson_pc0": pearson_table(scores[:, 0], targets)}
+
+
+# ----------------------------------------------------------------------------- held-out scores
+
+
+def pearson_interval(x, y, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Pearson coefficient with a percentile bootstrap interval (pairs resampled with replacement).
+
+    Returns ``r``, ``low``, ``high`` (NaN where undefined, e.g. a constant input).
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"pearson_interval: shapes differ, {x.shape} vs {y.shape}")
+    idx = np.random.default_rng(seed).integers(0, len(x), size=(n_boot, len(x)))
+    boots = np.array([pearson(x[i], y[i]) for i in idx])
+    boots = boots[np.isfinite(boots)]
+    lo, hi = (np.quantile(boots, [(1 - level) / 2, (1 + level) / 2]) if len(boots) else (np.nan, np.nan))
+    return {"r": pearson(x, y), "low": float(lo), "high": float(hi)}
+
+
+def quadratic_features(D, B) -> np.ndarray:
+    """``(D, B, D², D B, B²)`` per lattice: what a regression on the phase point alone may use."""
+    D = np.asarray(D, dtype=np.float64).ravel()
+    B = np.asarray(B, dtype=np.float64).ravel()
+    return np.stack([D, B, D * D, D * B, B * B], axis=1)
+
+
+def heldout_probe(X_train: np.ndarray, targets_train: Mapping[str, np.ndarray], X_test: np.ndarray,
+                  targets_test: Mapping[str, np.ndarray], *,
+                  alphas: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3)) -> dict[str, float]:
+    """R² on test rows of a ridge regression fitted on training rows only, per named target.
+
+    Features are standardised with the training statistics; the ridge strength is chosen by
+    leave-one-out on the training rows (``RidgeCV``). Nothing of the test rows enters the fit. A
+    target constant on the test rows gets NaN.
+    """
+    X_train, X_test = np.asarray(X_train, dtype=np.float64), np.asarray(X_test, dtype=np.float64)
+    if X_train.ndim != 2 or X_test.ndim != 2 or X_train.shape[1] != X_test.shape[1]:
+        raise ValueError(f"heldout_probe: need (n, d) train and test features, got {X_train.shape}, {X_test.shape}")
+    out = {}
+    for name, y in targets_train.items():
+        y_test = np.asarray(targets_test[name], dtype=np.float64).ravel()
+        model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float)))
+        model.fit(X_train, np.asarray(y, dtype=np.float64).ravel())
+        out[name] = r2(y_test, model.predict(X_test)) if np.ptp(y_test) > 0 else float("nan")
+    return out
+
+
+def direction_correlation(scores_train: np.ndarray, y_train, scores_test: np.ndarray, y_test) -> float:
+    """|Pearson| on test rows of the direction in score space fitted (least squares) to ``y`` on training rows.
+
+    With the first two PCA scores this is the thesis's question "where does Q lie in the PC0–PC1
+    plane", answered without choosing the direction on the data it is scored on.
+    """
+    A = np.column_stack([np.asarray(scores_train, dtype=np.float64), np.ones(len(scores_train))])
+    coef = np.linalg.lstsq(A, np.asarray(y_train, dtype=np.float64).ravel(), rcond=None)[0]
+    return abs(pearson(np.asarray(scores_test, dtype=np.float64) @ coef[:-1], y_test))

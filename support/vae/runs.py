@@ -1,0 +1,189 @@
+"""Several VAE runs: the KL-weight sweep, runs on further splits and frames, side by side; model selection.
+
+Runs are independent and go ``workers`` at a time into separate processes (one torch thread
+each by default), because small convolutions scale poorly over threads on a shared 2-core CPU.
+Every run is sized in optimiser steps (:func:`step_schedule`).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+from support.progress import tqdm
+
+from support.checkpoint import TrainingDiverged
+from support.vae.training import checkpoint_path, kl_key, train_vae
+
+
+def _sweep_job(model_config: dict, train_spins, val_spins, kl_weight: float, path: str, augmented: bool,
+               train_kw: dict, threads: int | None = None) -> dict:
+    """One run of a sweep (also the unit of work of a worker process); divergence is a result, not an error."""
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        _, hist = train_vae(model_config, train_spins, val_spins, kl_weight=float(kl_weight), augment=augmented,
+                            checkpoint=path, **train_kw)
+        return {"path": str(path), "history": hist, "val_mse": hist["best_val_mse"], "status": "ok",
+                "seconds": hist["train_seconds"]}
+    except TrainingDiverged as err:
+        return {"path": str(path), "history": None, "val_mse": float("nan"), "status": f"diverged: {err}",
+                "seconds": float("nan")}
+
+
+def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence[float], root: str | os.PathLike,
+                *, augmented: bool = False, workers: int = 1, threads: int | None = None, progress: bool = True,
+                **train_kw) -> dict[str, dict]:
+    """Train one VAE per KL weight (checkpoints under ``root/vae``); a diverged run is recorded, not fatal.
+
+    Args:
+        model_config, train_spins, val_spins: as for :func:`train_vae`.
+        kl_weights: the C_KL values.
+        root: profile folder; checkpoints go to :func:`checkpoint_path`.
+        augmented: train with symmetry augmentation (checkpoint names end in ``_augmented``).
+        workers: runs trained at once in separate processes, each with ``cores // workers`` torch
+            threads. Small convolutions scale poorly over threads, so on a 2-core CPU two
+            one-thread runs side by side finish sooner than two two-thread runs in a row. Results
+            do not depend on ``workers`` beyond float rounding of multi-threaded kernels.
+        threads: torch threads per run (default: ``cores // workers``; with one worker, the
+            current setting). On a shared machine one thread per run avoids thread pools that
+            spin against other processes (measured on a busy 2-core machine: 2 threads ran 8× *slower*
+            than 1; on an idle one 1.3× faster).
+        progress: progress bars (per epoch with one worker, per finished run with several).
+        **train_kw: further arguments of :func:`train_vae` (``epochs``, ``lr``, ``seed``, ...).
+
+    Returns:
+        ``{kl_key(w): {"path", "history", "val_mse", "status", "seconds"}}`` with ``status``
+        ``"ok"`` or ``"diverged: ..."``.
+    """
+    jobs = [(float(w), str(checkpoint_path(root, w, augmented))) for w in kl_weights]
+    workers = max(1, min(int(workers), len(jobs)))
+    if workers == 1:
+        before = torch.get_num_threads()
+        try:
+            return {kl_key(w): _sweep_job(model_config, train_spins, val_spins, w, path, augmented,
+                                          {**train_kw, "progress": progress}, threads) for w, path in jobs}
+        finally:
+            torch.set_num_threads(before)
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
+    # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        futures = {kl_key(w): ex.submit(_sweep_job, model_config, train_spins, val_spins, w, path, augmented,
+                                        {**train_kw, "progress": False}, threads) for w, path in jobs}
+        runs = {}
+        for key, fut in tqdm(futures.items(), desc=f"KL sweep ({workers} workers)", disable=not progress):
+            runs[key] = fut.result()
+    return runs
+
+
+def select_kl_weight(runs: Mapping[str, dict], baseline_mse: float) -> tuple[str, dict[str, float], list[str]]:
+    """Pick the KL weight of a sweep by validation MSE (never by test error).
+
+    A run *failed* when it diverged or ended above half the MSE of the best uniform state
+    (:func:`uniform_baseline_mse` on the validation split), i.e. it never left the all-spins-up
+    plateau. The best weight is the lowest validation MSE among the runs that did not fail; if
+    every run failed, the least bad finite one.
+
+    Args:
+        runs: the result of :func:`train_sweep`.
+        baseline_mse: MSE of the best uniform state.
+
+    Returns:
+        ``(best_key, val_mse, failed)``: the chosen :func:`kl_key`, the validation MSE per key
+        (NaN for a diverged run) and the failed keys in sweep order.
+
+    Raises:
+        RuntimeError: every run diverged.
+    """
+    val_mse = {k: (float(r["val_mse"]) if r["status"] == "ok" else float("nan")) for k, r in runs.items()}
+    failed = [k for k, r in runs.items() if r["status"] != "ok" or val_mse[k] > 0.5 * baseline_mse]
+    good = ({k: v for k, v in val_mse.items() if k not in failed}
+            or {k: v for k, v in val_mse.items() if math.isfinite(v)})
+    if not good:
+        raise RuntimeError(f"every KL weight diverged: {[r['status'] for r in runs.values()]}")
+    return min(good, key=good.get), val_mse, failed
+
+
+def history_summary(history: dict | None, digits: int = 6) -> dict | None:
+    """The per-epoch MSE and KL curves of a run (rounded) and its best epoch, for a results file."""
+    if history is None:
+        return None
+    keep = ("train_mse", "train_kl", "val_mse", "val_kl")
+    return {k: [round(v, digits) for v in history[k]] for k in keep} | {"best_epoch": history["best_epoch"]}
+
+
+
+def step_schedule(n_train: int, batch_size: int, steps: int, warmup_steps: int = 0) -> dict[str, float]:
+    """``epochs`` and ``warmup_epochs`` of :func:`train_vae` for a run sized in optimiser steps.
+
+    ``epochs`` gives at least ``steps`` steps on ``n_train`` lattices: a smaller training set gets
+    more passes, not less training, so runs on different splits or data sizes train equally long.
+    """
+    if n_train < 1 or batch_size < 1 or steps < 1 or warmup_steps < 0:
+        raise ValueError(f"need n_train, batch_size, steps >= 1 and warmup_steps >= 0, got {n_train}, {batch_size}, "
+                         f"{steps}, {warmup_steps}")
+    per_epoch = math.ceil(n_train / batch_size)
+    return {"epochs": max(1, math.ceil(steps / per_epoch)), "warmup_epochs": warmup_steps / per_epoch}
+
+
+def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, model_config: dict, kl_weight: float,
+               root: str | os.PathLike, *, frame_comparison: bool, train_steps: int, warmup_steps: int,
+               batch_size: int, **train_kw) -> dict[str, dict]:
+    """The runs of chapter 03 after the sweep, as jobs for :func:`train_runs`.
+
+    ``split_k`` (k >= 1): ``model_config`` at ``kl_weight`` on split k's fit/validation lattices,
+    under ``root/split_k``. With ``frame_comparison``, ``fixed_frame`` and ``fixed_frame_augmented``:
+    the same model without canonical frame, without and with symmetry augmentation, on split 0,
+    under ``root/split_0/fixed_frame``. Every run gets ``train_steps`` optimiser steps.
+    """
+    def job(config: dict, split: Mapping[str, np.ndarray], folder: Path, augmented: bool) -> dict:
+        return {"model_config": config, "train_spins": spins[split["fit"]], "val_spins": spins[split["val"]],
+                "kl_weight": kl_weight, "path": checkpoint_path(folder, kl_weight, augmented), "augmented": augmented,
+                "batch_size": batch_size, **step_schedule(len(split["fit"]), batch_size, train_steps, warmup_steps),
+                **train_kw}
+
+    root = Path(root)
+    jobs = {f"split_{k}": job(model_config, s, root / f"split_{k}", False) for k, s in enumerate(splits) if k > 0}
+    if frame_comparison:
+        fixed = {**model_config, "canonical_frame": None}
+        for name, augmented in (("fixed_frame", False), ("fixed_frame_augmented", True)):
+            jobs[name] = job(fixed, splits[0], root / "split_0" / "fixed_frame", augmented)
+    return jobs
+
+
+def train_runs(jobs: Mapping[str, dict], *, workers: int = 1, threads: int | None = None,
+               progress: bool = True) -> dict[str, dict]:
+    """Train independent VAE runs, ``workers`` at a time in separate processes (as :func:`train_sweep`).
+
+    Args:
+        jobs: ``{name: {"model_config", "train_spins", "val_spins", "kl_weight", "path", "augmented",
+            **train_vae keywords}}``.
+        workers, threads, progress: as for :func:`train_sweep`.
+
+    Returns:
+        ``{name: {"path", "history", "val_mse", "status", "seconds"}}`` in the order of ``jobs``.
+    """
+    args = {name: (j["model_config"], np.asarray(j["train_spins"], np.float32), np.asarray(j["val_spins"], np.float32),
+                   float(j["kl_weight"]), str(j["path"]), bool(j.get("augmented", False)),
+                   {k: v for k, v in j.items() if k not in ("model_config", "train_spins", "val_spins", "kl_weight",
+                                                             "path", "augmented")})
+            for name, j in jobs.items()}
+    workers = max(1, min(int(workers), len(args)))
+    if workers == 1:
+        before = torch.get_num_threads()
+        try:
+            return {name: _sweep_job(*a[:6], {**a[6], "progress": progress}, threads) for name, a in args.items()}
+        finally:
+            torch.set_num_threads(before)
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        futures = {name: ex.submit(_sweep_job, *a[:6], {**a[6], "progress": False}, threads) for name, a in args.items()}
+        return {name: fut.result() for name, fut in tqdm(futures.items(), desc=f"VAE runs ({workers} workers)",
+                                                          disable=not progress)}

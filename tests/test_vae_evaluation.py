@@ -1,0 +1,61 @@
+"""Tests for support.vae.evaluation: held-out split scores, means over splits, generation report, targets."""
+
+import numpy as np
+import pytest
+import torch
+
+from support import heisenberg as hb
+from support.skyrmion_dataset import lattice_statistics
+from support.vae import evaluation as ev
+from support.vae.model import ResidualVAE
+
+
+def test_mean_and_spread_of_numbers_and_dicts():
+    per = [{"a": 1.0, "b": {"x": 0.0, "y": 2.0}}, {"a": 3.0, "b": {"x": 2.0, "y": 2.0}}]
+    assert ev.mean_and_spread(per, "a") == {"mean": 2.0, "std": 1.0, "per_split": [1.0, 3.0]}
+    b = ev.mean_and_spread(per, "b")
+    assert b["x"]["mean"] == 1.0 and b["x"]["std"] == 1.0 and b["y"]["std"] == 0.0
+
+
+def _toy_data(n=24, L=16, seed=0):
+    g = np.random.default_rng(seed)
+    spins = np.stack([hb.analytic_skyrmion(L, 2.0 + g.random(), centre=g.uniform(0, L, 2)) for _ in range(n)])
+    stats = lattice_statistics(spins)
+    return spins.astype(np.float32), {**stats, "D": g.uniform(0.4, 0.6, n), "B": g.uniform(0.05, 0.1, n)}
+
+
+def test_split_scores_with_tiny_vae_are_held_out_numbers():
+    torch.manual_seed(0)
+    model = ResidualVAE(L=16, widths=(4, 8), latent_dim=6).eval()
+    spins, data = _toy_data()
+    res = ev.split_scores(model, spins, data, np.arange(16), np.arange(16, 24), n_boot=50)
+    assert set(res["pearson_pc0_test"]) == set(ev.QUANTITIES)
+    assert all(0 <= v <= 1 for v in res["pearson_pc0_test"].values() if np.isfinite(v))
+    assert res["mu_train"].shape == (16, 6) and res["scores_test"].shape == (8, 6)
+    # the test MSE is the reconstruction error of the test lattices only
+    from support.vae.inference import reconstruction_mse
+    assert res["test_mse"] == pytest.approx(reconstruction_mse(model, spins[16:]), rel=1e-5)
+    assert res["mse_defects"]["low"] <= res["mse_defects"]["high"] or np.isnan(res["mse_defects"]["r"])
+
+
+def test_generation_report_sees_copies():
+    spins, data = _toy_data(n=20)
+    stats = {k: data[k] for k in ("Q", "Mz", "n_skyrmions", "n_defects", "n_elongated")}
+    copies = {"spins": np.roll(spins[:5], 3, axis=-1), **{k: v[:5] for k, v in stats.items()}}
+    rep = ev.generation_report(copies, x_train=spins[:10], x_test=spins[10:], test_stats={k: v[10:] for k, v in stats.items()},
+                               D_min=0.4)
+    assert rep["nearest_train_distance"]["generated"] < 1e-5 < rep["nearest_train_distance"]["test"]
+    assert 0 <= rep["ks_Q"] <= 1 and rep["mean_defects"]["generated"] == pytest.approx(np.mean(stats["n_defects"][:5]))
+
+
+def test_targets_report_misses():
+    summary = {"test_mse": {"mean": 0.02}, "probe_r2_test": {k: {"mean": 0.95} for k in ev.QUANTITIES},
+               "phase_baseline_r2": {"mean": 0.93}, "pearson_pc0_test": {"Q": {"mean": 0.8}},
+               "q_direction_test": {"mean": 0.85}, "mse_defects": {"mean": 0.3}}
+    report = {"nearest_train_distance": {"generated": 0.5, "test": 0.4}, "mean_defects": {"generated": 3, "test": 1},
+              "skyrmion_lattice_fraction": {"generated": 0.9}}
+    rows = {r["key"]: r for r in ev.targets(summary, report)}
+    assert not rows["test_mse"]["met"] and rows["probe_Q"]["met"]
+    assert rows["probe_gain_Q"]["value"] == pytest.approx(0.02) and not rows["probe_gain_Q"]["met"]
+    assert not rows["defects_ratio"]["met"] and rows["nearest_ratio"]["met"] and not rows["mse_defects"]["met"]
+    assert "MISSED" in ev.target_table(list(rows.values()))
