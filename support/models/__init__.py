@@ -1,1 +1,0 @@
-"""Neural networks: U-Net generator and critic (cWGAN), residual VAE."""

@@ -1,1 +1,0 @@
-"""Training loops (cWGAN-GP, VAE) and checkpointing."""
