@@ -216,7 +216,7 @@ print("checkpoints:", len(all_runs))
 # %% [markdown]
 # ## Answer
 #
-# Yes, within the numbers printed above (this run's; `03_train_vae.json` holds them). On phase points it never saw
+# In this run's numbers (printed above; `03_train_vae.json` holds them): on phase points it never saw
 # the canonical-frame VAE reconstructs lattices with a test MSE of {glue:text}`test_mse_mean:.4f` ±
 # {glue:text}`test_mse_std:.4f` (mean ± standard deviation over {glue:text}`n_splits:.0f` splits with disjoint test
 # points; target ≤ 0.012; the thesis reached 0.0318 on 200 × 200 lattices). At equal data and

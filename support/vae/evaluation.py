@@ -217,5 +217,5 @@ def targets(summary: Mapping, report: Mapping) -> list[dict]:
 
 def target_table(rows: Sequence[Mapping]) -> str:
     """:func:`targets` as text, one line per target."""
-    return "\n".join(f"{r['name']:>36}: {r['value']:8.3f}  (target {r['target']:>8})  {'met' if r['met'] else 'MISSED'}"
+    return "\n".join(f"{r['name']:>36}: {r['value']:8.4f}  (target {r['target']:>8})  {'met' if r['met'] else 'MISSED'}"
                      for r in rows)
