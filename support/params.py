@@ -45,6 +45,12 @@ PRIOR_SETTINGS = record({
     "rotate": flag(), "ground_state": choice("relaxed", "minima"), "anneal": optional(record({})),
     "self_consistent": flag()})
 
+LEARNED_MODEL = record({"widths": _widths, "negative_slope": number(0), "self_consistent": flag(),
+                        "max_tries": _count})
+LEARNED_TRAINING = record({"steps": _count, "batch_size": _count, "lr": _pos, "L": integer(16), "T_min": _pos,
+                           "T_max": _pos, "multi_pair_fraction": number(0, 1), "wall_offset": number(0),
+                           "wall_weight": number(0)})
+
 SCHEMA: dict[str, dict[str, Spec]] = {
     "01_simulate": {
         "xy_L": integer(11, why="a pair at distance 5 must fit"),
@@ -56,7 +62,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "sk_L": integer(8), "sk_dmi": choice("neel", "bloch"),
         "sk_scan_D": list_of(_pos, distinct=True), "sk_scan_b": list_of(number(0), distinct=True),
         "sk_configs_per_point": _count, "sk_sweeps": _count, "sk_n_temps": _count,
-        "sk_T_start": _pos, "sk_T_final": _pos, "sk_test_fraction": number(0, 1, lo_open=True),
+        "sk_T_start": _pos, "sk_T_final": _pos,
+        "sk_n_points": integer(2, why="phase points drawn inside the skyrmion-lattice region; splits need several"),
     },
     "02_train_cwgan": {
         "threads": integer(0, CORES, why=f"0: all cores; this machine has {CORES}"),
@@ -64,11 +71,14 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "holdout_fraction": number(0, 1, lo_open=True), "target_T": _pos, "monitor_maps": _count,
         "eval_batch_size": _count, "paper_model": GAN_MODEL, "paper_training": GAN_TRAINING,
         "prior_model": GAN_MODEL, "prior_training": GAN_TRAINING, "prior_settings": PRIOR_SETTINGS,
+        "validation_fraction": number(0, 1, lo_open=True), "learned_model": LEARNED_MODEL,
+        "learned_training": LEARNED_TRAINING, "learned_seeds": list_of(integer(0), distinct=True),
     },
     "03_train_vae": {
-        "widths": _widths, "latent_dim": _count, "canonical_frame": flag(), "fixed_frame_comparison": flag(),
-        "kl_weights": list_of(number(0), distinct=True), "epochs": _count, "augmented_epochs": _count,
-        "batch_size": _count, "lr": _pos, "warmup_epochs": number(0), "val_fraction": number(0, 1, lo_open=True),
+        "widths": _widths, "latent_dim": _count, "canonical_frame": flag(), "frame_comparison": flag(),
+        "kl_weights": list_of(number(0), distinct=True), "train_steps": _count, "warmup_steps": integer(0),
+        "batch_size": _count, "lr": _pos, "val_fraction": number(0, 1, lo_open=True),
+        "n_splits": _count, "test_fraction": number(0, 1, lo_open=True),
         "workers": integer(1, why="processes side by side, at most one per KL weight"),
         "threads_per_run": integer(0, CORES, why=f"0: cores // workers; this machine has {CORES}"),
     },
@@ -79,14 +89,21 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "gan_corr_distances": list_of(number(0)), "gan_topo_fields": _count, "gan_topo_thresholds": integer(2),
         "gan_ph_fields": _count, "gan_ph_pairs": _count, "gan_polish_sweeps": list_of(integer(0), increasing=True),
         "gan_polish_fields": _count, "gan_cost_L": list_of(integer(16), distinct=True),
-        "gan_cost_mc_sweeps": _count, "gan_cost_batch": _count, "vae_batch_size": _count, "vae_n_examples": _count,
+        "gan_cost_mc_sweeps": _count, "vae_batch_size": _count, "vae_n_examples": _count,
+        "gan_set_maps": record({k: _count for k in ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")},
+                               required=("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")),
+        "gan_set_samples_per_map": integer(2, why="within-map spreads need two fields per map"),
+        "gan_set_pilot_sweeps": integer(4, why="tau_int needs a series"), "gan_set_topo_fields": _count,
+        "gan_unseen_T": _pos, "gan_multi_T": _temps, "gan_cost_maps": _count,
+        "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
     },
     "05_latent_analysis": {
         "batch_size": _count, "n_generate": integer(2), "samplers": list_of(
             choice("thesis", "prior", "posterior", "gmm"), distinct=True),
         "improved_sampler": choice("thesis", "prior", "posterior", "gmm"), "gmm_components": _count,
-        "gmm_covariance": choice("full", "tied", "diag", "spherical"), "gmm_on_posterior": flag(),
-        "posterior_scale": number(0), "probe_folds": integer(2), "n_examples": _count,
+        "gmm_covariance": choice("full", "tied", "diag", "spherical"),
+        "n_examples": _count,
+        "n_boot": integer(100, why="bootstrap interval of Pearson(MSE, defects)"),
     },
 }
 
