@@ -33,6 +33,7 @@ xy_validation_chains = 2  # independent chains per temperature (error bars)
 xy_validation_samples = 1000  # samples per chain
 xy_validation_burn_in = 1000
 xy_validation_sweeps_between = 5
+scheduler = None  # where the independent work runs: None here, "" a Dask LocalCluster, or "tcp://host:8786"
 # skyrmion knobs (part 2)
 sk_L = 48  # lattice size of the phase scan and the dataset (the VAE wants a multiple of 16)
 sk_dmi = "neel"
@@ -162,7 +163,7 @@ t0 = time.time()
 ds_dir = default_dir(data_dir, profile)
 generate_xy_dataset(ds_dir, L=xy_L, temperatures=xy_temperatures, n_maps=xy_n_maps,
                     samples_per_map=xy_samples_per_map, burn_in=xy_burn_in, sweeps_between=xy_sweeps_between,
-                    seed=seed, progress=True)
+                    seed=seed, progress=True, scheduler=scheduler)
 ds = load_xy_dataset(ds_dir)
 constraint_ok = bool(np.array_equal(xy.vortices(ds["theta"]), ds["charges"]))
 per_T = {}
@@ -258,7 +259,8 @@ print(f"annealed spiral: E/N - E_gs/N = {np.round(excess, 3)} (T_final = {sk_T_f
 # %%
 t0 = time.perf_counter()
 anneal_kw = dict(sweeps=sk_sweeps, n_temps=sk_n_temps, T_start=sk_T_start, T_final=sk_T_final, dmi=sk_dmi)
-scan = skd.cached_phase_scan(out / "skyrmion_scan", sk_L, sk_scan_D, sk_scan_b, seed=seed, **anneal_kw)
+scan = skd.cached_phase_scan(out / "skyrmion_scan", sk_L, sk_scan_D, sk_scan_b, seed=seed, scheduler=scheduler,
+                             **anneal_kw)
 points = skd.sample_region_points(scan, sk_n_points, seed=seed)
 scan_seconds = time.perf_counter() - t0
 fig = skd.plot_phase_scan(scan, points)
@@ -297,7 +299,7 @@ plt.show()
 t0 = time.perf_counter()
 sk_dir = out / "skyrmions"
 skd.generate_skyrmion_dataset(sk_dir, L=sk_L, points=points, configs_per_point=sk_configs_per_point, seed=seed,
-                              **anneal_kw)
+                              scheduler=scheduler, **anneal_kw)
 annealed = skd.load_skyrmion_dataset(sk_dir, lattices_only=False)
 sky = skd.load_skyrmion_dataset(sk_dir)
 dataset_seconds = time.perf_counter() - t0

@@ -45,6 +45,9 @@ PRIOR_SETTINGS = record({
     "rotate": flag(), "ground_state": choice("relaxed", "minima"), "anneal": optional(record({})),
     "self_consistent": flag()})
 
+SCHEDULER = Spec('null (here), "" (a Dask LocalCluster) or a scheduler address tcp://host:port',
+                 lambda v: [] if v is None or v == "" or (isinstance(v, str) and v.startswith(("tcp://", "tls://")))
+                 else ['must be null, "" or a scheduler address like tcp://host:8786'])
 LEARNED_MODEL = record({"widths": _widths, "negative_slope": number(0), "self_consistent": flag(),
                         "max_tries": _count})
 LEARNED_TRAINING = record({"steps": _count, "batch_size": _count, "lr": _pos, "L": integer(16), "T_min": _pos,
@@ -59,6 +62,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "xy_validation_L": integer(4), "xy_validation_temperatures": _temps, "xy_validation_chains": _count,
         "xy_validation_samples": integer(2, why="fluctuations need two samples"),
         "xy_validation_burn_in": integer(0), "xy_validation_sweeps_between": _count,
+        "scheduler": SCHEDULER,
         "sk_L": integer(8), "sk_dmi": choice("neel", "bloch"),
         "sk_scan_D": list_of(_pos, distinct=True), "sk_scan_b": list_of(number(0), distinct=True),
         "sk_configs_per_point": _count, "sk_sweeps": _count, "sk_n_temps": _count,
