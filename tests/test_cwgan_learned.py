@@ -186,12 +186,6 @@ def test_training_lowers_the_barrier_and_avoids_unseen_classes(tmp_path):
     assert load_generator(tmp_path / "g.pt").config["kind"] == "learned"
 
 
-def test_unseen_classes_one_per_band():
-    c = unseen_classes(0)
-    assert c == sorted(c) and [1 <= c[0] <= 4, 5 <= c[1] <= 8, 9 <= c[2] <= 12] == [True] * 3
-    assert unseen_classes(0) == c
-
-
 def test_wall_penalty_by_hand():
     T = torch.tensor([0.5])
     edge = math.pi + 0.5 * math.sqrt(0.25)

@@ -12,7 +12,7 @@ distributed = pytest.importorskip("distributed")
 
 XY = dict(L=12, temperatures=[0.1, 0.6], n_maps=2, samples_per_map=2, burn_in=10, sweeps_between=2, seed=4,
           progress=False, chains_per_chunk=5)
-SKY = dict(L=16, points=[(0.6, 0.2), (0.6, 0.3)], configs_per_point=3, seed=2, test_fraction=0.2, sweeps=60,
+SKY = dict(L=16, points=[(0.6, 0.2), (0.6, 0.3)], configs_per_point=3, seed=2, sweeps=60,
            n_temps=6, lattices_per_chunk=2, progress=False)
 
 
