@@ -285,7 +285,7 @@ cwgan_summary.update(r2_harmonic_prior_by_T=r2_harmonic)
 # and pairs at $d_\nu = 2$ and $\approx 4.12$; $R^2$ over $r > 0$.
 
 # %%
-corr_cls = [scoring.class_of_distance(d) for d in gan_corr_distances]
+corr_cls = [c for c in map(scoring.class_of_distance, gan_corr_distances) if c in cls[at0]]  # seen classes only
 at_T0 = {name: th[at0] for name, th in sources.items()}
 corr, r2_corr = scoring.correlation_scores(at_T0, cls[at0], corr_cls, half[at0])
 cwgan_figures.plot_correlations(corr, names)
