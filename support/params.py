@@ -99,6 +99,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "gan_set_samples_per_map": integer(2, why="within-map spreads need two fields per map"),
         "gan_set_pilot_sweeps": integer(4, why="tau_int needs a series"), "gan_set_topo_fields": _count,
         "gan_unseen_T": _pos, "gan_multi_T": _temps, "gan_cost_maps": _count,
+        "gan_prior_sets": list_of(choice("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32"), min_len=0,
+                                  distinct=True),
         "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
     },
     "05_latent_analysis": {
