@@ -287,7 +287,7 @@ cwgan_summary.update(r2_harmonic_prior_by_T=r2_harmonic)
 # ### Spin correlations (paper Fig. 4b)
 #
 # $C(r) = \langle \mathbf S_i\cdot\mathbf S_j\rangle$ versus the minimum-image distance $r = |i - j|$, for no pair
-# and pairs at $d_\nu = 2$ and $\approx 4.12$; $R^2$ over $r > 0$.
+# and pairs at $d_\nu = 2$ and $\approx 4.12$ (where those are seen classes); $R^2$ over $r > 0$.
 
 # %%
 corr_cls = [c for c in map(scoring.class_of_distance, gan_corr_distances) if c in cls[at0]]  # seen classes only
@@ -316,9 +316,10 @@ cwgan_summary.update(r2_correlation=r2_corr_by_d["generator"],
 # %%
 thresholds = topology_scores.topo_thresholds(ev["theta"][at0], gan_topo_thresholds)
 topo = topology_scores.topology_scores(at_T0, cls[at0], half[at0], thresholds, gan_topo_fields)
-c_show = scoring.class_of_distance(4.12)
+c_show = int(cls[at0].max())  # the longest held-out pair distance (the unseen classes have no placements here)
 cwgan_figures.plot_topology(thresholds, topo["curves"], c_show, names,
-                            f"Θ-filtration measures, pair at d ≈ 4.12, T = {T0} J, {gan_topo_fields} fields per class")
+                            f"Θ-filtration measures, pair at d = {scoring.distance_label(c_show)}, T = {T0} J, "
+                            f"{gan_topo_fields} fields per class")
 plt.show()
 print(f"Acc_topo at T = {T0} over {len(thresholds)} thresholds x {len(topo['curves']['MC']['class'])} classes:")
 print(scoring.score_table({names[name]: v for name, v in topo["acc"].items()}, tda.MEASURES, digits=2))
