@@ -26,6 +26,18 @@ def test_cost_by_size_skips_a_variant_past_the_budget():
     assert out["mc"][16] > 0 and out["mc"][32] > 0
 
 
+def test_cost_by_size_respects_a_size_cap():
+    calls = []
+
+    def fast(charges, T, seed):
+        calls.append(charges.shape[-1])
+        return np.zeros(charges.shape, np.float32)
+
+    out = cost.cost_by_size({"v": fast}, [16, 32], 0.1, n_maps=1, samples_per_map=1, mc_burn_in=10,
+                            mc_sweeps_at_16=60, seed=0, budget_seconds=1e9, max_L={"v": 16})
+    assert calls == [16] and out["v"][32] is None
+
+
 def test_mc_cost_counts_burn_in_and_two_tau_per_sample(monkeypatch):
     monkeypatch.setattr(cost, "mc_cost_per_sample", lambda *a, **k: {"seconds_per_sweep": 1e-3, "tau_int": 25.0})
     out = cost.mc_seconds_per_sample(16, 0.1, samples_per_map=4, burn_in=300, mc_sweeps_at_16=10, seed=0)

@@ -46,11 +46,12 @@ def variant_seconds_per_sample(variant: Variant, L: int, T: float, *, n_maps: in
 
 def cost_by_size(variants: Mapping[str, Variant], sizes: Sequence[int], T: float, *, n_maps: int,
                  samples_per_map: int, mc_burn_in: int, mc_sweeps_at_16: int, seed: int,
-                 budget_seconds: float) -> dict[str, dict[int, float | None]]:
+                 budget_seconds: float, max_L: Mapping[str, int] | None = None) -> dict[str, dict[int, float | None]]:
     """``{method: {L: seconds per sample}}`` for ``"mc"`` and every variant, sizes ascending.
 
     A variant whose call at the previous size took more than ``budget_seconds / 16`` is not run at the
-    next size (``None``): a cost growing like N² would already break the budget.
+    next size (``None``): a cost growing like N² would already break the budget. ``max_L[name]`` caps the
+    sizes a variant runs at (``None`` above it), for methods whose memory, not time, breaks first.
     """
     out: dict[str, dict[int, float | None]] = {"mc": {}, **{name: {} for name in variants}}
     last_total = {name: 0.0 for name in variants}
@@ -58,7 +59,7 @@ def cost_by_size(variants: Mapping[str, Variant], sizes: Sequence[int], T: float
         out["mc"][L] = mc_seconds_per_sample(L, T, samples_per_map=samples_per_map, burn_in=mc_burn_in,
                                              mc_sweeps_at_16=mc_sweeps_at_16, seed=seed)["seconds_per_sample"]
         for name, variant in variants.items():
-            if last_total[name] > budget_seconds / 16:
+            if last_total[name] > budget_seconds / 16 or L > (max_L or {}).get(name, L):
                 out[name][L] = None
                 continue
             out[name][L] = variant_seconds_per_sample(variant, L, T, n_maps=n_maps, samples_per_map=samples_per_map,
