@@ -11,26 +11,16 @@ from support.checkpoint import save_checkpoint
 from support.cwgan import generate, load_generator
 from support.cwgan.generator import resize_generator, save_generator
 from support.cwgan.networks import UNetGenerator
-from support.cwgan.prior import prior_angles
 from support.cwgan.training import train_cwgan
+
+from cwgan_stand_in import stand_in_data
 
 L = 8
 MODEL = dict(gen_widths=[4, 8], noise_channels=2, critic_widths=[4, 8], critic_full_res_layers=1)
 
 
-def _data(n_maps=6, per_map=4, seed=0):
-    """Small stand-in data set: the prior itself at two temperatures (the test checks mechanics, not physics)."""
-    rng = np.random.default_rng(seed)
-    maps = np.stack([xy.pair_map(L, (0, 1 + m % 3), (m, 2 * m)) for m in range(n_maps)])
-    k = np.repeat(maps, per_map, axis=0)
-    T = np.tile(np.repeat(np.float32([0.1, 0.5]), per_map // 2), n_maps)
-    theta = prior_angles(k, T, rng, ground_state="relaxed", self_consistent=False)
-    return dict(theta=theta, charges=k, T=T, distance=xy.pair_distance(k).astype(np.float32),
-                map_id=np.repeat(np.arange(n_maps), per_map))
-
-
 def test_generate_shapes_determinism_and_prior_start(tmp_path):
-    d = _data()
+    d = stand_in_data(L)
     res = train_cwgan(d, variant="prior", out_dir=tmp_path / "prior", model=MODEL,
                             training=dict(epochs=0, batch_size=8), progress=False)
     g = load_generator(res["checkpoint"])

@@ -1,29 +1,17 @@
 """Tests of chapter 02's scorecard (support.cwgan.heldout_evaluation): pooling, targets, best variant."""
 
-import numpy as np
 import pytest
 
-from support import xy
 from support.cwgan import heldout_evaluation as he
-from support.cwgan.prior import prior_angles
+
+from cwgan_stand_in import stand_in_data
 
 L = 8
 
 
-def _data(n_maps=6, per_map=4, seed=0):
-    """Small stand-in data set: the prior itself at two temperatures (the test checks mechanics, not physics)."""
-    rng = np.random.default_rng(seed)
-    maps = np.stack([xy.pair_map(L, (0, 1 + m % 3), (m, 2 * m)) for m in range(n_maps)])
-    k = np.repeat(maps, per_map, axis=0)
-    T = np.tile(np.repeat(np.float32([0.1, 0.5]), per_map // 2), n_maps)
-    theta = prior_angles(k, T, rng, ground_state="relaxed", self_consistent=False)
-    return dict(theta=theta, charges=k, T=T, distance=xy.pair_distance(k).astype(np.float32),
-                map_id=np.repeat(np.arange(n_maps), per_map))
-
-
 def test_evaluate_generator_identical_fields_score_perfectly():
     """Comparing MC with itself: zero errors, ratios 1 (checks grouping and pooling)."""
-    d = _data()
+    d = stand_in_data(L)
     stats = he.field_stats(d["theta"], d["charges"])
     groups = d["map_id"] * 10 + (d["T"] > 0.3)
     m = he.compare_groups(stats, stats, groups, groups)

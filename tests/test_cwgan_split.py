@@ -3,23 +3,12 @@
 import numpy as np
 import pytest
 
-from support import xy
 from support.cwgan import split
 from support.xy_dataset import draw_maps, map_id
-from support.cwgan.prior import prior_angles
+
+from cwgan_stand_in import stand_in_data
 
 L = 8
-
-
-def _data(n_maps=6, per_map=4, seed=0):
-    """Small stand-in data set: the prior itself at two temperatures (the test checks mechanics, not physics)."""
-    rng = np.random.default_rng(seed)
-    maps = np.stack([xy.pair_map(L, (0, 1 + m % 3), (m, 2 * m)) for m in range(n_maps)])
-    k = np.repeat(maps, per_map, axis=0)
-    T = np.tile(np.repeat(np.float32([0.1, 0.5]), per_map // 2), n_maps)
-    theta = prior_angles(k, T, rng, ground_state="relaxed", self_consistent=False)
-    return dict(theta=theta, charges=k, T=T, distance=xy.pair_distance(k).astype(np.float32),
-                map_id=np.repeat(np.arange(n_maps), per_map))
 
 
 def test_unseen_classes_take_one_class_per_distance_band_fixed_by_the_seed():
@@ -81,7 +70,7 @@ def test_evaluation_set_and_split_half():
 
 
 def test_monitor_set_takes_whole_maps_at_one_temperature():
-    d = _data(n_maps=12)
+    d = stand_in_data(L, n_maps=12)
     m = split.monitor_set(d, 0.5, n_maps=3, seed=0)
     assert len(np.unique(m["map_id"])) == 3 and np.all(m["T"] == np.float32(0.5))
     for i in np.unique(m["map_id"]):              # every sample of a chosen map at that T

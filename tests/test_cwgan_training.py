@@ -9,23 +9,13 @@ import torch
 from support import xy
 from support.checkpoint import TrainingDiverged, load_checkpoint
 from support.cwgan import training
-from support.cwgan.prior import prior_angles
+
+from cwgan_stand_in import stand_in_data
 
 L = 8
 MODEL = dict(gen_widths=[4, 8], noise_channels=2, critic_widths=[4, 8], critic_full_res_layers=1)
 TRAIN = dict(epochs=2, steps_per_epoch=2, batch_size=8, n_critic=2, physics_start_epoch=1, critic_warmup=1,
              residual_penalty=1.0, g_lr=5e-5)
-
-
-def _data(n_maps=6, per_map=4, seed=0):
-    """Small stand-in data set: the prior itself at two temperatures (the test checks mechanics, not physics)."""
-    rng = np.random.default_rng(seed)
-    maps = np.stack([xy.pair_map(L, (0, 1 + m % 3), (m, 2 * m)) for m in range(n_maps)])
-    k = np.repeat(maps, per_map, axis=0)
-    T = np.tile(np.repeat(np.float32([0.1, 0.5]), per_map // 2), n_maps)
-    theta = prior_angles(k, T, rng, ground_state="relaxed", self_consistent=False)
-    return dict(theta=theta, charges=k, T=T, distance=xy.pair_distance(k).astype(np.float32),
-                map_id=np.repeat(np.arange(n_maps), per_map))
 
 
 def test_gradient_penalty_linear_critic_exact():
@@ -70,7 +60,7 @@ def test_physics_loss_zero_at_target_and_weighted():
 
 @pytest.mark.parametrize("variant", ["prior"])  # the paper variant shares the loop (see the NaN test)
 def test_resume_reproduces_uninterrupted_run(tmp_path, variant):
-    d = _data()
+    d = stand_in_data(L)
     full = training.train_cwgan(d, variant=variant, out_dir=tmp_path / "a", model=MODEL, training=TRAIN, seed=1,
                              progress=False)
     training.train_cwgan(d, variant=variant, out_dir=tmp_path / "b", model=MODEL, training=dict(TRAIN, epochs=1),
@@ -90,7 +80,7 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, variant):
 
 
 def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
-    d = _data()
+    d = stand_in_data(L)
     out = tmp_path / "paper"
     training.train_cwgan(d, variant="paper", out_dir=out, model=MODEL, training=dict(TRAIN, epochs=1), progress=False)
     good = load_checkpoint(out / "generator.pt")["state"]["model"]
@@ -105,7 +95,7 @@ def test_nan_guard_keeps_last_good_checkpoint(tmp_path, monkeypatch):
 
 
 def test_bad_parameters_fail_early(tmp_path):
-    d = _data()
+    d = stand_in_data(L)
     with pytest.raises(ValueError, match="unknown training keys"):
         training.train_cwgan(d, variant="paper", out_dir=tmp_path, model=MODEL, training=dict(lr_typo=1), progress=False)
     with pytest.raises(ValueError, match="batch size"):
@@ -114,7 +104,7 @@ def test_bad_parameters_fail_early(tmp_path):
 
 
 def test_monitor_callback_joins_the_history_and_sees_the_current_generator(tmp_path):
-    d = _data()
+    d = stand_in_data(L)
     seen = []
 
     def monitor(gen):
