@@ -102,6 +102,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "gan_prior_sets": list_of(choice("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32"), min_len=0,
                                   distinct=True),
         "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
+        "gan_prior_max_L": integer(16, why="the prior-based variants are timed up to this L"),
     },
     "05_latent_analysis": {
         "batch_size": _count, "n_generate": integer(2), "samplers": list_of(
