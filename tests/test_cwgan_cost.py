@@ -42,3 +42,11 @@ def test_mc_cost_counts_burn_in_and_two_tau_per_sample(monkeypatch):
     monkeypatch.setattr(cost, "mc_cost_per_sample", lambda *a, **k: {"seconds_per_sweep": 1e-3, "tau_int": 25.0})
     out = cost.mc_seconds_per_sample(16, 0.1, samples_per_map=4, burn_in=300, mc_sweeps_at_16=10, seed=0)
     assert out["seconds_per_sample"] == pytest.approx(1e-3 * (300 + 4 * 50) / 4)
+
+
+def test_speedup_over_mc_divides_per_size_and_skips_untimed():
+    costs = {"mc": {16: 1.0, 32: 8.0}, "fast": {16: 0.1, 32: 0.5}, "capped": {16: 0.5, 32: None}}
+    out = cost.speedup_over_mc(costs)
+    assert out["fast"] == {16: 10.0, 32: 16.0}
+    assert out["capped"] == {16: 2.0, 32: None}
+    assert "mc" not in out

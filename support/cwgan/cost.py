@@ -68,6 +68,12 @@ def cost_by_size(variants: Mapping[str, Variant], sizes: Sequence[int], T: float
     return out
 
 
+def speedup_over_mc(costs: Mapping[str, Mapping[int, float | None]]) -> dict[str, dict[int, float | None]]:
+    """``{method: {L: MC seconds / method seconds}}`` per sample, ``None`` where either was not timed."""
+    return {m: {L: (costs["mc"].get(L) / c if c and costs["mc"].get(L) else None) for L, c in by_L.items()}
+            for m, by_L in costs.items() if m != "mc"}
+
+
 def log_log_slope(costs: Mapping[int, float | None]) -> float:
     """Least-squares slope of log(seconds) against log(L) over the measured sizes (NaN with fewer than two)."""
     pts = [(L, c) for L, c in costs.items() if c]

@@ -184,8 +184,10 @@ def cost_table(costs: Mapping[str, Mapping[int, float | None]]):
     """A DataFrame of seconds per sample (rows: methods, columns: L) with each method's speed-up over MC."""
     import pandas as pd
 
+    from support.cwgan.cost import speedup_over_mc
+
     frame = pd.DataFrame({m: {f"L={L} s/sample": c for L, c in by_L.items()} for m, by_L in costs.items()}).T
+    speedup = speedup_over_mc(costs)
     for L in costs["mc"]:
-        frame[f"L={L} x faster than MC"] = [costs["mc"][L] / c if c else None for c in
-                                            (costs[m].get(L) for m in frame.index)]
+        frame[f"L={L} x faster than MC"] = [speedup.get(m, {}).get(L) if m != "mc" else 1.0 for m in frame.index]
     return frame
