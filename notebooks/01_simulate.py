@@ -236,6 +236,7 @@ import numpy as np
 
 from support import heisenberg as hb
 from support import skyrmion_dataset as skd
+from support import skyrmion_phases as sph
 from support.data import update_results
 from support.samplers.heisenberg import anneal_heisenberg
 
@@ -259,16 +260,16 @@ print(f"annealed spiral: E/N - E_gs/N = {np.round(excess, 3)} (T_final = {sk_T_f
 # %%
 t0 = time.perf_counter()
 anneal_kw = dict(sweeps=sk_sweeps, n_temps=sk_n_temps, T_start=sk_T_start, T_final=sk_T_final, dmi=sk_dmi)
-scan = skd.cached_phase_scan(out / "skyrmion_scan", sk_L, sk_scan_D, sk_scan_b, seed=seed, scheduler=scheduler,
+scan = sph.cached_phase_scan(out / "skyrmion_scan", sk_L, sk_scan_D, sk_scan_b, seed=seed, scheduler=scheduler,
                              **anneal_kw)
 points = skd.sample_region_points(scan, sk_n_points, seed=seed)
 scan_seconds = time.perf_counter() - t0
-fig = skd.plot_phase_scan(scan, points)
+fig = sph.plot_phase_scan(scan, points)
 plt.show()
 
 # %%
-print(skd.phase_table(scan))
-print(f"{len(skd.skyrmion_points(scan))} of {len(scan['D'])} scan points are skyrmion lattices where detection "
+print(sph.phase_table(scan))
+print(f"{len(sph.skyrmion_points(scan))} of {len(scan['D'])} scan points are skyrmion lattices where detection "
       f"agrees with Q; {len(points)} dataset points drawn inside their region")
 
 # %% [markdown]
@@ -276,11 +277,11 @@ print(f"{len(skd.skyrmion_points(scan))} of {len(scan['D'])} scan points are sky
 # lattice defects (gold: fewer than six neighbours, magenta: more than six).
 
 # %%
-examples = [next((k for k, p in enumerate(scan["phase"]) if p == ph), None) for ph in skd.PHASES]
+examples = [next((k for k, p in enumerate(scan["phase"]) if p == ph), None) for ph in sph.PHASES]
 examples = [k for k in examples if k is not None]
 fig, axes = plt.subplots(1, len(examples), figsize=(4 * len(examples), 4), constrained_layout=True)
 for ax, k in zip(np.atleast_1d(axes), examples):
-    im = skd.plot_skyrmion_lattice(ax, scan["spins"][k], title=f"{scan['phase'][k]}\n"
+    im = sph.plot_skyrmion_lattice(ax, scan["spins"][k], title=f"{scan['phase'][k]}\n"
                                    f"D={scan['D'][k]:.2f}, B={scan['B'][k]:.3f}, Q={scan['Q'][k]:.0f}")
 fig.colorbar(im, ax=axes, label="$S^z$", shrink=0.8)
 plt.show()
@@ -303,7 +304,7 @@ skd.generate_skyrmion_dataset(sk_dir, L=sk_L, points=points, configs_per_point=s
 annealed = skd.load_skyrmion_dataset(sk_dir, lattices_only=False)
 sky = skd.load_skyrmion_dataset(sk_dir)
 dataset_seconds = time.perf_counter() - t0
-thesis_count = np.mean([skd.expected_skyrmions(200, d) for d in sky["D"]])
+thesis_count = np.mean([sph.expected_skyrmions(200, d) for d in sky["D"]])
 print(f"skyrmion data: scan {scan_seconds:.0f} s + dataset {dataset_seconds:.0f} s")
 
 # %%
@@ -329,7 +330,7 @@ order = np.argsort(sky["n_defects"], kind="stable")
 picks = [order[0], order[len(order) // 2], order[-1]]
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
 for ax, k in zip(axes, picks):
-    im = skd.plot_skyrmion_lattice(ax, sky["spins"][k], title=f"D={sky['D'][k]:.2f}, B={sky['B'][k]:.3f}: "
+    im = sph.plot_skyrmion_lattice(ax, sky["spins"][k], title=f"D={sky['D'][k]:.2f}, B={sky['B'][k]:.3f}: "
                                    f"Q={sky['Q'][k]:.0f}, {sky['n_defects'][k]} defects")
 fig.colorbar(im, ax=axes, label="$S^z$", shrink=0.8)
 plt.show()
