@@ -4,35 +4,14 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from support.checkpoint import TrainingDiverged
 from support.vae import runs as vr
 from support.vae import training as tv
 
-TINY = {"L": 8, "widths": [4, 8], "latent_dim": 4}
+from vae_stand_in import TINY, bubbles
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def bubbles(n, L=8, seed=0):
-    """Smooth toy 'skyrmions': a down-pointing Gaussian bubble at a random site of an up background."""
-    rng = np.random.default_rng(seed)
-    i, j = np.meshgrid(np.arange(L), np.arange(L), indexing="ij")
-    out = np.empty((n, 3, L, L), np.float32)
-    for k in range(n):
-        ci, cj = rng.integers(L, size=2)
-        di, dj = (i - ci + L / 2) % L - L / 2, (j - cj + L / 2) % L - L / 2
-        theta = math.pi * np.exp(-(di ** 2 + dj ** 2) / 4.0)
-        phi = np.arctan2(di, dj)
-        out[k] = [np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)]
-    return out
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def test_sweep_records_a_diverged_run(tmp_path, monkeypatch):
