@@ -77,7 +77,8 @@ import numpy as np
 from support import xy
 from support.data import update_results
 from support.samplers.xy import sample_xy, sample_xy_chains
-from support.xy_dataset import default_dir, generate_xy_dataset, load_xy_dataset
+from support.xy_checks import pair_excess_energies, plot_validation, villain_pair_energies
+from support.xy_dataset import dataset_summary, default_dir, generate_xy_dataset, load_xy_dataset
 
 res_file = results_path(data_dir, profile, "01_simulate")
 
@@ -123,24 +124,7 @@ update_results(res_file, xy_validation={"L": xy_validation_L, "T": Tv, "n_chains
 print(f"validation scan: {time.time() - t0:.1f} s")
 
 # %%
-fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True, constrained_layout=True)
-Tf = np.linspace(0.05, 2.0, 200)
-panels = [("energy", "E / N (J)", [(-2 + Tf / 2, "spin waves  −2 + T/2")]),
-          ("abs_m", r"$\langle|M|\rangle$ per site", []),
-          ("cv", r"$C_v$ per site ($k_B$)", [(0.5 + 0 * Tf, "spin waves  1/2")]),
-          ("helicity", r"helicity modulus $\Upsilon$ (J)", [(1 - Tf / 4, "spin waves  1 − T/4"),
-                                                                    (2 * Tf / np.pi, r"$2T/\pi$")])]
-for ax, (key, label, lines) in zip(axes.ravel(), panels):
-    ax.errorbar(Tv, mean[key], yerr=err[key], fmt="o-", ms=4, label=f"Metropolis, L = {xy_validation_L}")
-    for y, lab in lines:
-        ax.plot(Tf, y, "--", label=lab)
-    ax.axvline(xy.T_KT, color="gray", ls=":", label=r"$T_{KT}\approx 0.893$")
-    ax.set_ylabel(label)
-    ax.legend(fontsize=8)
-axes[0, 1].set_ylim(0, 1.02)
-axes[1, 1].set_ylim(0, 1.05)
-for ax in axes[1]:
-    ax.set_xlabel("T (J / k_B)")
+fig = plot_validation(Tv, mean, err, xy_validation_L)
 plt.show()
 
 # %%
@@ -166,12 +150,7 @@ generate_xy_dataset(ds_dir, L=xy_L, temperatures=xy_temperatures, n_maps=xy_n_ma
                     seed=seed, progress=True, scheduler=scheduler)
 ds = load_xy_dataset(ds_dir)
 constraint_ok = bool(np.array_equal(xy.vortices(ds["theta"]), ds["charges"]))
-per_T = {}
-for T in xy_temperatures:
-    sel = ds["T"] == np.float32(T)
-    d_vals, counts = np.unique(np.round(ds["distance"][sel].astype(float), 2), return_counts=True)
-    per_T[str(T)] = {"n_samples": int(sel.sum()), "n_maps": int(len(np.unique(ds["map_id"][sel]))),
-                     "pair_distances": d_vals.tolist(), "samples_per_distance": counts.tolist()}
+per_T = dataset_summary(ds, xy_temperatures)
 update_results(res_file, xy_datasets={"L": xy_L, "path": str(ds_dir), "constraint_holds": constraint_ok,
                                       "per_T": per_T})
 print(f"XY data set: {len(ds['T'])} samples in {time.time() - t0:.1f} s")
@@ -189,17 +168,10 @@ for T, info in per_T.items():
 # field (dashed) minimises the *quadratic* energy, so its cosine energy lies above the relaxed low-$T$ chains.
 
 # %%
-N = xy_L ** 2
-e_site = xy.energy(ds["theta"]) / N
 fig, ax = plt.subplots(figsize=(6.5, 4.2), constrained_layout=True)
-for T in xy_temperatures:
-    sel = ds["T"] == np.float32(T)
-    base = e_site[sel & (ds["distance"] == 0)].mean()
-    ds_T = np.round(ds["distance"][sel], 2)
-    dvals = np.unique(ds_T[ds_T > 0])
-    ax.plot(dvals, [N * (e_site[sel][ds_T == d].mean() - base) for d in dvals], "o-", label=f"MC, T = {T}")
-e0 = [xy.energy(xy.villain_field(xy.pair_map(xy_L, pd.displacement, (0, 0)))) + 2 * N for pd in xy.PAIR_DISTANCES]
-d_ax = np.array([pd.d for pd in xy.PAIR_DISTANCES])
+for T, (dvals, excess) in pair_excess_energies(ds, xy_temperatures).items():
+    ax.plot(dvals, excess, "o-", label=f"MC, T = {T}")
+d_ax, e0 = villain_pair_energies(xy_L)
 ax.plot(d_ax, e0, "k--", label="T = 0 Villain field")
 ax.plot(d_ax, ax.lines[0].get_ydata()[0] + 2 * np.pi * np.log(d_ax), "k:", label=r"$2\pi J\ln d$ + const")
 ax.set_xlabel(r"pair distance $d_\nu$ (lattice units)")

@@ -100,7 +100,7 @@ def _pin_bonds(bx: np.ndarray, by: np.ndarray, max_iter: int = 5) -> np.ndarray:
         if not new:
             break
         pinned += new
-        fields, rows = [], []
+        fields = []
         for ax, i, j in pinned:
             src = np.zeros((L, L))
             i2, j2 = ((i, (j + 1) % L) if ax == 0 else ((i + 1) % L, j))

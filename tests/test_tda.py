@@ -69,7 +69,6 @@ def test_checkerboard_all_or_nothing():
 
 def test_single_plaquette_hole():
     """One site with its four bonds removed: a 2x2 hole of plaquettes (perimeter 8, one isolated site)."""
-    wh, wv = np.zeros((L, L)), np.zeros((L, L))
     theta = np.zeros((L, L))
     theta[3, 3] = 1.0
     mk = tda.minkowski(theta, [0.5, 1.0])
