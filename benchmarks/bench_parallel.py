@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from support import parallel
-from support import skyrmion_dataset as sd
+from support import skyrmion_phases as sph
 from support.xy_dataset import generate_xy_dataset, load_xy_dataset
 
 XY = dict(L=16, temperatures=[0.1, 0.5, 0.9], n_maps=96, samples_per_map=4, burn_in=300, sweeps_between=50,
@@ -31,9 +31,9 @@ def _xy(scheduler):
 
 
 def _scan(scheduler):
-    return sd.phase_scan(SCAN["L"], SCAN["D_values"], SCAN["b_values"],
-                         **{k: v for k, v in SCAN.items() if k not in ("L", "D_values", "b_values")},
-                         scheduler=scheduler)["spins"]
+    return sph.phase_scan(SCAN["L"], SCAN["D_values"], SCAN["b_values"],
+                          **{k: v for k, v in SCAN.items() if k not in ("L", "D_values", "b_values")},
+                          scheduler=scheduler)["spins"]
 
 
 def main():

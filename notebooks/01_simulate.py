@@ -77,7 +77,8 @@ import numpy as np
 from support import xy
 from support.data import update_results
 from support.samplers.xy import sample_xy, sample_xy_chains
-from support.xy_dataset import default_dir, generate_xy_dataset, load_xy_dataset
+from support.xy_checks import pair_excess_energies, plot_validation, villain_pair_energies
+from support.xy_dataset import dataset_summary, default_dir, generate_xy_dataset, load_xy_dataset
 
 res_file = results_path(data_dir, profile, "01_simulate")
 
@@ -123,24 +124,7 @@ update_results(res_file, xy_validation={"L": xy_validation_L, "T": Tv, "n_chains
 print(f"validation scan: {time.time() - t0:.1f} s")
 
 # %%
-fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True, constrained_layout=True)
-Tf = np.linspace(0.05, 2.0, 200)
-panels = [("energy", "E / N (J)", [(-2 + Tf / 2, "spin waves  −2 + T/2")]),
-          ("abs_m", r"$\langle|M|\rangle$ per site", []),
-          ("cv", r"$C_v$ per site ($k_B$)", [(0.5 + 0 * Tf, "spin waves  1/2")]),
-          ("helicity", r"helicity modulus $\Upsilon$ (J)", [(1 - Tf / 4, "spin waves  1 − T/4"),
-                                                                    (2 * Tf / np.pi, r"$2T/\pi$")])]
-for ax, (key, label, lines) in zip(axes.ravel(), panels):
-    ax.errorbar(Tv, mean[key], yerr=err[key], fmt="o-", ms=4, label=f"Metropolis, L = {xy_validation_L}")
-    for y, lab in lines:
-        ax.plot(Tf, y, "--", label=lab)
-    ax.axvline(xy.T_KT, color="gray", ls=":", label=r"$T_{KT}\approx 0.893$")
-    ax.set_ylabel(label)
-    ax.legend(fontsize=8)
-axes[0, 1].set_ylim(0, 1.02)
-axes[1, 1].set_ylim(0, 1.05)
-for ax in axes[1]:
-    ax.set_xlabel("T (J / k_B)")
+fig = plot_validation(Tv, mean, err, xy_validation_L)
 plt.show()
 
 # %%
@@ -166,12 +150,7 @@ generate_xy_dataset(ds_dir, L=xy_L, temperatures=xy_temperatures, n_maps=xy_n_ma
                     seed=seed, progress=True, scheduler=scheduler)
 ds = load_xy_dataset(ds_dir)
 constraint_ok = bool(np.array_equal(xy.vortices(ds["theta"]), ds["charges"]))
-per_T = {}
-for T in xy_temperatures:
-    sel = ds["T"] == np.float32(T)
-    d_vals, counts = np.unique(np.round(ds["distance"][sel].astype(float), 2), return_counts=True)
-    per_T[str(T)] = {"n_samples": int(sel.sum()), "n_maps": int(len(np.unique(ds["map_id"][sel]))),
-                     "pair_distances": d_vals.tolist(), "samples_per_distance": counts.tolist()}
+per_T = dataset_summary(ds, xy_temperatures)
 update_results(res_file, xy_datasets={"L": xy_L, "path": str(ds_dir), "constraint_holds": constraint_ok,
                                       "per_T": per_T})
 print(f"XY data set: {len(ds['T'])} samples in {time.time() - t0:.1f} s")
@@ -189,17 +168,10 @@ for T, info in per_T.items():
 # field (dashed) minimises the *quadratic* energy, so its cosine energy lies above the relaxed low-$T$ chains.
 
 # %%
-N = xy_L ** 2
-e_site = xy.energy(ds["theta"]) / N
 fig, ax = plt.subplots(figsize=(6.5, 4.2), constrained_layout=True)
-for T in xy_temperatures:
-    sel = ds["T"] == np.float32(T)
-    base = e_site[sel & (ds["distance"] == 0)].mean()
-    ds_T = np.round(ds["distance"][sel], 2)
-    dvals = np.unique(ds_T[ds_T > 0])
-    ax.plot(dvals, [N * (e_site[sel][ds_T == d].mean() - base) for d in dvals], "o-", label=f"MC, T = {T}")
-e0 = [xy.energy(xy.villain_field(xy.pair_map(xy_L, pd.displacement, (0, 0)))) + 2 * N for pd in xy.PAIR_DISTANCES]
-d_ax = np.array([pd.d for pd in xy.PAIR_DISTANCES])
+for T, (dvals, excess) in pair_excess_energies(ds, xy_temperatures).items():
+    ax.plot(dvals, excess, "o-", label=f"MC, T = {T}")
+d_ax, e0 = villain_pair_energies(xy_L)
 ax.plot(d_ax, e0, "k--", label="T = 0 Villain field")
 ax.plot(d_ax, ax.lines[0].get_ydata()[0] + 2 * np.pi * np.log(d_ax), "k:", label=r"$2\pi J\ln d$ + const")
 ax.set_xlabel(r"pair distance $d_\nu$ (lattice units)")
@@ -236,6 +208,7 @@ import numpy as np
 
 from support import heisenberg as hb
 from support import skyrmion_dataset as skd
+from support import skyrmion_phases as sph
 from support.data import update_results
 from support.samplers.heisenberg import anneal_heisenberg
 
@@ -259,16 +232,16 @@ print(f"annealed spiral: E/N - E_gs/N = {np.round(excess, 3)} (T_final = {sk_T_f
 # %%
 t0 = time.perf_counter()
 anneal_kw = dict(sweeps=sk_sweeps, n_temps=sk_n_temps, T_start=sk_T_start, T_final=sk_T_final, dmi=sk_dmi)
-scan = skd.cached_phase_scan(out / "skyrmion_scan", sk_L, sk_scan_D, sk_scan_b, seed=seed, scheduler=scheduler,
+scan = sph.cached_phase_scan(out / "skyrmion_scan", sk_L, sk_scan_D, sk_scan_b, seed=seed, scheduler=scheduler,
                              **anneal_kw)
 points = skd.sample_region_points(scan, sk_n_points, seed=seed)
 scan_seconds = time.perf_counter() - t0
-fig = skd.plot_phase_scan(scan, points)
+fig = sph.plot_phase_scan(scan, points)
 plt.show()
 
 # %%
-print(skd.phase_table(scan))
-print(f"{len(skd.skyrmion_points(scan))} of {len(scan['D'])} scan points are skyrmion lattices where detection "
+print(sph.phase_table(scan))
+print(f"{len(sph.skyrmion_points(scan))} of {len(scan['D'])} scan points are skyrmion lattices where detection "
       f"agrees with Q; {len(points)} dataset points drawn inside their region")
 
 # %% [markdown]
@@ -276,11 +249,11 @@ print(f"{len(skd.skyrmion_points(scan))} of {len(scan['D'])} scan points are sky
 # lattice defects (gold: fewer than six neighbours, magenta: more than six).
 
 # %%
-examples = [next((k for k, p in enumerate(scan["phase"]) if p == ph), None) for ph in skd.PHASES]
+examples = [next((k for k, p in enumerate(scan["phase"]) if p == ph), None) for ph in sph.PHASES]
 examples = [k for k in examples if k is not None]
 fig, axes = plt.subplots(1, len(examples), figsize=(4 * len(examples), 4), constrained_layout=True)
 for ax, k in zip(np.atleast_1d(axes), examples):
-    im = skd.plot_skyrmion_lattice(ax, scan["spins"][k], title=f"{scan['phase'][k]}\n"
+    im = sph.plot_skyrmion_lattice(ax, scan["spins"][k], title=f"{scan['phase'][k]}\n"
                                    f"D={scan['D'][k]:.2f}, B={scan['B'][k]:.3f}, Q={scan['Q'][k]:.0f}")
 fig.colorbar(im, ax=axes, label="$S^z$", shrink=0.8)
 plt.show()
@@ -303,7 +276,7 @@ skd.generate_skyrmion_dataset(sk_dir, L=sk_L, points=points, configs_per_point=s
 annealed = skd.load_skyrmion_dataset(sk_dir, lattices_only=False)
 sky = skd.load_skyrmion_dataset(sk_dir)
 dataset_seconds = time.perf_counter() - t0
-thesis_count = np.mean([skd.expected_skyrmions(200, d) for d in sky["D"]])
+thesis_count = np.mean([sph.expected_skyrmions(200, d) for d in sky["D"]])
 print(f"skyrmion data: scan {scan_seconds:.0f} s + dataset {dataset_seconds:.0f} s")
 
 # %%
@@ -329,7 +302,7 @@ order = np.argsort(sky["n_defects"], kind="stable")
 picks = [order[0], order[len(order) // 2], order[-1]]
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
 for ax, k in zip(axes, picks):
-    im = skd.plot_skyrmion_lattice(ax, sky["spins"][k], title=f"D={sky['D'][k]:.2f}, B={sky['B'][k]:.3f}: "
+    im = sph.plot_skyrmion_lattice(ax, sky["spins"][k], title=f"D={sky['D'][k]:.2f}, B={sky['B'][k]:.3f}: "
                                    f"Q={sky['Q'][k]:.0f}, {sky['n_defects'][k]} defects")
 fig.colorbar(im, ax=axes, label="$S^z$", shrink=0.8)
 plt.show()

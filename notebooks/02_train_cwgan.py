@@ -92,21 +92,17 @@ import numpy as np
 import torch
 from myst_nb import glue
 
-from support.cwgan import generate, load_generator
+from support.cwgan import generate
 from support.cwgan import heldout_evaluation as he
-from support.cwgan.figures import plot_fields, plot_history, plot_learned_curves
-from support.cwgan.learned import correction_rms
-from support.cwgan.learned_evaluation import (HEADLINE, class_curves, headline, learned_fields, learned_glue,
-                                              score_block, seed_mean)
-from support.cwgan.learned_training import train_learned
-from support.cwgan.scoring import score_table
+from support.cwgan.figures import plot_fields, plot_history
 from support.cwgan.networks import UNetGenerator
-from support.cwgan.split import monitor_set, split_maps, split_record, unseen_classes
+from support.cwgan.split import monitor_set, split_maps, split_record
 from support.cwgan.training import smooth_charge_targets, train_cwgan
 from support.data import update_results
-from support.runtime import pick_device, profile_dir, repo_relative, results_path, set_threads
+from support.runtime import pick_device, profile_dir, results_path, set_threads
 from support.xy_dataset import default_dir, load_xy_dataset, temperature_key
 
+# %%
 t_chapter = time.perf_counter()
 set_threads()
 if threads:
@@ -213,15 +209,13 @@ plt.show()
 
 # %%
 held_parts = {"seen_class": test, "unseen_class": unseen, "validation": validation}
-by_part = {v: he.summarize_parts(load_generator(r["checkpoint"], device=dev), held_parts, target_T=target_T,
-                                 train_seconds=r["train_seconds"], seed=seed + 1, batch_size=eval_batch_size)
-           for v, r in results.items()}
+by_part = he.summarize_trained(results, held_parts, target_T=target_T, seed=seed + 1, batch_size=eval_batch_size,
+                               device=dev)
 by_part["prior (untrained)"] = he.summarize_parts(g0, {"unseen_class": unseen}, target_T=target_T,
                                                   train_seconds=0.0, seed=seed)
 summaries.update({v: s["seen_class"] for v, s in by_part.items() if "seen_class" in s})
 unseen_summaries = {v: s["unseen_class"] for v, s in by_part.items()}
-train_rate = {v: len(r["history"]) * trainings[v]["steps_per_epoch"] * trainings[v]["batch_size"]
-              * (trainings[v]["n_critic"] + 1) / max(r["train_seconds"], 1e-9) for v, r in results.items()}
+train_rate = {v: he.training_rate(r, trainings[v]) for v, r in results.items()}
 checks = {v: he.check_targets(s) for v, s in summaries.items()}
 print(he.targets_table(summaries))
 print(he.targets_table(unseen_summaries, maps="unseen classes"))
@@ -293,6 +287,15 @@ print("energy rel. error:", {v: round(s["energy_rel_error"], 3) for v, s in summ
 # same generator with $\delta$ switched off (same draws) is the baseline.
 
 # %%
+from support.cwgan.figures import plot_learned_curves
+from support.cwgan.learned import correction_rms
+from support.cwgan.learned_evaluation import (HEADLINE, class_curves, headline, learned_fields, learned_glue,
+                                              score_block, seed_mean)
+from support.cwgan.learned_training import train_learned
+from support.cwgan.scoring import score_table
+from support.cwgan.split import unseen_classes
+from support.runtime import repo_relative
+
 unseen_cls = list(unseen_classes(seed))
 learned_runs = {s: train_learned(learned_model, learned_training, excluded_classes=unseen_cls, seed=s,
                                  checkpoint=out / "cwgan" / "learned" / f"seed{s}.pt", progress=True)

@@ -55,6 +55,7 @@ from support.vae import figures, runs, training
 from support.vae.inference import load_vae, reconstruct, reconstruction_mse
 from support.vae.model import ResidualVAE
 
+# %%
 set_threads()
 seed_everything(seed)
 out = profile_dir(data_dir, profile)
@@ -194,18 +195,12 @@ update_results(
     results_path(data_dir, profile, "03_train_vae"), split="phase_point", split_params=split_kw,
     test_points=[s["test_points"].tolist() for s in splits], kl_weights=kl_weights, best_kl=best_kl,
     test_mse=test_mse, val_mse=val_mse, failed_kl_weights=failed, uniform_baseline_mse=baseline,
-    test_mse_splits=split_mse, test_mse_mean=float(np.mean(split_mse)), test_mse_std=float(np.std(split_mse)),
-    frame_comparison={n: test_mse_runs[n] for n in ("fixed_frame", "fixed_frame_augmented") if n in test_mse_runs}
-    | {"canonical_frame": test_mse_runs["split_0"]},
-    checkpoints={n: r["path"] for n, r in models.items()}, sweep_checkpoints={k: r["path"] for k, r in sweep.items()},
-    histories={n: runs.history_summary(r["history"]) for n, r in all_runs.items()},
+    **runs.results_summary(sweep, all_runs, models, test_mse_runs, n_splits),
     model_config=model_config, train_steps=train_steps, epochs=schedule["epochs"],
-    train_seconds=float(np.nansum([r["seconds"] for r in all_runs.values()])),
+    train_seconds=runs.total_train_seconds(all_runs),
     sweep_wall_seconds=sweep_seconds, splits_wall_seconds=more_seconds, chapter_seconds=chapter_seconds)
-for name, value in {"test_mse_mean": np.mean(split_mse), "test_mse_std": np.std(split_mse), "n_splits": n_splits,
-                    **{f"mse_{k}": v for k, v in test_mse_runs.items() if k.startswith("fixed")},
-                    "mse_canonical": test_mse_runs["split_0"], "train_steps": train_steps}.items():
-    glue(name, float(value), display=False)
+for name, value in runs.headline_numbers(test_mse_runs, n_splits, train_steps).items():
+    glue(name, value, display=False)
 print(f"chapter: {chapter_seconds:.0f} s")
 
 # %%

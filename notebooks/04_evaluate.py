@@ -366,7 +366,7 @@ cwgan_summary.update(topo_every_field=euler_check)
 # The $\Theta$-complexes of one field form a filtration, so their homology has a persistence diagram: $H_0$
 # points $(0, \Theta)$ record clusters merging, $H_1$ points loops that close at their birth $\Theta$ and are
 # filled at their death. A vortex core's plaquette enters late (its bonds are near $\pi/2$), so loops around vortex
-# cores are long-lived $H_1$ features. We compute the exact cubical persistence (Z/2 reduction, `support/tda.py`)
+# cores are long-lived $H_1$ features. We compute the exact cubical persistence (Z/2 reduction, `support/tda_persistence.py`)
 # and compare ensembles by the mean 1-Wasserstein and bottleneck distances (persim) between the $H_1$ diagrams of
 # random pairs of fields. ($H_0$ carries the same information as the cluster count, already in the Euler
 # characteristic, and its ~L² points make the Wasserstein matching expensive.)

@@ -47,6 +47,7 @@ from support.vae import latent as lt
 from support.vae.inference import load_vae
 from support.vae.upstream import load_upstream
 
+# %%
 set_threads()
 seed_everything(seed)
 out = profile_dir(data_dir, profile)

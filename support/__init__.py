@@ -1,6 +1,7 @@
 """Support package of the book: physics, samplers, datasets, the two stories' packages and the runner.
 
-Rooms: flat physics modules (``xy``, ``heisenberg``, ``symmetry``, ``tda``, ``metrics``), the numba
+Rooms: flat physics modules (``xy`` with ``xy_vortices``, ``xy_observables``, ``xy_fields``; ``heisenberg``,
+``skyrmion_phases``, ``symmetry``, ``tda`` with ``tda_persistence``, ``metrics``), the numba
 samplers (``samplers``), the datasets (``xy_dataset``, ``skyrmion_dataset``), one package per story
 (``cwgan``, ``vae``) and the infrastructure (``book``, ``data``, ``runtime``, ``checkpoint``). Imports
 point down only: a story imports physics, samplers, datasets and infrastructure, never the other story.
@@ -30,7 +31,8 @@ The code below relies on these; docstrings cite this section instead of repeatin
 Heisenberg conventions
 ----------------------
 Used by :mod:`support.heisenberg`, :mod:`support.samplers.heisenberg`, :mod:`support.symmetry`,
-:mod:`support.skyrmion_dataset` and :mod:`support.vae`; docstrings there cite this section.
+:mod:`support.skyrmion_phases`, :mod:`support.skyrmion_dataset` and :mod:`support.vae`; docstrings there
+cite this section.
 
 * Arrays: spins are unit vectors, channels-first ``(..., 3, L, L)`` on a periodic L × L lattice;
   axis ``-1`` is ``j`` (``+x``), axis ``-2`` is ``i`` (``+y``); channel 2 is ``S^z``.

@@ -163,3 +163,23 @@ def load_xy_dataset(out_dir: str | os.PathLike) -> dict[str, np.ndarray]:
         FileNotFoundError: no complete dataset there (made by chapter 01).
     """
     return load_chunked(out_dir, needed_by="the cWGAN chapters", made_by=MADE_BY)
+
+
+def dataset_summary(data: dict[str, np.ndarray], temperatures: Sequence[float]) -> dict[str, dict]:
+    """What an XY data set holds at each temperature: samples, maps and the pair-distance classes.
+
+    Args:
+        data: a data set as from :func:`load_xy_dataset` (``T``, ``distance``, ``map_id``).
+        temperatures: the temperatures to report.
+
+    Returns:
+        ``{str(T): {"n_samples", "n_maps", "pair_distances", "samples_per_distance"}}``: the distances
+        (rounded to 2 digits, ``0`` for the no-pair class) sorted, with the number of samples of each.
+    """
+    per_T = {}
+    for T in temperatures:
+        sel = data["T"] == np.float32(T)
+        d_vals, counts = np.unique(np.round(data["distance"][sel].astype(float), 2), return_counts=True)
+        per_T[str(T)] = {"n_samples": int(sel.sum()), "n_maps": int(len(np.unique(data["map_id"][sel]))),
+                         "pair_distances": d_vals.tolist(), "samples_per_distance": counts.tolist()}
+    return per_T

@@ -15,3 +15,14 @@ def small_mc():
     theta = sample_xy_chains(L, T, n, charges=maps, burn_in=200, sweeps_between=10, seed=5)
     return dict(theta=theta.reshape(-1, L, L), charges=np.repeat(maps, n, axis=0),
                 classes=np.repeat([0, 3, 10], n), T=T)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny convolutions are fastest on one thread, and a shared machine punishes spinning thread pools."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

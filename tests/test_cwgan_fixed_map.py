@@ -7,18 +7,7 @@ from support import xy
 from support.cwgan import fixed_map as fm
 from support.cwgan import prior as cp
 
-L = 16
-
-
-def overlap(a, b):
-    """|<exp(i (a - b))>|: 1 when two fields differ by a global rotation only."""
-    return abs(np.mean(np.exp(1j * (a - b))))
-
-
-@pytest.fixture(scope="module")
-def straight():
-    k = xy.pair_map(L, (0, 4), (4, 4))
-    return k, fm.fixed_map_minima(k, seed=1)
+from fixed_map_pairs import L, overlap, straight_pair
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +16,8 @@ def diagonal():
     return k, fm.fixed_map_minima(k, seed=1)
 
 
-def test_straight_pair_minimum_is_below_the_relaxed_field(straight):
-    k, m = straight
+def test_straight_pair_minimum_is_below_the_relaxed_field():
+    k, m = straight_pair()
     r = cp.relaxed_field(k[None], 400)[0]
     assert np.all(xy.vortices(m.fields) == k)                       # the map is kept exactly
     assert np.all(np.diff(m.energies) >= 0)                          # sorted
@@ -92,8 +81,8 @@ def test_minimum_weights():
     assert np.isclose(w.sum(), 1) and np.allclose(w[1:] / w[0], np.exp(-1))
 
 
-def test_thermal_basins_move_pinned_bonds_off_the_wall(straight):
-    k, m = straight
+def test_thermal_basins_move_pinned_bonds_off_the_wall():
+    k, m = straight_pair()
     T = 0.1
     b = fm.thermal_basins(k, T, m)
     assert np.isclose(b.weights.sum(), 1) and np.all(xy.vortices(b.fields) == k)

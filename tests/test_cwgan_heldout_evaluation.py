@@ -3,6 +3,8 @@
 import pytest
 
 from support.cwgan import heldout_evaluation as he
+from support.cwgan import load_generator
+from support.cwgan.training import train_cwgan
 
 from cwgan_stand_in import stand_in_data
 
@@ -41,3 +43,24 @@ def test_targets_and_best_variant():
     assert he.choose_best_variant({}) is None
     table = he.targets_table({"paper": _summary(0.5, 0.01)}).splitlines()
     assert len(table) == 1 + len(he.TARGETS) and "MISS" in table[1] and table[1].endswith(">= 0.95")
+
+
+def test_training_rate_counts_critic_and_generator_batches():
+    r = {"history": [{}, {}, {}], "train_seconds": 12.0}
+    t = {"steps_per_epoch": 20, "batch_size": 64, "n_critic": 4}
+    assert he.training_rate(r, t) == 1600.0                       # 3 epochs * 20 steps * 64 * (4 + 1) / 12 s
+    assert he.training_rate({**r, "train_seconds": 0.0}, t) == 19200 / 1e-9
+
+
+def test_summarize_trained_scores_each_checkpoint(tmp_path):
+    d = stand_in_data(L)
+    model = dict(gen_widths=[4, 8], noise_channels=2, critic_widths=[4, 8], critic_full_res_layers=1)
+    res = train_cwgan(d, variant="prior", out_dir=tmp_path, model=model, training=dict(epochs=0, batch_size=8),
+                      progress=False)
+    parts = {"held": d}
+    out = he.summarize_trained({"prior": res}, parts, target_T=0.1, seed=2, batch_size=16)
+    direct = he.summarize_parts(load_generator(res["checkpoint"]), parts, target_T=0.1,
+                                train_seconds=res["train_seconds"], seed=2, batch_size=16)
+    assert list(out) == ["prior"] and list(out["prior"]) == ["held"]
+    assert out["prior"]["held"]["by_T"] == direct["held"]["by_T"]
+    assert out["prior"]["held"]["train_seconds"] == res["train_seconds"]

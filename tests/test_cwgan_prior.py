@@ -9,18 +9,7 @@ from support import xy
 from support.cwgan import fixed_map as fm
 from support.cwgan import prior as cp
 
-L = 16
-
-
-def overlap(a, b):
-    """|<exp(i (a - b))>|: 1 when two fields differ by a global rotation only."""
-    return abs(np.mean(np.exp(1j * (a - b))))
-
-
-@pytest.fixture(scope="module")
-def straight():
-    k = xy.pair_map(L, (0, 4), (4, 4))
-    return k, fm.fixed_map_minima(k, seed=1)
+from fixed_map_pairs import L, overlap, straight_pair
 
 
 def test_one_default_prior_and_overrides():
@@ -44,8 +33,8 @@ def test_draws_follow_the_weights():
     assert abs(frac - p) < 4 * np.sqrt(p * (1 - p) / n)          # binomial, 4 sigma
 
 
-def test_minima_are_translation_covariant_and_cached(straight):
-    k, m = straight
+def test_minima_are_translation_covariant_and_cached():
+    k, m = straight_pair()
     shifted = np.roll(k, (5, -3), axis=(0, 1))
     a, b = cp.minima_cached(np.stack([k, shifted]))
     assert np.allclose(a.energies, b.energies)
@@ -54,8 +43,8 @@ def test_minima_are_translation_covariant_and_cached(straight):
     assert np.all(xy.vortices(b.fields) == shifted)
 
 
-def test_prior_angles_with_minima(straight):
-    k, m = straight
+def test_prior_angles_with_minima():
+    k, m = straight_pair()
     rng = np.random.default_rng(3)
     ks = np.stack([k] * 40)
     t0 = cp.prior_angles(ks, np.zeros(40), rng, ground_state="minima")

@@ -1,10 +1,10 @@
 """support.parallel: Dask tasks give the same datasets and scans as serial work, whatever the workers."""
 
-import numpy as np
 import pytest
 
 from support import parallel
 from support import skyrmion_dataset as sd
+from support import skyrmion_phases as sph
 from support.data import load_json, load_npz
 from support.xy_dataset import generate_xy_dataset
 
@@ -59,8 +59,8 @@ def test_resume_on_a_cluster_skips_chunks_on_disk(tmp_path, cluster):
 
 def test_phase_scan_on_a_cluster_is_identical(cluster):
     kw = dict(configs_per_point=2, seed=3, sweeps=40, n_temps=4, progress=False)
-    serial = sd.phase_scan(12, [0.6, 0.8], [0.3], **kw)
-    spread = sd.phase_scan(12, [0.6, 0.8], [0.3], **kw, scheduler=cluster)
+    serial = sph.phase_scan(12, [0.6, 0.8], [0.3], **kw)
+    spread = sph.phase_scan(12, [0.6, 0.8], [0.3], **kw, scheduler=cluster)
     assert serial["spins"].tobytes() == spread["spins"].tobytes()
     assert {k: v for k, v in serial.items() if k != "spins"} == {k: v for k, v in spread.items() if k != "spins"}
 

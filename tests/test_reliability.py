@@ -213,7 +213,7 @@ def test_checkpoint_damage_is_named(tmp_path):
 
 
 def test_damaged_phase_scan_cache_is_computed_again(tmp_path, monkeypatch, capsys):
-    from support import skyrmion_dataset as skd
+    from support import skyrmion_phases as skd
 
     computed = []
 

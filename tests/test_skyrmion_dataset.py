@@ -1,62 +1,13 @@
-"""Phase scan and the chunked skyrmion dataset (support.skyrmion_dataset), on tiny lattices."""
+"""The chunked skyrmion dataset, its phase points and splits (support.skyrmion_dataset), on tiny lattices."""
 
 import json
 
 import numpy as np
 import pytest
 
-from support import heisenberg as hb
 from support import skyrmion_dataset as sd
 
 KW = dict(sweeps=200, n_temps=10)
-
-
-def test_spiral_period_and_expected_count():
-    assert sd.spiral_period(1.0) == pytest.approx(8.0)
-    assert sd.expected_skyrmions(16, 1.0) == pytest.approx(256 / (np.sqrt(3) / 2 * 64))
-
-
-def test_lattice_statistics_of_exact_states():
-    L = 16
-    sk = hb.analytic_skyrmion(L, radius=3.0)
-    up = np.zeros((3, L, L))
-    up[2] = 1.0
-    st = sd.lattice_statistics(np.stack([sk, up]))
-    assert st["Q"] == pytest.approx([-1.0, 0.0], abs=1e-6)
-    assert st["Mz"][1] == 1.0 and 0.0 < st["Mz"][0] < 1.0
-    assert st["Mz"][0] == pytest.approx(sk[2].mean())
-    assert st["n_skyrmions"].tolist() == [1, 0] and st["n_elongated"].tolist() == [0, 0]
-    assert st["n_defects"].tolist() == [int(hb.count_defects(sk)), 0]
-    # a stretched core (a stripe fragment) counts as elongated
-    stripe = up.copy()
-    stripe[:, 6:8, 2:14] = np.array([0.0, 0.0, -1.0])[:, None, None]
-    assert sd.lattice_statistics(stripe[None])["n_elongated"].tolist() == [1]
-    with pytest.raises(ValueError):
-        sd.lattice_statistics(sk)
-
-
-def test_classify():
-    assert sd.classify(-10.0, 0.4, 24, 1.0) == "skyrmion lattice"
-    assert sd.classify(-10.0, 0.4, 24, 1.0, elongated_fraction=0.5) == "spiral / mixed"
-    assert sd.classify(0.0, 0.99, 24, 1.0) == "ferromagnet"
-    assert sd.classify(-1.0, 0.9, 24, 1.0) == "isolated skyrmions"
-    assert sd.classify(0.0, 0.05, 24, 1.0) == "spiral / mixed"
-
-
-def test_phase_scan_shapes_and_limits():
-    scan = sd.phase_scan(16, [1.0], [0.0, 1.5], configs_per_point=2, progress=False, **KW)
-    assert scan["D"] == [1.0, 1.0] and scan["B"] == [0.0, 1.5]
-    assert scan["spins"].shape == (2, 3, 16, 16)
-    for k in ("Q", "Mz", "n_skyrmions", "n_defects", "elongated_fraction", "phase", "detection_agrees"):
-        assert len(scan[k]) == 2
-    # A strong field polarises the magnet: no charge, Mz near 1.
-    assert scan["phase"][1] == "ferromagnet" and scan["Mz"][1] > 0.95
-    assert abs(scan["Mz"][0]) < 0.5  # B = 0: spirals, no net moment
-    assert "FM(" in sd.phase_table(scan).splitlines()[-1]
-    with pytest.raises(ValueError):
-        sd.phase_scan(16, [], [0.3])
-    assert sd.skyrmion_points({"D": [1, 2], "B": [0.3, 0.5], "phase": ["skyrmion lattice"] * 2,
-                               "detection_agrees": [True, False]}) == [(1, 0.3)]
 
 
 def test_dataset_roundtrip_filter_and_resume(tmp_path):
@@ -113,12 +64,6 @@ def test_sample_region_points_uniform_inside_the_cells():
     empty = {**_toy_scan(), "phase": ["spiral / mixed"] * 9}
     with pytest.raises(ValueError):
         sd.sample_region_points(empty, 3)
-
-
-def test_is_skyrmion_lattice_needs_phase_and_detection():
-    stats = {"Q": np.array([-10.0, -10.0, -10.0, 0.0]), "Mz": np.array([0.4, 0.4, 0.4, 1.0]),
-             "n_skyrmions": np.array([10, 9, 10, 0]), "n_elongated": np.array([0, 0, 5, 0])}
-    assert sd.is_skyrmion_lattice(stats, 24, 1.0).tolist() == [True, False, False, False]
 
 
 def test_split_by_point_never_shares_a_point():

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from support import heisenberg as hb
-from support.skyrmion_dataset import lattice_statistics
+from support.skyrmion_phases import lattice_statistics
 from support.vae import evaluation as ev
 from support.vae.model import ResidualVAE
 

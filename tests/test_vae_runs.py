@@ -4,35 +4,14 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from support.checkpoint import TrainingDiverged
 from support.vae import runs as vr
 from support.vae import training as tv
 
-TINY = {"L": 8, "widths": [4, 8], "latent_dim": 4}
+from vae_stand_in import TINY, bubbles
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def bubbles(n, L=8, seed=0):
-    """Smooth toy 'skyrmions': a down-pointing Gaussian bubble at a random site of an up background."""
-    rng = np.random.default_rng(seed)
-    i, j = np.meshgrid(np.arange(L), np.arange(L), indexing="ij")
-    out = np.empty((n, 3, L, L), np.float32)
-    for k in range(n):
-        ci, cj = rng.integers(L, size=2)
-        di, dj = (i - ci + L / 2) % L - L / 2, (j - cj + L / 2) % L - L / 2
-        theta = math.pi * np.exp(-(di ** 2 + dj ** 2) / 4.0)
-        phi = np.arctan2(di, dj)
-        out[k] = [np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)]
-    return out
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def test_sweep_records_a_diverged_run(tmp_path, monkeypatch):
@@ -91,3 +70,30 @@ def test_train_runs_matches_single_runs(tmp_path):
                            progress=False)
     assert runs["a"]["history"]["val_mse"] == pytest.approx(hist["val_mse"], rel=1e-6)
     assert runs["b"]["history"]["val_mse"] != pytest.approx(hist["val_mse"], rel=1e-6)  # augmentation changed it
+
+
+def _run(path, seconds, best_epoch=0):
+    hist = {k: [0.1234567, 0.0500001] for k in ("train_mse", "train_kl", "val_mse", "val_kl")} | {"best_epoch": best_epoch}
+    return {"path": path, "seconds": seconds, "history": hist, "status": "ok"}
+
+
+def test_results_summary_and_headline_numbers():
+    sweep = {"0.001": _run("s/a.pt", 10.0), "0.01": {"path": "s/b.pt", "seconds": float("nan"), "history": None}}
+    more = {"split_1": _run("p1.pt", 20.0, 1), "fixed_frame": _run("f.pt", 30.0), "fixed_frame_augmented": _run("g.pt", 5.0)}
+    all_runs = {f"kl_{k}": r for k, r in sweep.items()} | more
+    models = {"split_0": sweep["0.001"], **more}
+    test_mse = {"split_0": 0.01, "split_1": 0.03, "fixed_frame": 0.05, "fixed_frame_augmented": 0.04}
+    s = vr.results_summary(sweep, all_runs, models, test_mse, n_splits=2)
+    assert s["test_mse_splits"] == [0.01, 0.03]
+    assert s["test_mse_mean"] == pytest.approx(0.02) and s["test_mse_std"] == pytest.approx(0.01)
+    assert s["frame_comparison"] == {"fixed_frame": 0.05, "fixed_frame_augmented": 0.04, "canonical_frame": 0.01}
+    assert s["checkpoints"] == {"split_0": "s/a.pt", "split_1": "p1.pt", "fixed_frame": "f.pt",
+                                "fixed_frame_augmented": "g.pt"}
+    assert s["sweep_checkpoints"] == {"0.001": "s/a.pt", "0.01": "s/b.pt"}
+    assert s["histories"]["kl_0.01"] is None and s["histories"]["split_1"]["val_mse"] == [0.123457, 0.05]
+    assert s["histories"]["split_1"]["best_epoch"] == 1
+    assert vr.total_train_seconds(all_runs) == 65.0             # the failed run's nan is skipped
+    assert vr.headline_numbers(test_mse, 2, 300) == pytest.approx({
+        "test_mse_mean": 0.02, "test_mse_std": 0.01, "n_splits": 2.0, "mse_fixed_frame": 0.05,
+        "mse_fixed_frame_augmented": 0.04, "mse_canonical": 0.01, "train_steps": 300.0})
+    assert list(vr.headline_numbers(test_mse, 2, 300))[3:5] == ["mse_fixed_frame", "mse_fixed_frame_augmented"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from support.skyrmion_dataset import lattice_statistics
+from support.skyrmion_phases import lattice_statistics
 from support.vae import sampling as sp
 
 

@@ -1,7 +1,5 @@
 """Tests of VAE training: symmetry augmentation (energy invariance), loss, schedule, resume, NaN guard, I/O."""
 
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -11,37 +9,15 @@ from support.heisenberg import energy
 from support.symmetry import apply_symmetry, symmetry_ops, translate
 from support.vae import inference as inf
 from support.vae import training as tv
-from support.vae.model import ResidualVAE
 
-TINY = {"L": 8, "widths": [4, 8], "latent_dim": 4}
+from vae_stand_in import TINY, bubbles
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny convolutions are fastest on one thread, and a shared machine punishes spinning thread pools."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def random_spins(n, L, seed=0):
     s = np.random.default_rng(seed).normal(size=(n, 3, L, L))
     return (s / np.linalg.norm(s, axis=1, keepdims=True)).astype(np.float64)
-
-
-def bubbles(n, L=8, seed=0):
-    """Smooth toy 'skyrmions': a down-pointing Gaussian bubble at a random site of an up background."""
-    rng = np.random.default_rng(seed)
-    i, j = np.meshgrid(np.arange(L), np.arange(L), indexing="ij")
-    out = np.empty((n, 3, L, L), np.float32)
-    for k in range(n):
-        ci, cj = rng.integers(L, size=2)
-        di, dj = (i - ci + L / 2) % L - L / 2, (j - cj + L / 2) % L - L / 2
-        theta = math.pi * np.exp(-(di ** 2 + dj ** 2) / 4.0)
-        phi = np.arctan2(di, dj)
-        out[k] = [np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)]
-    return out
 
 
 # --- symmetries ---------------------------------------------------------------------------------

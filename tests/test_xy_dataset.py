@@ -7,7 +7,7 @@ import pytest
 
 from support import xy
 from support.data import load_json
-from support.xy_dataset import N_CLASSES, generate_xy_dataset, load_xy_dataset, map_id
+from support.xy_dataset import N_CLASSES, dataset_summary, generate_xy_dataset, load_xy_dataset, map_id
 
 KW = dict(L=12, temperatures=[0.1, 0.6], n_maps=2, samples_per_map=2, burn_in=10, sweeps_between=2, seed=4,
           progress=False, chains_per_chunk=10)
@@ -89,3 +89,11 @@ def test_temperature_key_reads_float32_back_as_written():
 
     assert [temperature_key(np.float32(t)) for t in (0.1, 0.5, 0.9, 1.25)] == ["0.1", "0.5", "0.9", "1.25"]
     assert temperature_key(0.1) == temperature_key(np.float32(0.1))
+
+
+def test_dataset_summary_counts_samples_maps_and_distances():
+    data = {"T": np.float32([0.1, 0.1, 0.1, 0.1, 0.5]), "distance": np.float32([0.0, 1.0, 1.41421, 1.0, 0.0]),
+            "map_id": np.array([0, 1, 2, 1, 0])}
+    assert dataset_summary(data, [0.1, 0.5]) == {
+        "0.1": {"n_samples": 4, "n_maps": 3, "pair_distances": [0.0, 1.0, 1.41], "samples_per_distance": [1, 2, 1]},
+        "0.5": {"n_samples": 1, "n_maps": 1, "pair_distances": [0.0], "samples_per_distance": [1]}}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from support import tda, xy
+from support import tda, tda_persistence, xy
 from support.cwgan.scoring import OBSERVABLES, class_distance
 
 #: line styles of the sources drawn against Monte Carlo (the GRF is added where it is on scale)
@@ -125,7 +125,7 @@ def plot_h1_diagrams(diagrams: dict[str, dict], class_id: int, names: dict[str, 
     """Pooled H1 persistence diagrams of one class, one panel per source."""
     fig, axes = plt.subplots(1, len(sources), figsize=(4 * len(sources), 3.8))
     for ax, name in zip(axes, sources):
-        pts = np.concatenate([tda.finite(d[1]) for d in diagrams[name][class_id]])
+        pts = np.concatenate([tda_persistence.finite(d[1]) for d in diagrams[name][class_id]])
         ax.scatter(pts[:, 0], pts[:, 1], s=6, alpha=0.4)
         ax.plot([0, np.pi], [0, np.pi], "k--", lw=0.8)
         ax.set_title(f"{names[name]}: $H_1$, d ≈ {class_distance([class_id])[0]:g}, "

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from support import xy
-from support.cwgan.generator import generate
+from support.cwgan.generator import generate, load_generator
 from support.cwgan.networks import UNetGenerator
 from support.xy_dataset import temperature_key
 
@@ -123,6 +123,29 @@ def summarize_parts(generator: UNetGenerator, parts: dict[str, dict[str, np.ndar
     """:func:`summarize` of :func:`evaluate_generator` on each named part of the split (same seed for all)."""
     return {name: summarize(evaluate_generator(generator, part, seed=seed, batch_size=batch_size), target_T,
                             train_seconds) for name, part in parts.items()}
+
+
+def summarize_trained(results: dict[str, dict], parts: dict[str, dict[str, np.ndarray]], *, target_T: float,
+                      seed: int, batch_size: int = 256, device: Any = "cpu") -> dict[str, dict[str, dict[str, Any]]]:
+    """:func:`summarize_parts` of every trained variant, its generator rebuilt from its checkpoint.
+
+    Args:
+        results: ``{variant: result}`` as returned by :func:`support.cwgan.training.train_cwgan` (``checkpoint``
+            and ``train_seconds`` are used).
+        parts: named parts of the split, each scored with the same ``seed``.
+        target_T, seed, batch_size: as in :func:`summarize_parts`.
+        device: where the generators run.
+    """
+    return {v: summarize_parts(load_generator(r["checkpoint"], device=device), parts, target_T=target_T,
+                               train_seconds=r["train_seconds"], seed=seed, batch_size=batch_size)
+            for v, r in results.items()}
+
+
+def training_rate(result: dict, training: dict) -> float:
+    """Training samples per second of a :func:`~support.cwgan.training.train_cwgan` run: epochs × steps per epoch ×
+    batch size × (critic steps + 1) samples (critic and generator batches) over its training seconds."""
+    return (len(result["history"]) * training["steps_per_epoch"] * training["batch_size"] * (training["n_critic"] + 1)
+            / max(result["train_seconds"], 1e-9))
 
 
 def check_targets(summary: dict) -> dict[str, dict]:

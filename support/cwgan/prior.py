@@ -30,7 +30,7 @@ import zlib
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from support import xy
+from support import xy, xy_fields
 from support.data import chunk_seed
 from support.cwgan.fixed_map import (ANNEAL, Minima, ThermalBasins, canonical_shift, fixed_map_minima,
                                      minimum_weights, thermal_basins)
@@ -139,7 +139,7 @@ def relax(theta: np.ndarray, charges: np.ndarray, steps: int) -> np.ndarray:
     theta = np.array(theta, dtype=np.float64).reshape(-1, *np.shape(theta)[-2:])
     kk = np.broadcast_to(np.asarray(charges), theta.shape)
     L = theta.shape[-1]
-    lam = -xy._lattice_laplacian_eigs(L)
+    lam = -xy_fields._lattice_laplacian_eigs(L)
     lam[0, 0] = np.inf  # the zero mode is a global rotation: no force
     eta = np.ones(len(theta))
     for _ in range(int(steps)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from support import tda
+from support import tda, tda_persistence
 from support.cwgan.split import first_per_class
 from support.metrics import acc_topo
 
@@ -129,9 +129,9 @@ def euler_deviation(measures_all: dict[str, dict], classes: np.ndarray, threshol
 
 
 def persistence_by_class(theta: np.ndarray, classes: np.ndarray) -> dict[int, list]:
-    """``{class: [per-field diagrams]}`` (see :func:`support.tda.persistence`)."""
+    """``{class: [per-field diagrams]}`` (see :func:`support.tda_persistence.persistence`)."""
     classes = np.asarray(classes)
-    return {int(c): tda.persistence(theta[classes == c]) for c in np.unique(classes)}
+    return {int(c): tda_persistence.persistence(theta[classes == c]) for c in np.unique(classes)}
 
 
 def persistence_distance(ref: dict[int, list], gen: dict[int, list], *, dim: int = 1, n_pairs: int = 20,
@@ -146,13 +146,13 @@ def persistence_distance(ref: dict[int, list], gen: dict[int, list], *, dim: int
         if gen is ref:
             h = len(a) // 2
             a, b = a[:h], a[h:]
-        vals.append(tda.ensemble_distance(a, b, dim=dim, metric=metric, n_pairs=n_pairs, seed=seed + c))
+        vals.append(tda_persistence.ensemble_distance(a, b, dim=dim, metric=metric, n_pairs=n_pairs, seed=seed + c))
     return float(np.mean(vals))
 
 
 def mean_h1_persistence(dgms: list) -> float:
     """Mean total H1 persistence (Σ death − birth over finite points) per field."""
-    return float(np.mean([np.sum(np.diff(tda.finite(d[1]), axis=1)) for d in dgms]))
+    return float(np.mean([np.sum(np.diff(tda_persistence.finite(d[1]), axis=1)) for d in dgms]))
 
 
 def persistence_scores(sources: dict[str, np.ndarray], classes: np.ndarray, n_per_class: int, n_pairs: int,

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from support.skyrmion_dataset import is_skyrmion_lattice
+from support.skyrmion_phases import is_skyrmion_lattice
 from support.vae import latent as lt
 from support.vae import sampling
 from support.vae.inference import reconstruct
@@ -79,9 +79,9 @@ def generation_report(gen: Mapping[str, np.ndarray], *, x_train: np.ndarray, x_t
     Args:
         gen: one sampler's output of :func:`support.vae.sampling.generate` (``spins`` and statistics).
         x_train, x_test: training and test lattices of the split.
-        test_stats: :func:`support.skyrmion_dataset.lattice_statistics` of the test lattices.
+        test_stats: :func:`support.skyrmion_phases.lattice_statistics` of the test lattices.
         D_min: smallest DMI of the data; a generated lattice has no D of its own, so the
-            skyrmion-lattice test (:func:`support.skyrmion_dataset.is_skyrmion_lattice`) uses the
+            skyrmion-lattice test (:func:`support.skyrmion_phases.is_skyrmion_lattice`) uses the
             most lenient close-packed count, that of ``D_min``.
         dmi: point group of the canonical frame.
 

@@ -120,6 +120,43 @@ def history_summary(history: dict | None, digits: int = 6) -> dict | None:
 
 
 
+def results_summary(sweep: Mapping[str, dict], all_runs: Mapping[str, dict], models: Mapping[str, dict],
+                    test_mse: Mapping[str, float], n_splits: int) -> dict:
+    """The results-file entries of chapter 03's runs: test MSE per split with its mean and standard deviation,
+    the frame comparison on split 0, the checkpoints and the training curves.
+
+    Args:
+        sweep: the KL sweep's runs (:func:`train_sweep`), keyed by KL weight.
+        all_runs: every run trained (the sweep's as ``kl_<weight>``, then the further splits and frames).
+        models: the chosen model per split and frame, ``split_0`` ... and ``fixed_frame``, ``fixed_frame_augmented``.
+        test_mse: test MSE of each of ``models``.
+        n_splits: number of splits (``split_0`` ... ``split_<n-1>`` in ``test_mse``).
+    """
+    split_mse = [test_mse[f"split_{k}"] for k in range(n_splits)]
+    frames = {n: test_mse[n] for n in ("fixed_frame", "fixed_frame_augmented") if n in test_mse}
+    return dict(test_mse_splits=split_mse, test_mse_mean=float(np.mean(split_mse)),
+                test_mse_std=float(np.std(split_mse)), frame_comparison=frames | {"canonical_frame": test_mse["split_0"]},
+                checkpoints={n: r["path"] for n, r in models.items()},
+                sweep_checkpoints={k: r["path"] for k, r in sweep.items()},
+                histories={n: history_summary(r["history"]) for n, r in all_runs.items()})
+
+
+def total_train_seconds(runs: Mapping[str, dict]) -> float:
+    """Summed training seconds of the runs (a failed run's ``nan`` is skipped)."""
+    return float(np.nansum([r["seconds"] for r in runs.values()]))
+
+
+def headline_numbers(test_mse: Mapping[str, float], n_splits: int, train_steps: int) -> dict[str, float]:
+    """The numbers chapter 03's answer quotes: mean and standard deviation of the test MSE over the splits, the
+    number of splits, the frame comparison's test MSEs (``mse_fixed_frame``, ``mse_fixed_frame_augmented``,
+    ``mse_canonical``) and the optimiser steps of every run."""
+    split_mse = [test_mse[f"split_{k}"] for k in range(n_splits)]
+    values = {"test_mse_mean": np.mean(split_mse), "test_mse_std": np.std(split_mse), "n_splits": n_splits,
+              **{f"mse_{k}": v for k, v in test_mse.items() if k.startswith("fixed")},
+              "mse_canonical": test_mse["split_0"], "train_steps": train_steps}
+    return {name: float(v) for name, v in values.items()}
+
+
 def step_schedule(n_train: int, batch_size: int, steps: int, warmup_steps: int = 0) -> dict[str, float]:
     """``epochs`` and ``warmup_epochs`` of :func:`train_vae` for a run sized in optimiser steps.
 

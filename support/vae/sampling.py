@@ -15,7 +15,7 @@ import torch
 from scipy.stats import ks_2samp
 from sklearn.mixture import GaussianMixture
 
-from support.skyrmion_dataset import lattice_statistics
+from support.skyrmion_phases import lattice_statistics
 from support.symmetry import to_canonical_frame
 from support.vae.inference import decode_latents, unit_spins
 
@@ -161,7 +161,7 @@ def generate(model, kinds: Sequence[str], n: int, *, mu: np.ndarray, logvar: np.
 
     Returns:
         ``{kind: {"z", "spins", "Q", "Mz", "n_skyrmions", "n_defects", "n_elongated"}}`` (see
-        :func:`support.skyrmion_dataset.lattice_statistics`).
+        :func:`support.skyrmion_phases.lattice_statistics`).
     """
     bad = [k for k in kinds if k not in SAMPLERS]
     if bad:
