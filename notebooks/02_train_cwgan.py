@@ -81,7 +81,7 @@ prior_training = {"epochs": 6, "steps_per_epoch": 20, "batch_size": 64, "n_criti
                   "physics_start_epoch": None}
 prior_settings = {}  # overrides of support.cwgan.prior.DEFAULT_PRIOR (the prior variant's settings)
 learned_model = {"widths": [8, 16, 32, 32], "self_consistent": True, "max_tries": 64}  # LearnedGenerator kwargs
-learned_training = {"steps": 800, "batch_size": 32, "lr": 2.0e-3}  # overrides of learned_training.DEFAULT_TRAINING
+learned_training = {"steps": 3200, "batch_size": 32, "lr": 2.0e-3}  # overrides of learned_training.DEFAULT_TRAINING
 learned_seeds = [0, 1]  # training seeds of the learned generator (the first one's checkpoint is the headline)
 
 # %%
