@@ -40,6 +40,7 @@ test_fraction = 0.15  # share of the phase points held out for testing in each s
 val_fraction = 0.1  # share of the remaining points held out for model selection
 workers = 2  # runs trained side by side (one process each)
 threads_per_run = 1  # torch threads of each training run (0: cores // workers)
+scheduler = None  # where the runs go: None here (workers processes), "" a Dask LocalCluster, or "tcp://host:8786"
 
 # %%
 import time
@@ -127,7 +128,7 @@ print(f"ResidualVAE {model_config}: {n_params / 1e6:.2f} M parameters")
 # %%
 t0 = time.perf_counter()
 sweep = runs.train_sweep(model_config, x_all[fit], x_all[val], kl_weights, out / "split_0", workers=workers,
-                            threads=run_threads, **schedule, **train_kw)
+                            threads=run_threads, scheduler=scheduler, **schedule, **train_kw)
 best_key, val_mse, failed = runs.select_kl_weight(sweep, training.uniform_baseline_mse(x_all[fit], x_all[val]))
 best_kl = float(best_key)
 test_mse = {k: (reconstruction_mse(load_vae(r["path"], device), x_all[test]) if r["status"] == "ok" else float("nan"))
@@ -153,7 +154,7 @@ print("validation MSE (2 digits):", {k: round(v, 2) for k, v in val_mse.items()}
 jobs = runs.split_jobs(splits, x_all, model_config, best_kl, out, frame_comparison=frame_comparison,
                            train_steps=train_steps, warmup_steps=warmup_steps, **train_kw)
 t0 = time.perf_counter()
-more = runs.train_runs(jobs, workers=workers, threads=run_threads)
+more = runs.train_runs(jobs, workers=workers, threads=run_threads, scheduler=scheduler)
 more_seconds = time.perf_counter() - t0
 models = {"split_0": sweep[best_key], **more}
 test_of = {"split_0": test} | {f"split_{k}": s["test"] for k, s in enumerate(splits)} | {

@@ -85,6 +85,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "n_splits": _count, "test_fraction": number(0, 1, lo_open=True),
         "workers": integer(1, why="processes side by side, at most one per KL weight"),
         "threads_per_run": integer(0, CORES, why=f"0: cores // workers; this machine has {CORES}"),
+        "scheduler": SCHEDULER,
     },
     "04_evaluate": {
         "gan_variant": choice("best", "paper", "prior"), "gan_T_target": _pos, "gan_max_per_class": _count,

@@ -38,3 +38,17 @@ def test_dict_parameters_are_merged_key_by_key():
     merged = paper_check.chapter_overrides("02_train_cwgan")["paper_training"]
     paper = book.load_profile("paper")["02_train_cwgan"]["paper_training"]
     assert merged["epochs"] == 1 and merged.keys() == paper.keys() and merged["lr"] == paper["lr"]
+
+
+def test_the_check_accepts_the_gpu_sized_profile_on_a_cpu(monkeypatch, tmp_path):
+    """The paper profile refuses to run without CUDA unless told yes; the check's counts are meant for a CPU."""
+    calls = []
+
+    def fake_run(profile, only, overrides, **kw):
+        calls.append((profile, only, kw))
+        return {only[0]: 0.0}
+
+    monkeypatch.setattr(book, "run", fake_run)
+    monkeypatch.setattr(paper_check, "results_path", lambda *a: tmp_path)     # exists: "results written"
+    paper_check.run(["05"])
+    assert calls == [("paper", ["05_latent_analysis"], {"yes": True})]

@@ -77,3 +77,32 @@ def test_map_ordered_on_a_cluster(cluster):
 def test_bad_scheduler_is_an_error():
     with pytest.raises(ValueError, match="tcp://"):
         parallel.client_for("localhost:8786")
+
+
+def _sweep_numbers(runs):
+    """What chapter 03 writes to its results JSON of a sweep: status, validation MSE, curves, best epoch."""
+    from support.vae.runs import history_summary
+
+    return {k: {"status": r["status"], "val_mse": r["val_mse"], "history": history_summary(r["history"], digits=12)}
+            for k, r in runs.items()}
+
+
+def test_vae_kl_sweep_on_a_cluster_is_identical(tmp_path, cluster):
+    import torch
+
+    from support.vae.runs import train_sweep
+
+    rng = np.random.default_rng(5)
+    spins = rng.normal(size=(24, 3, 8, 8)).astype(np.float32)
+    spins /= np.linalg.norm(spins, axis=1, keepdims=True)
+    kw = dict(epochs=2, batch_size=8, lr=3e-3, warmup_epochs=0.5, seed=0, device="cpu", threads=1, progress=False)
+    model = {"L": 8, "widths": [4, 8], "latent_dim": 4}
+    before = torch.get_num_threads()
+    serial = train_sweep(model, spins[:16], spins[16:], [1e-4, 1e-2], tmp_path / "serial", **kw)
+    assert torch.get_num_threads() == before
+    spread = train_sweep(model, spins[:16], spins[16:], [1e-4, 1e-2], tmp_path / "dask", scheduler=cluster, **kw)
+    assert list(spread) == list(serial) == ["0.0001", "0.01"]
+    assert all(r["status"] == "ok" and r["path"].startswith(str(tmp_path / "dask")) for r in spread.values())
+    assert _sweep_numbers(spread) == _sweep_numbers(serial)
+    # the two KL weights are different runs, so equality above is not the trivial one
+    assert serial["0.0001"]["history"]["val_mse"] != serial["0.01"]["history"]["val_mse"]

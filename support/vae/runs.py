@@ -1,8 +1,11 @@
 """Several VAE runs: the KL-weight sweep, runs on further splits and frames, side by side; model selection.
 
-Runs are independent and go ``workers`` at a time into separate processes (one torch thread
-each by default), because small convolutions scale poorly over threads on a shared 2-core CPU.
-Every run is sized in optimiser steps (:func:`step_schedule`).
+Runs are independent. With ``scheduler=None`` they go ``workers`` at a time into separate processes
+(one torch thread each by default), because small convolutions scale poorly over threads on a shared
+2-core CPU; with a ``scheduler`` (``""``: an embedded Dask LocalCluster, ``"tcp://..."``: a cluster,
+see ``support.parallel``) each run is one Dask task. A run's seed and data come from its job, so
+with one torch thread per run the results are the same bytes wherever it runs. Every run is sized
+in optimiser steps (:func:`step_schedule`).
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ def _sweep_job(model_config: dict, train_spins, val_spins, kl_weight: float, pat
 
 
 def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence[float], root: str | os.PathLike,
-                *, augmented: bool = False, workers: int = 1, threads: int | None = None, progress: bool = True,
-                **train_kw) -> dict[str, dict]:
+                *, augmented: bool = False, workers: int = 1, threads: int | None = None,
+                scheduler: str | None = None, progress: bool = True, **train_kw) -> dict[str, dict]:
     """Train one VAE per KL weight (checkpoints under ``root/vae``); a diverged run is recorded, not fatal.
 
     Args:
@@ -52,9 +55,12 @@ def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence
             one-thread runs side by side finish sooner than two two-thread runs in a row. Results
             do not depend on ``workers`` beyond float rounding of multi-threaded kernels.
         threads: torch threads per run (default: ``cores // workers``; with one worker, the
-            current setting). On a shared machine one thread per run avoids thread pools that
-            spin against other processes (measured on a busy 2-core machine: 2 threads ran 8× *slower*
-            than 1; on an idle one 1.3× faster).
+            current setting; on a Dask worker, its thread count). On a shared machine one thread per
+            run avoids thread pools that spin against other processes (measured on a busy 2-core
+            machine: 2 threads ran 8× *slower* than 1; on an idle one 1.3× faster).
+        scheduler: ``None``: here, or ``workers`` processes as above; ``""`` or an address: one
+            Dask task per run (``workers`` is then ignored; see ``support.parallel``). The workers
+            write the checkpoints, so a remote cluster needs a file system shared with this process.
         progress: progress bars (per epoch with one worker, per finished run with several).
         **train_kw: further arguments of :func:`train_vae` (``epochs``, ``lr``, ``seed``, ...).
 
@@ -62,25 +68,58 @@ def train_sweep(model_config: dict, train_spins, val_spins, kl_weights: Sequence
         ``{kl_key(w): {"path", "history", "val_mse", "status", "seconds"}}`` with ``status``
         ``"ok"`` or ``"diverged: ..."``.
     """
-    jobs = [(float(w), str(checkpoint_path(root, w, augmented))) for w in kl_weights]
-    workers = max(1, min(int(workers), len(jobs)))
+    train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
+    args = {kl_key(w): (model_config, train_spins, val_spins, float(w), str(checkpoint_path(root, w, augmented)),
+                        augmented, dict(train_kw)) for w in kl_weights}
+    return _run_all(args, workers=workers, threads=threads, scheduler=scheduler, progress=progress, desc="KL sweep")
+
+
+def _run_all(args: Mapping[str, tuple], *, workers: int, threads: int | None, scheduler: str | None,
+             progress: bool, desc: str) -> dict[str, dict]:
+    """Run ``{name: _sweep_job arguments (without progress and threads)}`` here, in processes or on Dask."""
+    workers = max(1, min(int(workers), len(args)))
+    if scheduler is not None and len(args) > 1:
+        return _run_on_dask(args, threads, scheduler, progress, desc)
     if workers == 1:
         before = torch.get_num_threads()
         try:
-            return {kl_key(w): _sweep_job(model_config, train_spins, val_spins, w, path, augmented,
-                                          {**train_kw, "progress": progress}, threads) for w, path in jobs}
+            return {name: _sweep_job(*a[:6], {**a[6], "progress": progress}, threads) for name, a in args.items()}
         finally:
             torch.set_num_threads(before)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
-    train_spins, val_spins = np.asarray(train_spins, np.float32), np.asarray(val_spins, np.float32)
     # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-        futures = {kl_key(w): ex.submit(_sweep_job, model_config, train_spins, val_spins, w, path, augmented,
-                                        {**train_kw, "progress": False}, threads) for w, path in jobs}
-        runs = {}
-        for key, fut in tqdm(futures.items(), desc=f"KL sweep ({workers} workers)", disable=not progress):
-            runs[key] = fut.result()
-    return runs
+        futures = {name: ex.submit(_sweep_job, *a[:6], {**a[6], "progress": False}, threads) for name, a in args.items()}
+        return {name: fut.result() for name, fut in tqdm(futures.items(), desc=f"{desc} ({workers} workers)",
+                                                          disable=not progress)}
+
+
+def _dask_job(item: tuple) -> dict:
+    """One run as a Dask task: ``item`` is ``(name, *_sweep_job arguments)``, arrays already on the worker."""
+    return _sweep_job(*item[1:])
+
+
+def _run_on_dask(args: Mapping[str, tuple], threads: int | None, scheduler: str, progress: bool,
+                 desc: str) -> dict[str, dict]:
+    """One Dask task per run; every distinct training/validation array goes to the cluster once."""
+    from support import parallel
+
+    client = parallel.client_for(scheduler)
+    scattered: dict[int, object] = {}
+
+    def remote(array: np.ndarray):
+        if id(array) not in scattered:
+            scattered[id(array)] = client.scatter(array, hash=False)
+        return scattered[id(array)]
+
+    items = [(name, a[0], remote(a[1]), remote(a[2]), *a[3:6], {**a[6], "progress": False}, threads)
+             for name, a in args.items()]
+    results = parallel.map_ordered(_dask_job, items, scheduler=scheduler, desc=desc, progress=progress)
+    for item, r in zip(items, results):
+        if r["status"] == "ok" and not Path(r["path"]).exists():
+            raise FileNotFoundError(f"run {item[0]!r} wrote its checkpoint {r['path']} on a Dask worker, but it is "
+                                    "not here: a remote cluster needs a file system shared with this process")
+    return {item[0]: r for item, r in zip(items, results)}
 
 
 def select_kl_weight(runs: Mapping[str, dict], baseline_mse: float) -> tuple[str, dict[str, float], list[str]]:
@@ -196,13 +235,13 @@ def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, mo
 
 
 def train_runs(jobs: Mapping[str, dict], *, workers: int = 1, threads: int | None = None,
-               progress: bool = True) -> dict[str, dict]:
-    """Train independent VAE runs, ``workers`` at a time in separate processes (as :func:`train_sweep`).
+               scheduler: str | None = None, progress: bool = True) -> dict[str, dict]:
+    """Train independent VAE runs, ``workers`` at a time in separate processes or on Dask (as :func:`train_sweep`).
 
     Args:
         jobs: ``{name: {"model_config", "train_spins", "val_spins", "kl_weight", "path", "augmented",
             **train_vae keywords}}``.
-        workers, threads, progress: as for :func:`train_sweep`.
+        workers, threads, scheduler, progress: as for :func:`train_sweep`.
 
     Returns:
         ``{name: {"path", "history", "val_mse", "status", "seconds"}}`` in the order of ``jobs``.
@@ -212,15 +251,4 @@ def train_runs(jobs: Mapping[str, dict], *, workers: int = 1, threads: int | Non
                    {k: v for k, v in j.items() if k not in ("model_config", "train_spins", "val_spins", "kl_weight",
                                                              "path", "augmented")})
             for name, j in jobs.items()}
-    workers = max(1, min(int(workers), len(args)))
-    if workers == 1:
-        before = torch.get_num_threads()
-        try:
-            return {name: _sweep_job(*a[:6], {**a[6], "progress": progress}, threads) for name, a in args.items()}
-        finally:
-            torch.set_num_threads(before)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-        futures = {name: ex.submit(_sweep_job, *a[:6], {**a[6], "progress": False}, threads) for name, a in args.items()}
-        return {name: fut.result() for name, fut in tqdm(futures.items(), desc=f"VAE runs ({workers} workers)",
-                                                          disable=not progress)}
+    return _run_all(args, workers=workers, threads=threads, scheduler=scheduler, progress=progress, desc="VAE runs")
