@@ -122,7 +122,9 @@ def learned_glue(summary: dict, T_key: str) -> dict[str, str]:
            "learned_dE": f"{mean['dE/N %']:+.2f}", "learned_rms": f"{summary['correction_rms']:.3f}",
            "physics_dE": f"{physics['dE/N %']:+.2f}",
            "learned_seen_first_try": f"{summary['trained_seed_mean']['seen']['first try'][0]:.2f}",
-           "learned_seen_tries": f"{summary['trained_seed_mean']['seen']['tries'][0]:.2f}"}
+           "learned_seen_tries": f"{summary['trained_seed_mean']['seen']['tries'][0]:.2f}",
+           "learned_seen_r2_helicity": f"{summary['trained_seed_mean']['seen']['R2 helicity'][0]:.3f}",
+           "learned_seen_r2_chi": f"{summary['trained_seed_mean']['seen']['R2 chi'][0]:.3f}"}
     for k in R2_OBSERVABLES:
         out[f"learned_r2_{k}"] = f"{mean[f'R2 {k}']:.3f}"
         out[f"physics_r2_{k}"] = f"{physics[f'R2 {k}']:.3f}"
