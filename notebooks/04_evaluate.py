@@ -50,7 +50,7 @@ gan_cost_L = [16, 32, 64]  # lattice sizes of the cost-per-sample comparison
 gan_cost_maps = 2  # new maps per lattice size in the cost comparison
 gan_cost_samples_per_map = 8  # independent fields asked for per map
 gan_cost_budget = 120.0  # seconds: a method whose call took budget/16 at one size skips the next
-gan_prior_max_L = 32  # largest L the prior-based variants are timed at (memory of their dense fixed-map Hessians)
+gan_prior_max_L = 32  # largest L the prior-based variants are timed at (their per-map set-up grows like L^6)
 gan_cost_mc_sweeps = 3000  # MC sweeps for tau_int at L 16, scaled by the square of L/16
 # VAE evaluation knobs (part 2)
 vae_batch_size = 256  # lattices per forward pass
@@ -420,8 +420,9 @@ cwgan_summary.update(polish=polish, polish_seconds_per_field_sweep=polish_second
 # measured at that $L$, one chain per CPU thread); every generator is timed on one call with its caches emptied, so
 # the prior's per-map set-up (fixed-map minima, Hessians) and any redraw are included. The U-Nets run untrained at
 # new sizes (cost only). A method whose call at one size already took a sixteenth of the budget is not run at the
-# next; the prior-based variants stop at `gan_prior_max_L`, because their dense fixed-map Hessians need memory
-# growing like $L^4$ (at $L = 64$ they exhausted the 24 GB of this machine). CPU wall times on a shared 2-core machine: indicative, not precise.
+# next; the prior-based variants stop at `gan_prior_max_L`, because their per-map set-up (Newton steps and
+# Laplace basins with dense $N \times N$ Hessians, $N = L^2$) grows like $L^6$. CPU wall times on a shared 2-core
+# machine: indicative, not precise.
 
 # %%
 costs = cost.cost_by_size({v: variants[v] for v in [*trained, "prior_alone"]}, gan_cost_L, T0,

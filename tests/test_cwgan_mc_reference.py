@@ -70,3 +70,12 @@ def test_top_up_mc_adds_chains_of_held_out_maps_only():
     ev = mr.top_up_mc(data, np.arange(n), min_per_class=7, burn_in=5, sweeps_between=2, seed=0)
     assert len(ev["T"]) == 7 and set(ev["map_id"]) == {7} and set(ev["chain"][n:]) == {1}
     assert np.all(xy.matches_map(ev["theta"], ev["charges"]))
+
+
+def test_series_in_blocks_equals_the_whole_series():
+    from support import xy
+    from support.cwgan.mc_reference import _series
+
+    theta = np.random.default_rng(3).uniform(-np.pi, np.pi, (10, 8, 8)).astype(np.float32)
+    np.testing.assert_array_equal(_series(xy.energy, theta, block=3), xy.energy(theta))
+    np.testing.assert_array_equal(_series(xy.magnetization, theta, block=4), xy.magnetization(theta))

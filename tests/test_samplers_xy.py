@@ -112,3 +112,16 @@ def test_init_theta_continues_chains_and_checks_the_map():
         sample_xy_chains(L, 0.1, 1, init_theta=np.zeros((L + 1, L + 1)))
     with pytest.raises(ValueError):
         sample_xy_chains(L, 0.1, 1, n_chains=2, init_theta=np.zeros((3, L, L)))
+
+
+def test_stored_map_check_finds_a_lost_map_in_a_late_block():
+    from support.samplers.xy import _check_stored_maps
+
+    L = 8
+    k = xy.pair_map(L, (0, 2), (3, 3))
+    field = xy.villain_field(k[None])[0].astype(np.float32)
+    out = np.broadcast_to(field, (2, 7, L, L)).copy()
+    _check_stored_maps(out, k, block=3)                      # every sample carries the map
+    out[1, 6] = 0.0                                          # the last sample of chain 1 loses its pair
+    with pytest.raises(RuntimeError, match="lost its vortex map"):
+        _check_stored_maps(out, k, block=3)
