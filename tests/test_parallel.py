@@ -1,5 +1,6 @@
 """support.parallel: Dask tasks give the same datasets and scans as serial work, whatever the workers."""
 
+import numpy as np
 import pytest
 
 from support import parallel

@@ -142,7 +142,6 @@ def barrier_minimize(theta: np.ndarray, charges: np.ndarray, *, mus=(1e-2, 1e-3,
     """
     theta = np.array(theta, dtype=np.float64)
     L = theta.shape[-1]
-    N = L * L
     bx, by = _bonds(theta)
     if max(np.abs(bx).max(), np.abs(by).max()) >= np.pi:
         raise ValueError("the start field has a bond angle at pi")
