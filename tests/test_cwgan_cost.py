@@ -13,14 +13,17 @@ def test_log_log_slope_of_a_power_law():
     assert math.isnan(cost.log_log_slope({16: 1.0, 32: None}))
 
 
-def test_cost_by_size_skips_a_variant_past_the_budget():
-    calls = []
-
-    def slow(charges, T, seed):
+def _recording_variant(calls: list):
+    """A stand-in generator that records the lattice size of every call and returns zeros."""
+    def variant(charges, T, seed):
         calls.append(charges.shape[-1])
         return np.zeros(charges.shape, np.float32)
+    return variant
 
-    out = cost.cost_by_size({"v": slow}, [16, 32], 0.1, n_maps=1, samples_per_map=2, mc_burn_in=10,
+
+def test_cost_by_size_skips_a_variant_past_the_budget():
+    calls = []
+    out = cost.cost_by_size({"v": _recording_variant(calls)}, [16, 32], 0.1, n_maps=1, samples_per_map=2, mc_burn_in=10,
                             mc_sweeps_at_16=60, seed=0, budget_seconds=0.0)
     assert calls == [16] and out["v"][32] is None and out["v"][16] > 0
     assert out["mc"][16] > 0 and out["mc"][32] > 0
@@ -28,12 +31,7 @@ def test_cost_by_size_skips_a_variant_past_the_budget():
 
 def test_cost_by_size_respects_a_size_cap():
     calls = []
-
-    def fast(charges, T, seed):
-        calls.append(charges.shape[-1])
-        return np.zeros(charges.shape, np.float32)
-
-    out = cost.cost_by_size({"v": fast}, [16, 32], 0.1, n_maps=1, samples_per_map=1, mc_burn_in=10,
+    out = cost.cost_by_size({"v": _recording_variant(calls)}, [16, 32], 0.1, n_maps=1, samples_per_map=1, mc_burn_in=10,
                             mc_sweeps_at_16=60, seed=0, budget_seconds=1e9, max_L={"v": 16})
     assert calls == [16] and out["v"][32] is None
 
