@@ -51,7 +51,8 @@ def cost_by_size(variants: Mapping[str, Variant], sizes: Sequence[int], T: float
 
     A variant whose call at the previous size took more than ``budget_seconds / 16`` is not run at the
     next size (``None``): a cost growing like N² would already break the budget. ``max_L[name]`` caps the
-    sizes a variant runs at (``None`` above it), for methods whose memory, not time, breaks first.
+    sizes a variant runs at (``None`` above it), for methods whose per-map set-up grows too fast to time at
+    the largest sizes (the prior's dense-Hessian set-up grows like L^6).
     """
     out: dict[str, dict[int, float | None]] = {"mc": {}, **{name: {} for name in variants}}
     last_total = {name: 0.0 for name in variants}

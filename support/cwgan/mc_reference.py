@@ -168,8 +168,8 @@ def integrated_autocorrelation_time(x: np.ndarray, c: float = 5.0) -> float:
 
 
 def _series(observable, theta: np.ndarray, block: int = 1024) -> np.ndarray:
-    """``observable`` of every field of a long series ``(n, L, L)``, ``block`` fields at a time: its float64
-    temporaries stay small (at L = 64, 48000 sweeps in one call ran chapter 04 out of 24 GB)."""
+    """``observable`` of every field of a long series ``(n, L, L)``, ``block`` fields at a time, so its float64
+    temporaries stay small (a whole 48000-field series at L = 64 is 1.6 GB per float64 copy)."""
     return np.concatenate([observable(theta[s:s + block]) for s in range(0, len(theta), block)])
 
 
