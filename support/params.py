@@ -108,8 +108,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     "05_latent_analysis": {
         "batch_size": _count, "n_generate": integer(2), "samplers": list_of(
             choice("thesis", "prior", "posterior", "gmm"), distinct=True),
-        "improved_sampler": choice("thesis", "prior", "posterior", "gmm"), "gmm_components": _count,
-        "gmm_covariance": choice("full", "tied", "diag", "spherical"),
+        "improved_sampler": choice("thesis", "prior", "posterior", "gmm"), "gmm_components": list_of(_count, distinct=True),
+        "gmm_covariance": list_of(choice("full", "tied", "diag", "spherical"), distinct=True),
+        "gmm_folds": integer(2, why="phase-point folds of the mixture's held-out likelihood"),
         "n_examples": _count,
         "n_boot": integer(100, why="bootstrap interval of Pearson(MSE, defects)"),
     },

@@ -52,10 +52,31 @@ def test_targets_report_misses():
     summary = {"test_mse": {"mean": 0.02}, "probe_r2_test": {k: {"mean": 0.95} for k in ev.QUANTITIES},
                "phase_baseline_r2": {"mean": 0.93}, "pearson_pc0_test": {"Q": {"mean": 0.8}},
                "q_direction_test": {"mean": 0.85}, "mse_defects": {"mean": 0.3}}
-    report = {"nearest_train_distance": {"generated": 0.5, "test": 0.4}, "mean_defects": {"generated": 3, "test": 1},
-              "skyrmion_lattice_fraction": {"generated": 0.9}}
-    rows = {r["key"]: r for r in ev.targets(summary, report)}
+    gsum = {"nearest_ratio": {"mean": 1.25}, "defects_ratio": {"mean": 3.0}, "lattice_fraction": {"mean": 0.9}}
+    rows = {r["key"]: r for r in ev.targets(summary, gsum)}
     assert not rows["test_mse"]["met"] and rows["probe_Q"]["met"]
     assert rows["probe_gain_Q"]["value"] == pytest.approx(0.02) and not rows["probe_gain_Q"]["met"]
     assert not rows["defects_ratio"]["met"] and rows["nearest_ratio"]["met"] and not rows["mse_defects"]["met"]
     assert "MISSED" in ev.target_table(list(rows.values()))
+
+
+def test_split_generation_chooses_on_training_latents_and_averages_ratios_per_split():
+    torch.manual_seed(0)
+    model = ResidualVAE(L=16, widths=(4, 8), latent_dim=6).eval()
+    spins, data = _toy_data(n=30)
+    data = {**data, "spins": spins, "point": np.arange(30) // 3}
+    train, test = np.arange(24), np.arange(24, 30)
+    scores = ev.split_scores(model, spins, data, train, test, n_boot=20)
+    runs = [ev.split_generation(model, scores, data, train, test, samplers=["thesis", "gmm"], n_generate=12,
+                                gmm_components=(1, 2), gmm_covariance=("spherical",), gmm_folds=4, seed=s)
+            for s in (0, 1)]
+    for g in runs:
+        assert (g["gmm"]["covariance_type"], g["gmm"]["n_components"]) in {("spherical", 1), ("spherical", 2)}
+        assert set(g["gmm"]["scores"]) == {"spherical:1", "spherical:2"}
+        assert g["gen"]["gmm"]["spins"].shape == (12, 3, 16, 16) and 0 <= g["reconstructed_lattice_fraction"] <= 1
+    gsum = ev.generation_summary(runs, "gmm")
+    ratios = [g["reports"]["gmm"]["nearest_train_distance"]["generated"]
+              / g["reports"]["gmm"]["nearest_train_distance"]["test"] for g in runs]
+    assert gsum["nearest_ratio"]["mean"] == pytest.approx(np.mean(ratios))
+    assert gsum["nearest_ratio"]["per_split"] == pytest.approx(ratios)
+    assert "split 1" in ev.generation_split_table(runs, gsum, "gmm")

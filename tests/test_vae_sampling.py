@@ -128,3 +128,18 @@ def test_ks_distance_exact():
     assert sp.ks_distance([1, 2, 3], [1, 2, 3]) == 0.0
     assert sp.ks_distance([0, 0], [1, 1]) == 1.0
     assert sp.ks_distance([0, 1, 2, 3], [2, 3, 4, 5]) == pytest.approx(0.5)
+
+
+def test_select_gmm_finds_the_clusters_and_rejects_overfitting():
+    # three tight, well-separated spherical clusters in 8 dimensions, 12 "phase points" per cluster
+    g = np.random.default_rng(5)
+    centres = 10.0 * g.standard_normal((3, 8))
+    groups = np.repeat(np.arange(36), 5)
+    mu = centres[groups % 3] + 0.3 * g.standard_normal((len(groups), 8))
+    choice = sp.select_gmm(mu, groups, components=(1, 3, 12), covariance_types=("spherical", "full"), folds=4)
+    # one component cannot fit three clusters; 12 full covariances from ~11 points each overfit
+    assert (choice["covariance_type"], choice["n_components"]) == ("spherical", 3)
+    assert choice["scores"]["spherical:3"] > choice["scores"]["spherical:1"] + 10
+    assert choice["scores"]["spherical:3"] > choice["scores"]["full:12"]
+    with pytest.raises(ValueError):
+        sp.select_gmm(mu, np.zeros(len(mu)))
