@@ -99,7 +99,7 @@ from support.cwgan.networks import UNetGenerator
 from support.cwgan.split import monitor_set, split_maps, split_record
 from support.cwgan.training import smooth_charge_targets, train_cwgan
 from support.data import update_results
-from support.runtime import pick_device, profile_dir, results_path, set_threads
+from support.runtime import pick_device, profile_dir, repo_relative, results_path, set_threads
 from support.xy_dataset import default_dir, load_xy_dataset, temperature_key
 
 # %%
@@ -255,7 +255,7 @@ best_variant = he.choose_best_variant({v: by_part[v]["validation"] for v in resu
 _ = update_results(res_file, **{v: dict(s, training_samples_per_second=train_rate[v]) for v, s in trained.items()},
                    prior_untrained=summaries["prior (untrained)"], targets=checks, best_variant=best_variant,
                    unseen_class=unseen_summaries, validation={v: by_part[v]["validation"] for v in results},
-                   checkpoints={v: str(out / "cwgan" / v / "generator.pt") for v in results},
+                   checkpoints={v: repo_relative(out / "cwgan" / v / "generator.pt") for v in results},
                    chapter_seconds=time.perf_counter() - t_chapter)
 n_met = {v: int(sum(c["met"] for c in checks[v].values())) for v in summaries}
 glue("n_targets", len(he.TARGETS), display=False)
@@ -294,7 +294,6 @@ from support.cwgan.learned_evaluation import (HEADLINE, class_curves, headline, 
 from support.cwgan.learned_training import train_learned
 from support.cwgan.scoring import score_table
 from support.cwgan.split import unseen_classes
-from support.runtime import repo_relative
 
 unseen_cls = list(unseen_classes(seed))
 learned_runs = {s: train_learned(learned_model, learned_training, excluded_classes=unseen_cls, seed=s,

@@ -75,6 +75,13 @@ def results_path(data_dir: str | os.PathLike, profile: str, chapter: str) -> Pat
     return profile_dir(data_dir, profile) / "results" / f"{chapter}.json"
 
 
+def from_repo(path: str | os.PathLike) -> Path:
+    """A path as results JSON files name it (:func:`repo_relative`) made usable from any working directory:
+    relative paths are taken from the repository root, absolute ones are kept."""
+    path = Path(path)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
 def repo_relative(path: str | os.PathLike) -> str:
     """``path`` relative to the repository root when it lies inside it (what results JSON files and printed
     lines should name, so they read the same on every machine), else unchanged."""

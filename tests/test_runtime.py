@@ -1,6 +1,8 @@
-"""support.runtime.repo_relative: paths inside the repository are named from its root."""
+"""support.runtime.repo_relative and from_repo: results name paths inside the repository from its root."""
 
-from support.runtime import REPO_ROOT, repo_relative
+from pathlib import Path
+
+from support.runtime import REPO_ROOT, from_repo, repo_relative
 
 
 def test_inside_the_repository_is_relative():
@@ -9,3 +11,9 @@ def test_inside_the_repository_is_relative():
 
 def test_outside_the_repository_is_unchanged(tmp_path):
     assert repo_relative(tmp_path / "x.pt") == str(tmp_path / "x.pt")
+
+
+def test_from_repo_inverts_repo_relative():
+    inside = REPO_ROOT / "data" / "cpu" / "x.pt"
+    assert from_repo(repo_relative(inside)) == inside
+    assert from_repo("/tmp/elsewhere.pt") == Path("/tmp/elsewhere.pt")

@@ -10,7 +10,7 @@ import torch
 from support.cwgan.generator import load_generator
 from support.cwgan.split import split_maps, split_record
 from support.data import load_json
-from support.runtime import profile_dir, results_path
+from support.runtime import from_repo, profile_dir, results_path
 from support.xy_dataset import default_dir, load_xy_dataset
 
 
@@ -49,7 +49,7 @@ def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str 
                          "rerun chapter 02 after chapter 01")
     ids = np.asarray(rec["seen_class_map_ids"], dtype=np.int64)
     ckpt = (res.get("checkpoints") or {}).get(variant)
-    path = Path(ckpt) if ckpt else profile_dir(data_dir, profile) / "cwgan" / variant / "generator.pt"
+    path = from_repo(ckpt) if ckpt else profile_dir(data_dir, profile) / "cwgan" / variant / "generator.pt"
     if path.is_dir():
         path = path / "generator.pt"
     if not path.exists():
@@ -61,9 +61,7 @@ def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str 
 def trained_generators(results02: dict, device: str | torch.device = "cpu") -> dict:
     """Every generator chapter 02 trained: the U-Net variants and, when present, the learned generator
     (its checkpoint is named from the repository root)."""
-    from support.runtime import REPO_ROOT
-
-    paths = dict(results02.get("checkpoints") or {})
+    paths = {v: from_repo(p) for v, p in (results02.get("checkpoints") or {}).items()}
     if "learned" in results02:
-        paths["learned"] = REPO_ROOT / results02["learned"]["checkpoint"]
+        paths["learned"] = from_repo(results02["learned"]["checkpoint"])
     return {v: load_generator(p, device) for v, p in paths.items()}

@@ -22,6 +22,7 @@ import torch
 from support.progress import tqdm
 
 from support.checkpoint import TrainingDiverged
+from support.runtime import repo_relative
 from support.vae.training import checkpoint_path, kl_key, train_vae
 
 
@@ -175,8 +176,8 @@ def results_summary(sweep: Mapping[str, dict], all_runs: Mapping[str, dict], mod
     frames = {n: test_mse[n] for n in ("fixed_frame", "fixed_frame_augmented") if n in test_mse}
     return dict(test_mse_splits=split_mse, test_mse_mean=float(np.mean(split_mse)),
                 test_mse_std=float(np.std(split_mse)), frame_comparison=frames | {"canonical_frame": test_mse["split_0"]},
-                checkpoints={n: r["path"] for n, r in models.items()},
-                sweep_checkpoints={k: r["path"] for k, r in sweep.items()},
+                checkpoints={n: repo_relative(r["path"]) for n, r in models.items()},
+                sweep_checkpoints={k: repo_relative(r["path"]) for k, r in sweep.items()},
                 histories={n: history_summary(r["history"]) for n, r in all_runs.items()})
 
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from support.data import load_json
-from support.runtime import profile_dir, results_path
+from support.runtime import from_repo, profile_dir, results_path
 from support.skyrmion_dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
 
 #: Folder of the skyrmion dataset inside ``profile_dir(data_dir, profile)`` (written by chapter 01).
@@ -37,6 +37,8 @@ def load_upstream(data_dir: str | os.PathLike, profile: str) -> dict:
     missing = [k for k in ("kl_weights", "best_kl", "split_params", "test_points", "checkpoints") if k not in vae]
     if missing:
         raise KeyError(f"{res_path} lacks {missing}; rerun chapter 03 (03_train_vae).")
+    for key in ("checkpoints", "sweep_checkpoints"):  # named from the repository root in the results file
+        vae[key] = {name: str(from_repo(path)) for name, path in vae.get(key, {}).items()}
     kw = vae["split_params"]
     splits = [split_by_point(data["point"], split=k, **kw) for k in range(kw["n_splits"])]
     if [s["test_points"].tolist() for s in splits] != vae["test_points"]:
