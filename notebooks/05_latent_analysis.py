@@ -117,10 +117,10 @@ print(ev.frame_table(frames))
 # \varepsilon + \overline{\mu}$ (per-dimension means over the training set: a small ball around the average latent)
 # and a Gaussian mixture fitted to the training latent means. The mixture's size and covariance are chosen among
 # the candidates `gmm_components` × `gmm_covariance` by the log-likelihood of training latents of phase points held
-# out in turn (`gmm_folds` folds): in 64 dimensions a full covariance per component, fitted to a few dozen
-# latents, overfits, and the held-out likelihood says so. Are the generated lattices new — no closer to a training
-# lattice, in the canonical frame, than unseen test lattices are — and do their $Q$, $M_z$ and defects follow the
-# test set? The decoder's own reconstructions of the test lattices, all skyrmion lattices, are classified too: the
+# out in turn (`gmm_folds` folds): a full covariance per component in the cpu profile's 64 latent dimensions,
+# fitted to a few dozen latents, overfits, and the held-out likelihood says so (the second table below). Are the
+# generated lattices new — no closer to a training lattice, in the canonical frame, than unseen test lattices are —
+# and do their $Q$, $M_z$ and defects follow the test set? The decoder's own reconstructions of the test lattices, all skyrmion lattices, are classified too: the
 # fraction that stays a skyrmion lattice through the decoder is what a perfect latent sampler could reach.
 
 # %%

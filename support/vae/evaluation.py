@@ -226,6 +226,26 @@ def generation_split_table(per_split_gen: Sequence[Mapping], gsum: Mapping[str, 
         mix = f"{g['gmm']['n_components']} {g['gmm']['covariance_type']}"
         lines.append(f"{'split ' + str(k):>10}{mix:>16}" + "".join(f"{row[key]:17.3f}" for _, key in cols))
     lines.append(f"{'mean ± std':>10}{'':>16}" + "".join(f"{_pm(gsum[key]):>17}" for _, key in cols))
+    return "\n".join(lines) + "\n\n" + _mixture_scores(per_split_gen)
+
+
+def _best_per_covariance(scores: Mapping[str, float]) -> dict[str, tuple[float, int]]:
+    """``{covariance: (best held-out log-likelihood, its size)}`` from :func:`support.vae.sampling.select_gmm` scores."""
+    best: dict[str, tuple[float, int]] = {}
+    for key, value in scores.items():
+        cov, size = key.split(":")
+        if cov not in best or value > best[cov][0]:
+            best[cov] = (value, int(size))
+    return best
+
+
+def _mixture_scores(per_split_gen: Sequence[Mapping]) -> str:
+    """Best held-out log-likelihood per latent of each covariance type (its size in brackets), per split."""
+    per_split = [_best_per_covariance(g["gmm"]["scores"]) for g in per_split_gen]
+    lines = ["held-out log-likelihood per training latent (best size per covariance type):",
+             f"{'':>10}" + "".join(f"{c:>20}" for c in per_split[0])]
+    for k, best in enumerate(per_split):
+        lines.append(f"{'split ' + str(k):>10}" + "".join(f"{f'{v:.4g} ({n})':>20}" for v, n in best.values()))
     return "\n".join(lines)
 
 
