@@ -32,6 +32,7 @@ def test_split_scores_with_tiny_vae_are_held_out_numbers():
     assert set(res["pearson_pc0_test"]) == set(ev.QUANTITIES)
     assert all(0 <= v <= 1 for v in res["pearson_pc0_test"].values() if np.isfinite(v))
     assert res["mu_train"].shape == (16, 6) and res["scores_test"].shape == (8, 6)
+    assert 1 <= res["components_for_0999"] <= 6
     # the test MSE is the reconstruction error of the test lattices only
     from support.vae.inference import reconstruction_mse
     assert res["test_mse"] == pytest.approx(reconstruction_mse(model, spins[16:]), rel=1e-5)

@@ -87,6 +87,8 @@ def test_results_summary_and_headline_numbers():
     assert s["test_mse_splits"] == [0.01, 0.03]
     assert s["test_mse_mean"] == pytest.approx(0.02) and s["test_mse_std"] == pytest.approx(0.01)
     assert s["frame_comparison"] == {"fixed_frame": 0.05, "fixed_frame_augmented": 0.04, "canonical_frame": 0.01}
+    assert s["test_mse_augmented"] == 0.04
+    assert "test_mse_augmented" not in vr.results_summary(sweep, all_runs, models, {"split_0": 0.01, "split_1": 0.03}, 2)
     assert s["checkpoints"] == {"split_0": "s/a.pt", "split_1": "p1.pt", "fixed_frame": "f.pt",
                                 "fixed_frame_augmented": "g.pt"}
     assert s["sweep_checkpoints"] == {"0.001": "s/a.pt", "0.01": "s/b.pt"}

@@ -39,7 +39,8 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
     Returns:
         dict with ``pearson_pc0_test`` (|r| per quantity) and ``probe_r2_test`` (per quantity), ``phase_baseline_r2``
         (ridge on quadratic (D, B) features), ``q_direction_test`` (|r| of the Q direction fitted
-        on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``test_mse``,
+        on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``components_for_0999``
+        (principal components for 99.9 % of the training latents' variance, the thesis's count), ``test_mse``,
         ``mse_defects`` (Pearson with bootstrap interval), ``defects_std_test``, and the arrays
         ``mu_train``, ``logvar_train``, ``scores_test`` for figures and samplers.
     """
@@ -58,6 +59,7 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         "q_direction_test": lt.direction_correlation(pca.transform(ana["mu_train"])[:, :2], y_tr["Q"],
                                                      ana["scores_test"][:, :2], y_te["Q"]),
         "explained_variance_ratio": [float(v) for v in ana["pca"]["explained_variance_ratio"][:5]],
+        "components_for_0999": int(ana["pca"]["components_for_threshold"]),
         "test_mse": float(np.mean(mse)), "mse_defects": lt.pearson_interval(mse, defects, n_boot=n_boot, seed=seed),
         "defects_std_test": float(np.std(defects)),
         "mu_train": ana["mu_train"], "logvar_train": ana["logvar_train"], "scores_test": ana["scores_test"],
@@ -273,6 +275,8 @@ def results_entry(summary: Mapping, per_split: Sequence[Mapping], per_split_gen:
         "phase_baseline_r2_Q": summary["phase_baseline_r2"], "q_direction_test": summary["q_direction_test"],
         "pearson_mse_defects": summary["mse_defects"], "test_mse": summary["test_mse"],
         "mse_defects_interval_split0": dict(per_split[0]["mse_defects"]),
+        "explained_variance_ratio": np.mean([s["explained_variance_ratio"] for s in per_split], axis=0).tolist(),
+        "components_for_0999": mean_and_spread(per_split, "components_for_0999"),
         "nearest_train_distance": {"generated": gsum["nearest_generated"]["mean"], "test": gsum["nearest_test"]["mean"]},
         "generated": {"thesis": {k: gen_summary["thesis"][k] for k in ("mean_defects", "mean_Q")},
                       "improved": {k: gen_summary[improved][k] for k in ("mean_defects", "mean_Q")},

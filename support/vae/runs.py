@@ -163,7 +163,8 @@ def history_summary(history: dict | None, digits: int = 6) -> dict | None:
 def results_summary(sweep: Mapping[str, dict], all_runs: Mapping[str, dict], models: Mapping[str, dict],
                     test_mse: Mapping[str, float], n_splits: int) -> dict:
     """The results-file entries of chapter 03's runs: test MSE per split with its mean and standard deviation,
-    the frame comparison on split 0, the checkpoints and the training curves.
+    the frame comparison on split 0 (and the augmented fixed-frame model's test MSE on its own as
+    ``test_mse_augmented``), the checkpoints (named from the repository root) and the training curves.
 
     Args:
         sweep: the KL sweep's runs (:func:`train_sweep`), keyed by KL weight.
@@ -174,7 +175,8 @@ def results_summary(sweep: Mapping[str, dict], all_runs: Mapping[str, dict], mod
     """
     split_mse = [test_mse[f"split_{k}"] for k in range(n_splits)]
     frames = {n: test_mse[n] for n in ("fixed_frame", "fixed_frame_augmented") if n in test_mse}
-    return dict(test_mse_splits=split_mse, test_mse_mean=float(np.mean(split_mse)),
+    augmented = {"test_mse_augmented": frames["fixed_frame_augmented"]} if "fixed_frame_augmented" in frames else {}
+    return dict(**augmented, test_mse_splits=split_mse, test_mse_mean=float(np.mean(split_mse)),
                 test_mse_std=float(np.std(split_mse)), frame_comparison=frames | {"canonical_frame": test_mse["split_0"]},
                 checkpoints={n: repo_relative(r["path"]) for n, r in models.items()},
                 sweep_checkpoints={k: repo_relative(r["path"]) for k, r in sweep.items()},
