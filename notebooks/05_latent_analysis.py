@@ -120,8 +120,9 @@ print(ev.frame_table(frames))
 # out in turn (`gmm_folds` folds): a full covariance per component in the cpu profile's 64 latent dimensions,
 # fitted to a few dozen latents, overfits, and the held-out likelihood says so (the second table below). Are the
 # generated lattices new — no closer to a training lattice, in the canonical frame, than unseen test lattices are —
-# and do their $Q$, $M_z$ and defects follow the test set? The decoder's own reconstructions of the test lattices, all skyrmion lattices, are classified too: the
-# fraction that stays a skyrmion lattice through the decoder is what a perfect latent sampler could reach.
+# and do their $Q$, $M_z$ and defects follow the test set? The decoder's own reconstructions of the test lattices,
+# all skyrmion lattices, are classified too: the fraction that stays a skyrmion lattice through the decoder is what
+# a perfect latent sampler could reach.
 
 # %%
 per_split_gen = [ev.split_generation(load_vae(ckpts[f"split_{k}"], device), per_split[k], sky,
