@@ -43,8 +43,8 @@ def test_generation_report_sees_copies():
     spins, data = _toy_data(n=20)
     stats = {k: data[k] for k in ("Q", "Mz", "n_skyrmions", "n_defects", "n_elongated")}
     copies = {"spins": np.roll(spins[:5], 3, axis=-1), **{k: v[:5] for k, v in stats.items()}}
-    rep = ev.generation_report(copies, x_train=spins[:10], x_test=spins[10:], test_stats={k: v[10:] for k, v in stats.items()},
-                               D_min=0.4)
+    rep = ev.generation_report(copies, reference=ev.novelty_reference(spins[:10], spins[10:]),
+                               test_stats={k: v[10:] for k, v in stats.items()}, D_min=0.4)
     assert rep["nearest_train_distance"]["generated"] < 1e-5 < rep["nearest_train_distance"]["test"]
     assert 0 <= rep["ks_Q"] <= 1 and rep["mean_defects"]["generated"] == pytest.approx(np.mean(stats["n_defects"][:5]))
 

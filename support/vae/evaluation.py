@@ -76,13 +76,20 @@ def mean_and_spread(per_split: Sequence[Mapping], key: str) -> dict:
     return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "per_split": [float(v) for v in vals]}
 
 
-def generation_report(gen: Mapping[str, np.ndarray], *, x_train: np.ndarray, x_test: np.ndarray,
+def novelty_reference(x_train: np.ndarray, x_test: np.ndarray, dmi: str = "neel") -> dict[str, np.ndarray]:
+    """What every sampler's lattices of one split are compared with, computed once: the training lattices in
+    their canonical frame (``train_canonical``) and each test lattice's distance to the nearest of them (``d_test``)."""
+    train_c = sampling.canonical(x_train, dmi)
+    return {"train_canonical": train_c, "d_test": sampling.nearest_distance(sampling.canonical(x_test, dmi), train_c)}
+
+
+def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, np.ndarray],
                       test_stats: Mapping[str, np.ndarray], D_min: float, dmi: str = "neel") -> dict:
     """Are generated lattices new, and do they look like the test set?
 
     Args:
         gen: one sampler's output of :func:`support.vae.sampling.generate` (``spins`` and statistics).
-        x_train, x_test: training and test lattices of the split.
+        reference: :func:`novelty_reference` of the split's training and test lattices.
         test_stats: :func:`support.skyrmion_phases.lattice_statistics` of the test lattices.
         D_min: smallest DMI of the data; a generated lattice has no D of its own, so the
             skyrmion-lattice test (:func:`support.skyrmion_phases.is_skyrmion_lattice`) uses the
@@ -95,10 +102,9 @@ def generation_report(gen: Mapping[str, np.ndarray], *, x_train: np.ndarray, x_t
         ``skyrmion_lattice_fraction`` (generated, test) and the per-lattice distances ``d_generated``,
         ``d_test``.
     """
-    L = x_test.shape[-1]
-    train_c = sampling.canonical(x_train, dmi)
-    d_gen = sampling.nearest_distance(sampling.canonical(gen["spins"], dmi), train_c)
-    d_test = sampling.nearest_distance(sampling.canonical(x_test, dmi), train_c)
+    L = gen["spins"].shape[-1]
+    d_gen = sampling.nearest_distance(sampling.canonical(gen["spins"], dmi), reference["train_canonical"])
+    d_test = reference["d_test"]
     test_lattice = is_skyrmion_lattice(test_stats, L, D_min)
     return {
         "nearest_train_distance": {"generated": float(np.median(d_gen)), "test": float(np.median(d_test))},
@@ -140,8 +146,9 @@ def split_generation(model, scores: Mapping, data: Mapping[str, np.ndarray], tra
                             seed=seed, gmm_components=choice["n_components"],
                             gmm_covariance=choice["covariance_type"], batch_size=batch_size)
     test_stats = {k: np.asarray(data[k])[test] for k in LATTICE_STATS}
-    reports = {k: generation_report(gen[k], x_train=spins[train], x_test=spins[test], test_stats=test_stats,
-                                    D_min=D_min, dmi=dmi) for k in samplers}
+    reference = novelty_reference(spins[train], spins[test], dmi)
+    reports = {k: generation_report(gen[k], reference=reference, test_stats=test_stats, D_min=D_min, dmi=dmi)
+               for k in samplers}
     recon = lattice_statistics(unit_spins(reconstruct(model, spins[test], batch_size)))
     return {"gmm": choice, "gen": gen, "reports": reports, "test_stats": test_stats,
             "reconstructed_lattice_fraction": float(np.mean(is_skyrmion_lattice(recon, spins.shape[-1], D_min)))}
