@@ -131,7 +131,7 @@ per_split_gen = [ev.split_generation(load_vae(ckpts[f"split_{k}"], device), per_
                                      gmm_folds=gmm_folds, seed=seed, dmi=up["dmi"], batch_size=batch_size)
                  for k, s in enumerate(splits)]
 gsum = ev.generation_summary(per_split_gen, improved_sampler)
-print(ev.generation_split_table(per_split_gen, gsum, improved_sampler))
+print(ev.generation_split_table(per_split_gen, gsum))
 
 # %% [markdown]
 # Split 0 in detail: every sampler against the test lattices.

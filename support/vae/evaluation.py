@@ -42,14 +42,15 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``components_for_0999``
         (principal components for 99.9 % of the training latents' variance, the thesis's count), ``test_mse``,
         ``mse_defects`` (Pearson with bootstrap interval), ``defects_std_test``, and the arrays
-        ``mu_train``, ``logvar_train``, ``scores_test`` for figures and samplers.
+        ``mu_train``, ``logvar_train``, ``scores_test``, ``reconstruction_test`` for figures and samplers.
     """
     y_tr = {k: np.asarray(data[k], dtype=np.float64)[train] for k in QUANTITIES}
     y_te = {k: np.asarray(data[k], dtype=np.float64)[test] for k in QUANTITIES}
     ana = lt.pc0_analysis(model, spins[train], spins[test], y_te, batch_size=batch_size)
     pca = ana["pca"]["pca"]
     phase_tr, phase_te = (lt.quadratic_features(data["D"][i], data["B"][i]) for i in (train, test))
-    mse = per_sample_mse(spins[test], reconstruct(model, spins[test], batch_size))
+    recon = reconstruct(model, spins[test], batch_size)
+    mse = per_sample_mse(spins[test], recon)
     defects = np.asarray(data["n_defects"], dtype=np.float64)[test]
     return {
         # |r|: the sign of a principal component is arbitrary, and may differ between splits
@@ -63,6 +64,7 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         "test_mse": float(np.mean(mse)), "mse_defects": lt.pearson_interval(mse, defects, n_boot=n_boot, seed=seed),
         "defects_std_test": float(np.std(defects)),
         "mu_train": ana["mu_train"], "logvar_train": ana["logvar_train"], "scores_test": ana["scores_test"],
+        "reconstruction_test": recon,
         "pca": pca,
     }
 
@@ -130,7 +132,7 @@ def split_generation(model, scores: Mapping, data: Mapping[str, np.ndarray], tra
     latent sampler could reach through this decoder.
 
     Args:
-        model: the split's VAE; ``scores``: its :func:`split_scores` (training latents).
+        model: the split's VAE; ``scores``: its :func:`split_scores` (training latents, test reconstructions).
         data: the skyrmion dataset (``spins``, ``point``, ``D`` and :data:`LATTICE_STATS`).
         train, test: lattice indices of the split.
 
@@ -149,7 +151,7 @@ def split_generation(model, scores: Mapping, data: Mapping[str, np.ndarray], tra
     reference = novelty_reference(spins[train], spins[test], dmi)
     reports = {k: generation_report(gen[k], reference=reference, test_stats=test_stats, D_min=D_min, dmi=dmi)
                for k in samplers}
-    recon = lattice_statistics(unit_spins(reconstruct(model, spins[test], batch_size)))
+    recon = lattice_statistics(unit_spins(scores["reconstruction_test"]))
     return {"gmm": choice, "gen": gen, "reports": reports, "test_stats": test_stats,
             "reconstructed_lattice_fraction": float(np.mean(is_skyrmion_lattice(recon, spins.shape[-1], D_min)))}
 
@@ -224,16 +226,17 @@ def generation_table(reports: Mapping[str, Mapping], summaries: Mapping[str, Map
     return "\n".join(lines)
 
 
-def generation_split_table(per_split_gen: Sequence[Mapping], gsum: Mapping[str, Mapping], sampler: str) -> str:
-    """One sampler's generation numbers per split (mixture chosen, novelty, defects, skyrmion-lattice
-    fractions of generated lattices and of the decoder's reconstructions of test lattices), as text."""
+def generation_split_table(per_split_gen: Sequence[Mapping], gsum: Mapping[str, Mapping]) -> str:
+    """One sampler's generation numbers per split (``gsum``, :func:`generation_summary`) beside the mixture
+    chosen in each split: novelty, defects, skyrmion-lattice fractions of generated lattices and of the
+    decoder's reconstructions of test lattices, as text."""
     cols = [("d_near gen/test", "nearest_ratio"), ("defects gen/test", "defects_ratio"), ("KS Q", "ks_Q"),
             ("SkX frac gen", "lattice_fraction"), ("SkX frac recon", "reconstructed_lattice_fraction")]
     lines = [f"{'':>10}{'mixture':>16}" + "".join(f"{name:>17}" for name, _ in cols)]
     for k, g in enumerate(per_split_gen):
-        row = _generation_numbers(g, sampler)
         mix = f"{g['gmm']['n_components']} {g['gmm']['covariance_type']}"
-        lines.append(f"{'split ' + str(k):>10}{mix:>16}" + "".join(f"{row[key]:17.3f}" for _, key in cols))
+        lines.append(f"{'split ' + str(k):>10}{mix:>16}" + "".join(f"{gsum[key]['per_split'][k]:17.3f}"
+                                                                   for _, key in cols))
     lines.append(f"{'mean ± std':>10}{'':>16}" + "".join(f"{_pm(gsum[key]):>17}" for _, key in cols))
     return "\n".join(lines) + "\n\n" + _mixture_scores(per_split_gen)
 
@@ -259,7 +262,8 @@ def _mixture_scores(per_split_gen: Sequence[Mapping]) -> str:
 
 
 def _scores_only(scores: Mapping) -> dict:
-    return {k: v for k, v in scores.items() if k not in ("mu_train", "logvar_train", "scores_test", "pca")}
+    return {k: v for k, v in scores.items()
+            if k not in ("mu_train", "logvar_train", "scores_test", "reconstruction_test", "pca")}
 
 
 def _mean_over_splits(per_split_gen: Sequence[Mapping], sampler: str) -> dict[str, float]:
