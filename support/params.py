@@ -108,7 +108,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     "05_latent_analysis": {
         "batch_size": _count, "n_generate": integer(2), "samplers": list_of(
             choice("thesis", "prior", "posterior", "gmm"), distinct=True),
-        "improved_sampler": choice("thesis", "prior", "posterior", "gmm"), "gmm_components": list_of(_count, distinct=True),
+        "improved_sampler": choice("thesis", "prior", "posterior", "gmm"),
+        "gmm_components": list_of(_count, distinct=True),
         "gmm_covariance": list_of(choice("full", "tied", "diag", "spherical"), distinct=True),
         "gmm_folds": integer(2, why="phase-point folds of the mixture's held-out likelihood"),
         "n_examples": _count,

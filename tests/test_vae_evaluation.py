@@ -82,4 +82,5 @@ def test_split_generation_chooses_on_training_latents_and_averages_ratios_per_sp
     assert gsum["nearest_ratio"]["per_split"] == pytest.approx(ratios)
     table = ev.generation_split_table(runs, gsum)
     assert "split 1" in table and "spherical" in table
-    assert ev._best_per_covariance({"diag:2": -5.0, "diag:4": -3.0, "full:2": -9.0}) == {"diag": (-3.0, 4), "full": (-9.0, 2)}
+    best = ev._best_per_covariance({"diag:2": -5.0, "diag:4": -3.0, "full:2": -9.0})
+    assert best == {"diag": (-3.0, 4), "full": (-9.0, 2)}

@@ -242,7 +242,8 @@ def generation_split_table(per_split_gen: Sequence[Mapping], gsum: Mapping[str, 
 
 
 def _best_per_covariance(scores: Mapping[str, float]) -> dict[str, tuple[float, int]]:
-    """``{covariance: (best held-out log-likelihood, its size)}`` from :func:`support.vae.sampling.select_gmm` scores."""
+    """``{covariance: (best held-out log-likelihood, its size)}`` from the scores of
+    :func:`support.vae.sampling.select_gmm`."""
     best: dict[str, tuple[float, int]] = {}
     for key, value in scores.items():
         cov, size = key.split(":")
@@ -288,12 +289,14 @@ def results_entry(summary: Mapping, per_split: Sequence[Mapping], per_split_gen:
         "mse_defects_interval_split0": dict(per_split[0]["mse_defects"]),
         "explained_variance_ratio": np.mean([s["explained_variance_ratio"] for s in per_split], axis=0).tolist(),
         "components_for_0999": mean_and_spread(per_split, "components_for_0999"),
-        "nearest_train_distance": {"generated": gsum["nearest_generated"]["mean"], "test": gsum["nearest_test"]["mean"]},
+        "nearest_train_distance": {"generated": gsum["nearest_generated"]["mean"],
+                                   "test": gsum["nearest_test"]["mean"]},
         "generated": {"thesis": {k: gen_summary["thesis"][k] for k in ("mean_defects", "mean_Q")},
                       "improved": {k: gen_summary[improved][k] for k in ("mean_defects", "mean_Q")},
                       **{k: gsum[k]["mean"] for k in ("ks_Q", "ks_Mz", "ks_defects")},
-                      "skyrmion_lattice_fraction": {"generated": gsum["lattice_fraction"]["mean"], "test": test_fraction,
-                                                    "reconstructed_test": gsum["reconstructed_lattice_fraction"]["mean"]},
+                      "skyrmion_lattice_fraction": {
+                          "generated": gsum["lattice_fraction"]["mean"], "test": test_fraction,
+                          "reconstructed_test": gsum["reconstructed_lattice_fraction"]["mean"]},
                       "test": {"mean_defects": gsum["defects_test"]["mean"]}},
         "generation": dict(gsum), "gmm_choice": [g["gmm"] for g in per_split_gen],
         "generated_all": gen_summary, "improved_sampler": improved,
