@@ -133,6 +133,21 @@ def topological_charge(spins) -> np.ndarray:
     return charge_density(spins).sum(axis=(-2, -1))
 
 
+def core_radius(spins) -> np.ndarray:
+    """Mean skyrmion core radius per lattice (sites): ``sqrt(A / (π N))``, ``(...)``.
+
+    ``A`` counts the sites whose ``S^z`` points against the mean magnetisation (the cores, whatever
+    the sign of B) and ``N = max(1, round|Q|)`` is the number of skyrmions the charge counts; for a
+    lattice of round cores it is the radius of the ``S^z = 0`` contour.
+    """
+    s = _check_spins(spins)
+    sz = s[..., 2, :, :]
+    sign = np.where(sz.mean(axis=(-2, -1)) >= 0, 1.0, -1.0)
+    area = np.sum(sz * sign[..., None, None] < 0, axis=(-2, -1))
+    count = np.maximum(1.0, np.rint(np.abs(topological_charge(s))))
+    return np.sqrt(area / (np.pi * count))
+
+
 # ----------------------------------------------------------------------------------------------
 # Skyrmion detection and the skyrmion lattice
 # ----------------------------------------------------------------------------------------------

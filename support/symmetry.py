@@ -157,6 +157,28 @@ def orientation_ops(spins: torch.Tensor, dmi: str = "neel") -> torch.Tensor:
     return dist.argmin(dim=1)
 
 
+def lattice_angle(spins, dmi: str = "neel") -> np.ndarray:
+    """Orientation (degrees) of each hexagonal lattice left over after the canonical point-group turn.
+
+    The canonical orientation puts the sixfold phase ``6φ`` of the Bragg peaks as close to π/4 as
+    the point group allows (:func:`orientation_ops`); what remains, ``(6φ − π/4) / 6``, is the
+    lattice's own turn against the square lattice, within ±7.5° for C4v. It is a real degree of
+    freedom of an annealed lattice (no symmetry of the Hamiltonian removes it), and the same for
+    every translated and turned copy of a lattice.
+
+    Args:
+        spins: ``(n, 3, L, L)`` spins (numpy or torch).
+        dmi: ``"neel"`` or ``"bloch"``: the point group.
+    """
+    s = torch.as_tensor(np.asarray(spins, dtype=np.float64))
+    if s.ndim != 4 or s.shape[1] != 3:
+        raise ValueError(f"spins must be (n, 3, L, L), got {tuple(s.shape)}")
+    phase = _sixfold_phase(s[:, 2])
+    ops = symmetry_ops(dmi)
+    turned = torch.stack([_turned_phase(phase, ops[int(k)])[i] for i, k in enumerate(orientation_ops(s, dmi))])
+    return np.degrees((turned.numpy() - np.pi / 4) / 6)
+
+
 def core_shifts(spins: torch.Tensor) -> torch.Tensor:
     """Integer shifts ``(n, 2)`` that move each lattice's skyrmion core to ``(L // 2, L // 2)``."""
     n, _, H, W = spins.shape

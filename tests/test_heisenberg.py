@@ -113,6 +113,18 @@ def compose(L, centres, radius):
     return np.take_along_axis(sk, np.argmin(dist, axis=0)[None, None], axis=0)[0]
 
 
+@pytest.mark.parametrize("radius", [3.0, 5.0])
+def test_core_radius_of_analytic_skyrmions(radius):
+    """θ(R) = π/2 at r = R: the sites with S^z < 0 fill a disc of radius R (to within the lattice's pixelation)."""
+    one = hb.analytic_skyrmion(48, radius, centre=(24.5, 23.7))  # off-site: no sites exactly on the contour
+    two = np.clip(one + hb.analytic_skyrmion(48, radius, centre=(10.3, 12.6)) - uniform(48), -1, 1)
+    two = two / np.linalg.norm(two, axis=0, keepdims=True)
+    got = hb.core_radius(np.stack([one, two]))
+    np.testing.assert_allclose(got, radius, atol=0.3)
+    # a reversed lattice (cores up in a down background) has the same cores
+    assert hb.core_radius(-one) == pytest.approx(got[0])
+
+
 def test_find_skyrmions_counts_a_boundary_skyrmion_once():
     L = 30
     s = hb.analytic_skyrmion(L, 4.0, centre=(0.0, 29.5))

@@ -118,3 +118,38 @@ def test_vae_with_canonical_frame_is_equivariant():
 def test_canonical_frame_rejects_unknown_point_group():
     with pytest.raises(ValueError):
         ResidualVAE(L=8, widths=[4], latent_dim=2, canonical_frame="chiral")
+
+
+def _plane_wave(L, m, n):
+    """Spins whose S^z is one cosine with wavevector (2π/L)(m, n): one pair of Bragg peaks at angle atan2(m, n)."""
+    i, j = np.meshgrid(np.arange(L), np.arange(L), indexing="ij")
+    sz = 0.5 * np.cos(2 * np.pi * (m * i + n * j) / L)
+    return np.stack([np.sqrt(1 - sz ** 2), 0 * sz, sz])[None]
+
+
+@pytest.mark.parametrize("m,n", [(0, 5), (1, 7), (1, 5), (1, 4)])
+def test_lattice_angle_of_one_bragg_pair_is_its_angle_folded_into_the_window(m, n):
+    """Peaks at φ in [0°, 15°] have 6φ in [0, π/2], already the canonical window around π/4: angle φ − 7.5°."""
+    phi = math.degrees(math.atan2(m, n))
+    assert sy.lattice_angle(_plane_wave(48, m, n))[0] == pytest.approx(phi - 7.5, abs=1e-9)
+
+
+def test_lattice_angle_folds_a_mirror_image_onto_the_same_value():
+    """φ = 15° + δ is the mirror image (about the diagonal, then a quarter turn) of φ = 15° − δ."""
+    a = sy.lattice_angle(_plane_wave(48, 2, 7))[0]  # 15.95°
+    assert a == pytest.approx(7.5 - (math.degrees(math.atan2(2, 7)) - 15.0), abs=1e-9)
+
+
+@pytest.mark.parametrize("dmi", ["neel", "bloch"])
+def test_lattice_angle_is_the_same_for_every_element_of_the_orbit(dmi):
+    x = skyrmion_lattice(seed=3, angle=0.4)
+    ref = sy.lattice_angle(x, dmi)
+    assert abs(ref[0]) <= 7.5
+    for op in sy.symmetry_ops(dmi):
+        moved = sy.translate(sy.apply_symmetry(x, op), 5, 17)
+        np.testing.assert_allclose(sy.lattice_angle(moved, dmi), ref, atol=1e-9)
+
+
+def test_lattice_angle_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="spins must be"):
+        sy.lattice_angle(np.zeros((3, 8, 8)))

@@ -157,3 +157,29 @@ def test_quadratic_features_and_direction_correlation():
     q = s @ np.array([0.6, 0.8])  # Q lies along a direction in the PC0-PC1 plane, not along PC0
     assert abs(lt.pearson(s[250:, 0], q[250:])) < 0.75
     assert lt.direction_correlation(s[:250], q[:250], s[250:], q[250:]) == pytest.approx(1.0)
+
+
+def test_component_correlations_find_the_quantity_each_component_follows():
+    g = np.random.default_rng(0)
+    a, b = g.normal(size=200), g.normal(size=200)
+    scores = np.column_stack([-3.0 * a + 1.0, b, g.normal(size=200)])
+    got = lt.component_correlations(scores, {"a": a, "b": b}, n_components=2)
+    assert got["a"][0] == pytest.approx(1.0) and got["b"][1] == pytest.approx(1.0)  # |r|: the sign is arbitrary
+    assert got["a"][1] < 0.2 and got["b"][0] < 0.2 and len(got["a"]) == 2
+
+
+def test_error_decomposition_separates_phase_point_and_defects():
+    g = np.random.default_rng(1)
+    D, B = g.uniform(0.4, 1.0, 300), g.uniform(0.1, 0.8, 300)
+    defects = g.integers(0, 4, 300) * (g.random(300) < 0.5)
+    # an error that is a quadratic in (D, B) plus a term in the defects: removing the quadratic leaves
+    # exactly the defect term, so the partial correlation is 1 while the plain one is diluted
+    mse = 0.01 + 0.02 * D ** 2 - 0.01 * D * B + 0.002 * defects
+    out = lt.error_decomposition(mse, defects, D, B)
+    assert out["r_given_phase"] == pytest.approx(1.0)
+    assert out["r"] < 0.9 and 0 < out["r2_phase"] < 1
+    assert out["defect_free"] == pytest.approx(np.mean(defects == 0))
+    only_phase = lt.error_decomposition(0.02 * D ** 2 + 0.01 * B, defects, D, B)
+    assert only_phase["r2_phase"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="error_decomposition"):
+        lt.error_decomposition(mse[:10], defects, D, B)

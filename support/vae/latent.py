@@ -253,6 +253,42 @@ def heldout_probe(X_train: np.ndarray, targets_train: Mapping[str, np.ndarray], 
     return out
 
 
+def component_correlations(scores: np.ndarray, quantities: Mapping[str, np.ndarray],
+                           n_components: int = 4) -> dict[str, list[float]]:
+    """|Pearson| of each of the first ``n_components`` PCA scores ``(n, k)`` with each named quantity.
+
+    What a principal component *is*: the quantity it follows best. The sign of a component is
+    arbitrary, hence the absolute value.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    k = min(int(n_components), scores.shape[1])
+    return {name: [abs(pearson(scores[:, j], v)) for j in range(k)] for name, v in quantities.items()}
+
+
+def _residual(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``y`` minus its least-squares fit on the columns of ``X`` (with intercept)."""
+    A = np.column_stack([X, np.ones(len(X))])
+    return y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
+
+
+def error_decomposition(mse, defects, D, B) -> dict[str, float]:
+    """How much of the per-lattice reconstruction error the phase point explains, and what is left for defects.
+
+    Within one set of lattices: ``r2_phase`` is the R² of the MSE on :func:`quadratic_features` of
+    ``(D, B)``; ``r`` the Pearson(MSE, defects); ``r_given_phase`` the same after removing the
+    quadratic in ``(D, B)`` from both (a partial correlation); ``defect_free`` the share of lattices
+    with no defect. A descriptive decomposition: nothing in it is fitted on one set and scored on another.
+    """
+    mse, defects = (np.asarray(v, dtype=np.float64).ravel() for v in (mse, defects))
+    phase = quadratic_features(D, B)
+    if not len(mse) == len(defects) == len(phase):
+        raise ValueError(f"error_decomposition: {len(mse)} errors, {len(defects)} defect counts, {len(phase)} points")
+    left = _residual(mse, phase)
+    return {"r": pearson(mse, defects), "r_given_phase": pearson(left, _residual(defects, phase)),
+            "r2_phase": float(1.0 - np.var(left) / np.var(mse)) if np.var(mse) > 0 else float("nan"),
+            "defect_free": float(np.mean(defects == 0))}
+
+
 def direction_correlation(scores_train: np.ndarray, y_train, scores_test: np.ndarray, y_test) -> float:
     """|Pearson| on test rows of the direction in score space fitted (least squares) to ``y`` on training rows.
 

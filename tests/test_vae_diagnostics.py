@@ -1,0 +1,48 @@
+"""Tests for support.vae.diagnostics: what the principal components follow, what the reconstruction error follows."""
+
+import numpy as np
+import pytest
+import torch
+
+from support import heisenberg as hb
+from support.skyrmion_phases import lattice_statistics
+from support.vae import diagnostics as dg
+from support.vae import evaluation as ev
+from support.vae import latent as lt
+from support.vae.model import ResidualVAE
+from support.vae.reconstruction import per_sample_mse
+from support.vae.inference import reconstruct
+
+
+def _toy_data(n=24, L=16, seed=0):
+    g = np.random.default_rng(seed)
+    spins = np.stack([hb.analytic_skyrmion(L, 2.0 + g.random(), centre=g.uniform(0, L, 2)) for _ in range(n)])
+    stats = lattice_statistics(spins)
+    return {**stats, "spins": spins.astype(np.float32), "D": g.uniform(0.4, 0.6, n), "B": g.uniform(0.05, 0.1, n)}
+
+
+def test_lattice_descriptors_are_per_lattice():
+    data = _toy_data()
+    idx = np.array([3, 1, 7])
+    d = dg.lattice_descriptors(data, idx)
+    assert tuple(d) == dg.DESCRIPTORS and all(v.shape == (3,) for v in d.values())
+    np.testing.assert_allclose(d["core radius"], hb.core_radius(data["spins"][idx]))
+    assert np.all(np.abs(d["lattice angle"]) <= 7.5) and np.array_equal(d["D"], data["D"][idx])
+
+
+def test_split_diagnostics_and_their_summary():
+    torch.manual_seed(0)
+    model = ResidualVAE(L=16, widths=(4, 8), latent_dim=6).eval()
+    data = _toy_data()
+    fit, test = np.arange(14), np.arange(16, 24)  # lattices 14 and 15: validation, in neither set
+    scores = ev.split_scores(model, data["spins"], data, np.arange(16), test, n_boot=10)
+    per = [dg.split_diagnostics(model, scores, data, fit, test) for _ in range(2)]
+    comps = per[0]["components"]
+    assert set(comps) == set(dg.DESCRIPTORS) and all(len(v) == dg.N_COMPONENTS for v in comps.values())
+    # the training decomposition is that of the fitted lattices' own reconstruction errors
+    mse_fit = per_sample_mse(data["spins"][fit], reconstruct(model, data["spins"][fit]))
+    want = lt.error_decomposition(mse_fit, data["n_defects"][fit], data["D"][fit], data["B"][fit])
+    assert per[0]["errors"]["train"] == pytest.approx(want, nan_ok=True) and 0 < want["r2_phase"] < 1
+    summary = dg.diagnostics_summary(per)
+    assert summary["components"]["Q"]["mean"] == pytest.approx(comps["Q"]) and summary["components"]["Q"]["std"] == [0.0] * 4
+    assert "PC3" in dg.component_table(summary) and "mean test" in dg.error_table(per, summary)
