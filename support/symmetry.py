@@ -174,9 +174,9 @@ def lattice_angle(spins, dmi: str = "neel") -> np.ndarray:
     if s.ndim != 4 or s.shape[1] != 3:
         raise ValueError(f"spins must be (n, 3, L, L), got {tuple(s.shape)}")
     phase = _sixfold_phase(s[:, 2])
-    ops = symmetry_ops(dmi)
-    turned = torch.stack([_turned_phase(phase, ops[int(k)])[i] for i, k in enumerate(orientation_ops(s, dmi))])
-    return np.degrees((turned.numpy() - np.pi / 4) / 6)
+    turned = torch.stack([_turned_phase(phase, op) for op in symmetry_ops(dmi)], dim=1)  # (n, ops)
+    canonical = turned.gather(1, orientation_ops(s, dmi)[:, None])[:, 0]
+    return np.degrees((canonical.numpy() - np.pi / 4) / 6)
 
 
 def core_shifts(spins: torch.Tensor) -> torch.Tensor:
