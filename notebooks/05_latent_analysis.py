@@ -202,10 +202,7 @@ numbers = {r["key"]: r["value"] for r in target_rows} | {
     "defects_std": summary["defects_std_test"]["mean"], "L": L, "skyrmions": np.mean(sky["n_skyrmions"]),
     "area_ratio": (200 / L) ** 2, "recon_fraction": gsum["reconstructed_lattice_fraction"]["mean"],
     "r_Q_Mz": lt.pearson(sky["Q"], sky["Mz"]), "r_Q_radius": lt.pearson(sky["Q"], hb.core_radius(sky["spins"])),
-    **{f"pc0_{name}": diag_summary["components"][d]["mean"][0] for name, d in (("angle", "lattice angle"),
-                                                                              ("radius", "core radius"))},
-    **{f"{key}_{part}": diag_summary["errors"][part][key]["mean"] for part in ("train", "test")
-       for key in ("r2_phase", "r_given_phase", "defect_free")}}
+    **dg.headline_numbers(diag_summary)}
 for name, value in numbers.items():
     glue(name, float(value), display=False)
 for row in target_rows:

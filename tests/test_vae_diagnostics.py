@@ -46,3 +46,6 @@ def test_split_diagnostics_and_their_summary():
     summary = dg.diagnostics_summary(per)
     assert summary["components"]["Q"]["mean"] == pytest.approx(comps["Q"]) and summary["components"]["Q"]["std"] == [0.0] * 4
     assert "PC3" in dg.component_table(summary) and "mean test" in dg.error_table(per, summary)
+    heads = dg.headline_numbers(summary)
+    assert heads["pc0_radius"] == pytest.approx(comps["core radius"][0])
+    assert heads["r2_phase_train"] == pytest.approx(want["r2_phase"]) and "defect_free_test" in heads

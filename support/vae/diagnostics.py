@@ -71,6 +71,14 @@ def diagnostics_summary(per_split: Sequence[Mapping]) -> dict:
                        for name, e in errors.items()}}
 
 
+def headline_numbers(summary: Mapping) -> dict[str, float]:
+    """The numbers chapter 05's answer quotes: PC0's |r| with the lattice angle and the core radius, and the
+    error decomposition's means (``<key>_train``, ``<key>_test``)."""
+    comps, errors = summary["components"], summary["errors"]
+    return {"pc0_angle": comps["lattice angle"]["mean"][0], "pc0_radius": comps["core radius"]["mean"][0],
+            **{f"{key}_{part}": errors[part][key]["mean"] for part in ("train", "test") for key in errors[part]}}
+
+
 def component_table(summary: Mapping) -> str:
     """|r| of each leading principal component with each descriptor (mean over splits), as text."""
     comps = summary["components"]
