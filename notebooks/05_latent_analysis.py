@@ -235,10 +235,10 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   {glue:text}`L:.0f`, with {glue:text}`skyrmions:.1f` skyrmions per lattice, the orientation a lattice settled
 #   into and the size of its cores carry more of the latent variance than the count does; across all lattices of
 #   the dataset $Q$ correlates with $M_z$ at only {glue:text}`r_Q_Mz:.2f` and with the core radius at
-#   {glue:text}`r_Q_radius:.2f`, so a direction that follows size and orientation follows the count only in part. The direction of $Q$ in the PC0–PC1 plane, fitted
-#   on the training latents, scores {glue:text}`direction_Q:.2f` on the test lattices (target ≥ 0.8:
-#   {glue:text}`direction_Q_verdict`); the whole latent holds the charge (the ridge probe above), not its two
-#   largest directions.
+#   {glue:text}`r_Q_radius:.2f`, so a direction that follows size and orientation follows the count only in part.
+#   The direction of $Q$ in the PC0–PC1 plane, fitted on the training latents, scores {glue:text}`direction_Q:.2f` on
+#   the test lattices (target ≥ 0.8: {glue:text}`direction_Q_verdict`); the whole latent holds the charge (the ridge
+#   probe above), not its two largest directions.
 # - **Error and defects.** Pearson(MSE, defects) on test lattices is {glue:text}`mse_defects:.2f` (target ≥ 0.6:
 #   {glue:text}`mse_defects_verdict`; thesis 0.84–0.92); the bootstrap intervals per split are printed above. Why it
 #   stays there at this size, from the decomposition above: on the lattices the weights were fitted on, the phase
@@ -247,8 +247,9 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   count of the test lattices spreads by {glue:text}`defects_std:.1f` (standard deviation), a few integers. With the
 #   phase point removed, error and defects correlate at {glue:text}`r_given_phase_train:.2f` on the fitted lattices
 #   and {glue:text}`r_given_phase_test:.2f` on the test lattices: the defects do cost reconstruction error, but at
-#   this size too few lattices carry enough of them for the correlation the thesis saw. Its 200 × 200 lattices hold {glue:text}`area_ratio:.0f` times more
-#   skyrmions; what size would reach 0.6 here was not measured (the cpu profile cannot anneal or train at that size).
+#   this size too few lattices carry enough of them for the correlation the thesis saw. Its 200 × 200 lattices hold
+#   {glue:text}`area_ratio:.0f` times more skyrmions; what size would reach 0.6 here was not measured (the cpu profile
+#   cannot anneal or train at that size).
 # - **Generated lattices.** The Gaussian mixture chosen on held-out training latents (one per split, in the table
 #   above) gives lattices that are no copies: their median distance to the nearest
 #   training lattice (canonical frame) is {glue:text}`nearest_ratio:.2f` times that of unseen test lattices (target

@@ -66,7 +66,8 @@ def diagnostics_summary(per_split: Sequence[Mapping]) -> dict:
     comps = {d: np.array([s["components"][d] for s in per_split]) for d in DESCRIPTORS}
     errors = {name: {k: np.array([s["errors"][name][k] for s in per_split]) for k in per_split[0]["errors"][name]}
               for name in ("train", "test")}
-    return {"components": {d: {"mean": v.mean(axis=0).tolist(), "std": v.std(axis=0).tolist()} for d, v in comps.items()},
+    return {"components": {d: {"mean": v.mean(axis=0).tolist(), "std": v.std(axis=0).tolist()}
+                           for d, v in comps.items()},
             "errors": {name: {k: {"mean": float(v.mean()), "std": float(v.std())} for k, v in e.items()}
                        for name, e in errors.items()}}
 
