@@ -27,7 +27,7 @@ data_dir = "data"
 seed = 0
 device = "auto"
 widths = [8, 16, 32]  # channels of the residual down blocks, mirrored by the decoder (one block per entry)
-stem_width = 0  # channels of the full-resolution stem and of the decoder's last block (0: widths[0] // 2, at least 4)
+stem_width = 0  # channels of the full-resolution stem and the decoder's last block (0: max(widths[0] // 2, 4))
 latent_dim = 64  # size of z (thesis: 500 for 200 x 200 lattices)
 canonical_frame = True  # encode every lattice in its canonical frame (support.symmetry); False: as the thesis
 frame_comparison = True  # also train the thesis's fixed-frame model, without and with augmentation, on split 0
@@ -105,7 +105,8 @@ print(f"test MSE of the best uniform state (split 0): {baseline:.3f}; {schedule[
 # guess) and a cosine decay. Every run takes the same number of optimiser steps, whatever its data size. The cpu
 # profile's channel widths and stem width were chosen on split 0's validation points among a few sizes (the lowest
 # validation MSE, and the most validation reconstructions that are still skyrmion lattices by the dataset's filter,
-# which is what the latent samplers of chapter 05 can at best reach).
+# which is roughly what the latent samplers of chapter 05 can reach); `benchmarks/vae_size_selection.py` retrains
+# the candidates and prints those scores.
 #
 # **One change to the thesis model.** The annealed lattices sit anywhere on the torus and at any orientation, and
 # every such move is an exact symmetry of the Hamiltonian. A VAE that sees them as they are spends its latent

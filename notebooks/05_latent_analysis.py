@@ -40,7 +40,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from support import heisenberg as hb
 from support.data import save_npz, update_results
 from support.runtime import profile_dir, results_path, seed_everything, set_threads
 from support.vae import diagnostics as dg
@@ -105,15 +104,18 @@ plt.show()
 # on the test lattices? Beside the thesis's quantities: the defect count, the mean core radius
 # (`support.heisenberg.core_radius`, the radius of the $S^z = 0$ contour for round cores) and the lattice's own turn
 # against the square lattice that is left after the canonical point-group turn (`support.symmetry.lattice_angle`,
-# within ±7.5°). No symmetry of the Hamiltonian on the square lattice removes that turn: an annealed lattice settles
-# into an orientation that fits the torus, and the canonical frame cannot fold it away. Mean $|r|$ ± standard
-# deviation over the splits.
+# within ±7.5° for Néel DMI). No symmetry of the Hamiltonian on the square lattice removes that turn, so the canonical
+# frame cannot fold it away; but on a small torus a lattice of $N$ skyrmions fits in only a few orientations. The
+# last line says how far the skyrmion count alone sets each quantity over all lattices of the dataset (the share of
+# its variance explained by its mean at each $Q$, linear or not). Mean $|r|$ ± standard deviation over the splits.
 
 # %%
 diag = [dg.split_diagnostics(load_vae(ckpts[f"split_{k}"], device), per_split[k], sky, s["fit"], s["test"],
                              dmi=up["dmi"], batch_size=batch_size) for k, s in enumerate(splits)]
 diag_summary = dg.diagnostics_summary(diag)
+shares = dg.count_shares(sky, up["dmi"])
 print(dg.component_table(diag_summary))
+print(f"{'set by Q':>14}" + "".join(f"{shares[d]:>15.2f}" if d in shares else f"{'':>15}" for d in dg.DESCRIPTORS))
 
 # %% [markdown]
 # ## What the reconstruction error follows
@@ -121,8 +123,9 @@ print(dg.component_table(diag_summary))
 # The thesis found the reconstruction error of a lattice rising with its defects (Pearson 0.84–0.92). Per set of
 # lattices, in each split: the share of the spread of the per-lattice MSE that a quadratic in the phase point
 # $(D, B)$ explains, the plain Pearson(MSE, defects), the same after that quadratic is removed from both (a partial
-# correlation), and the share of lattices without a defect. "train" are the lattices the weights were fitted on
-# (without the validation lattices, which come from phase points the weights never saw).
+# correlation), and the share of lattices without a defect; each set is described by fits on itself. "fit" are the
+# lattices the weights were fitted on (without the validation lattices, which come from phase points the weights never
+# saw).
 
 # %%
 print(dg.error_table(diag, diag_summary))
@@ -201,8 +204,7 @@ numbers = {r["key"]: r["value"] for r in target_rows} | {
     "baseline_Q": summary["phase_baseline_r2"]["mean"], "pc0_Q_std": summary["pearson_pc0_test"]["Q"]["std"],
     "defects_std": summary["defects_std_test"]["mean"], "L": L, "skyrmions": np.mean(sky["n_skyrmions"]),
     "area_ratio": (200 / L) ** 2, "recon_fraction": gsum["reconstructed_lattice_fraction"]["mean"],
-    "r_Q_Mz": lt.pearson(sky["Q"], sky["Mz"]), "r_Q_radius": lt.pearson(sky["Q"], hb.core_radius(sky["spins"])),
-    **dg.headline_numbers(diag_summary)}
+    **dg.headline_numbers(diag_summary, shares)}
 for name, value in numbers.items():
     glue(name, float(value), display=False)
 for row in target_rows:
@@ -229,25 +231,28 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   {glue:text}`probe_gain_Q_verdict`): the part of the charge that the phase point alone does not fix.
 # - **PC0 and the charge.** Plain PC0 correlates with $Q$ on unseen points at $|\rho|$ = {glue:text}`pc0_Q:.2f`
 #   ± {glue:text}`pc0_Q_std:.2f` over the splits (target ≥ 0.75: {glue:text}`pc0_Q_verdict`; thesis 0.85–0.88).
-#   PCA ranks directions by variance, not by physics, and on these lattices the variance is elsewhere: on the test
-#   lattices PC0 follows the lattice's own turn against the square lattice at $|r|$ = {glue:text}`pc0_angle:.2f` and
-#   the core radius at {glue:text}`pc0_radius:.2f` (the table of leading components above). At $L$ =
-#   {glue:text}`L:.0f`, with {glue:text}`skyrmions:.1f` skyrmions per lattice, the orientation a lattice settled
-#   into and the size of its cores carry more of the latent variance than the count does; across all lattices of
-#   the dataset $Q$ correlates with $M_z$ at only {glue:text}`r_Q_Mz:.2f` and with the core radius at
-#   {glue:text}`r_Q_radius:.2f`, so a direction that follows size and orientation follows the count only in part.
-#   The direction of $Q$ in the PC0–PC1 plane, fitted on the training latents, scores {glue:text}`direction_Q:.2f` on
-#   the test lattices (target ≥ 0.8: {glue:text}`direction_Q_verdict`); the whole latent holds the charge (the ridge
-#   probe above), not its two largest directions.
+#   PCA ranks directions by variance, not by physics. On the test lattices PC0 follows the lattice's own turn
+#   against the square lattice at $|r|$ = {glue:text}`pc0_angle:.2f` and the core radius at
+#   {glue:text}`pc0_radius:.2f` (the table of leading components above), and both are largely set by the count
+#   itself: over the dataset the skyrmion count explains {glue:text}`angle_by_count:.2f` of the angle's variance (a
+#   lattice of $N$ skyrmions fits the {glue:text}`L:.0f` × {glue:text}`L:.0f` torus in only a few orientations) and
+#   {glue:text}`radius_by_count:.2f` of the radius's. So PC0 does follow the charge, but through quantities that
+#   depend on it in steps, not along a straight line. The direction of $Q$ in the PC0–PC1 plane, fitted on the
+#   training latents, scores {glue:text}`direction_Q:.2f` on the test lattices (target ≥ 0.8:
+#   {glue:text}`direction_Q_verdict`); the whole latent holds the charge linearly (the ridge probe above), its two
+#   largest directions do not.
 # - **Error and defects.** Pearson(MSE, defects) on test lattices is {glue:text}`mse_defects:.2f` (target ≥ 0.6:
-#   {glue:text}`mse_defects_verdict`; thesis 0.84–0.92); the bootstrap intervals per split are printed above. Why it
-#   stays there at this size, from the decomposition above: on the lattices the weights were fitted on, the phase
-#   point alone explains {glue:text}`r2_phase_train:.2f` of the spread of the per-lattice error (the skyrmion density
-#   and size it sets), and {glue:text}`defect_free_test:.2f` of the test lattices have no defect at all; the defect
-#   count of the test lattices spreads by {glue:text}`defects_std:.1f` (standard deviation), a few integers. With the
-#   phase point removed, error and defects correlate at {glue:text}`r_given_phase_train:.2f` on the fitted lattices
-#   and {glue:text}`r_given_phase_test:.2f` on the test lattices: the defects do cost reconstruction error, but at
-#   this size too few lattices carry enough of them for the correlation the thesis saw. Its 200 × 200 lattices hold
+#   {glue:text}`mse_defects_verdict`; thesis 0.84–0.92); the bootstrap intervals per split are printed above. The
+#   decomposition above: on the lattices the weights were fitted on, the phase point alone explains
+#   {glue:text}`r2_phase_fit:.2f` of the spread of the per-lattice error (the skyrmion density and size it sets), on
+#   the test lattices {glue:text}`r2_phase_test:.2f`; {glue:text}`defect_free_test:.2f` of the test lattices have no
+#   defect at all, and the defect count of the test lattices spreads by {glue:text}`defects_std:.1f` (standard
+#   deviation); on this torus the defect count is itself largely set by the skyrmion count
+#   ({glue:text}`defects_by_count:.2f` of its variance over the dataset: some counts cannot tile the torus without
+#   defects). With the phase point removed, error and defects correlate at {glue:text}`r_given_phase_fit:.2f` on the
+#   fitted lattices and {glue:text}`r_given_phase_test:.2f` on the test lattices: the defects do cost reconstruction
+#   error. Our reading, which these numbers support but do not prove: at this size too few lattices
+#   carry enough defects for the correlation the thesis saw. Its 200 × 200 lattices hold
 #   {glue:text}`area_ratio:.0f` times more skyrmions; what size would reach 0.6 here was not measured (the cpu profile
 #   cannot anneal or train at that size).
 # - **Generated lattices.** The Gaussian mixture chosen on held-out training latents (one per split, in the table
@@ -255,8 +260,8 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   training lattice (canonical frame) is {glue:text}`nearest_ratio:.2f` times that of unseen test lattices (target
 #   ≥ 0.8: {glue:text}`nearest_ratio_verdict`); their mean defect count is {glue:text}`defects_ratio:.2f` times the
 #   test set's ({glue:text}`defects_ratio_verdict`), and {glue:text}`skx_fraction:.2f` of them are skyrmion
-#   lattices by the dataset's own filter (target ≥ 0.8: {glue:text}`skx_fraction_verdict`). The decoder bounds this
-#   number: of its reconstructions of unseen test lattices, every one a skyrmion lattice,
+#   lattices by the dataset's own filter (target ≥ 0.8: {glue:text}`skx_fraction_verdict`). The decoder sets a rough
+#   ceiling on this number: of its reconstructions of unseen test lattices, every one a skyrmion lattice,
 #   {glue:text}`recon_fraction:.2f` pass the same filter (mostly: the detector finds fewer skyrmion cores in the
 #   reconstruction than $-Q$ counts). The KS distances of
 #   $Q$, $M_z$ and defects are in the table above. The thesis's sampler draws from a small ball around the average

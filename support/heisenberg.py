@@ -136,16 +136,18 @@ def topological_charge(spins) -> np.ndarray:
 def core_radius(spins) -> np.ndarray:
     """Mean skyrmion core radius per lattice (sites): ``sqrt(A / (π N))``, ``(...)``.
 
-    ``A`` counts the sites whose ``S^z`` points against the mean magnetisation (the cores, whatever
-    the sign of B) and ``N = max(1, round|Q|)`` is the number of skyrmions the charge counts; for a
-    lattice of round cores it is the radius of the ``S^z = 0`` contour.
+    ``N = max(1, round|Q|)`` is the number of skyrmions the charge counts and ``A`` the number of sites
+    whose ``S^z`` has the sign of ``Q`` (a core points down where ``Q < 0``, see the conventions; with no
+    charge, the sites against the mean magnetisation). For a lattice of round cores it is the radius
+    of the ``S^z = 0`` contour.
     """
     s = _check_spins(spins)
     sz = s[..., 2, :, :]
-    sign = np.where(sz.mean(axis=(-2, -1)) >= 0, 1.0, -1.0)
-    area = np.sum(sz * sign[..., None, None] < 0, axis=(-2, -1))
-    count = np.maximum(1.0, np.rint(np.abs(topological_charge(s))))
-    return np.sqrt(area / (np.pi * count))
+    Q = topological_charge(s)
+    against_mean = -np.where(sz.mean(axis=(-2, -1)) >= 0, 1.0, -1.0)
+    core_sign = np.where(np.abs(Q) >= 0.5, np.sign(Q), against_mean)
+    area = np.sum(sz * core_sign[..., None, None] > 0, axis=(-2, -1))
+    return np.sqrt(area / (np.pi * np.maximum(1.0, np.rint(np.abs(Q)))))
 
 
 # ----------------------------------------------------------------------------------------------

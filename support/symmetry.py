@@ -162,15 +162,18 @@ def lattice_angle(spins, dmi: str = "neel") -> np.ndarray:
 
     The canonical orientation puts the sixfold phase ``6φ`` of the Bragg peaks as close to π/4 as
     the point group allows (:func:`orientation_ops`); what remains, ``(6φ − π/4) / 6``, is the
-    lattice's own turn against the square lattice, within ±7.5° for C4v. It is a real degree of
-    freedom of an annealed lattice (no symmetry of the Hamiltonian removes it), and the same for
-    every translated and turned copy of a lattice.
+    lattice's own turn against the square lattice: within ±7.5° for C4v (Néel), in [−7.5°, 22.5°) for
+    C4 (Bloch), whose four turns leave only ``6φ`` and ``6φ + π``. No symmetry of the Hamiltonian removes
+    it, and it is the same for every translated and turned copy of a lattice. On a small torus it is
+    far from free: a lattice of N skyrmions fits an L × L torus in only a few orientations, so the
+    angle is largely set by N and L.
 
     Args:
         spins: ``(n, 3, L, L)`` spins (numpy or torch).
         dmi: ``"neel"`` or ``"bloch"``: the point group.
     """
-    s = torch.as_tensor(np.asarray(spins, dtype=np.float64))
+    s = spins.detach().cpu() if isinstance(spins, torch.Tensor) else torch.from_numpy(np.asarray(spins))
+    s = s.to(torch.float64)
     if s.ndim != 4 or s.shape[1] != 3:
         raise ValueError(f"spins must be (n, 3, L, L), got {tuple(s.shape)}")
     phase = _sixfold_phase(s[:, 2])

@@ -140,11 +140,17 @@ def test_lattice_angle_folds_a_mirror_image_onto_the_same_value():
     assert a == pytest.approx(7.5 - (math.degrees(math.atan2(2, 7)) - 15.0), abs=1e-9)
 
 
+def test_lattice_angle_of_bloch_lattices_spans_the_wider_c4_window():
+    """C4 has no mirrors: φ = 16° (6φ = 96°) is not folded back onto 14° as under C4v, and stays at φ − 7.5°."""
+    phi = math.degrees(math.atan2(2, 7))
+    assert sy.lattice_angle(_plane_wave(48, 2, 7), "bloch")[0] == pytest.approx(phi - 7.5, abs=1e-9)
+
+
 @pytest.mark.parametrize("dmi", ["neel", "bloch"])
 def test_lattice_angle_is_the_same_for_every_element_of_the_orbit(dmi):
     x = skyrmion_lattice(seed=3, angle=0.4)
     ref = sy.lattice_angle(x, dmi)
-    assert abs(ref[0]) <= 7.5
+    assert -7.5 <= ref[0] <= (7.5 if dmi == "neel" else 22.5)
     for op in sy.symmetry_ops(dmi):
         moved = sy.translate(sy.apply_symmetry(x, op), 5, 17)
         np.testing.assert_allclose(sy.lattice_angle(moved, dmi), ref, atol=1e-9)

@@ -42,11 +42,20 @@ def test_split_diagnostics_and_their_summary():
     # the training decomposition is that of the fitted lattices' own reconstruction errors
     mse_fit = per_sample_mse(data["spins"][fit], reconstruct(model, data["spins"][fit]))
     want = lt.error_decomposition(mse_fit, data["n_defects"][fit], data["D"][fit], data["B"][fit])
-    assert per[0]["errors"]["train"] == pytest.approx(want, nan_ok=True) and 0 < want["r2_phase"] < 1
+    assert per[0]["errors"]["fit"] == pytest.approx(want, nan_ok=True) and 0 < want["r2_phase"] < 1
     summary = dg.diagnostics_summary(per)
     assert summary["components"]["Q"]["mean"] == pytest.approx(comps["Q"])
     assert summary["components"]["Q"]["std"] == [0.0] * dg.N_COMPONENTS
     assert "PC3" in dg.component_table(summary) and "mean test" in dg.error_table(per, summary)
-    heads = dg.headline_numbers(summary)
+    heads = dg.headline_numbers(summary, dg.count_shares(data))
     assert heads["pc0_radius"] == pytest.approx(comps["core radius"][0])
-    assert heads["r2_phase_train"] == pytest.approx(want["r2_phase"]) and "defect_free_test" in heads
+    assert heads["r2_phase_fit"] == pytest.approx(want["r2_phase"]) and "defect_free_test" in heads
+    # the test errors are split_scores' own, lattice by lattice
+    assert scores["test_mse"] == pytest.approx(np.mean(scores["mse_per_lattice_test"]))
+
+
+def test_count_shares_of_single_skyrmions():
+    """Every toy lattice holds one skyrmion: one group, so nothing varies between groups and every share is 0."""
+    shares = dg.count_shares(_toy_data())
+    assert set(shares) == set(dg.DESCRIPTORS) - {"Q"}
+    assert shares["core radius"] == pytest.approx(0.0, abs=1e-12)

@@ -183,3 +183,22 @@ def test_error_decomposition_separates_phase_point_and_defects():
     assert only_phase["r2_phase"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="error_decomposition"):
         lt.error_decomposition(mse[:10], defects, D, B)
+
+
+def test_error_decomposition_partial_correlation_removes_a_shared_phase_dependence():
+    """Defects and error that both follow D, and nothing else: the plain correlation is high, the partial one ~0."""
+    g = np.random.default_rng(2)
+    D, B = g.uniform(0.4, 1.0, 400), g.uniform(0.1, 0.8, 400)
+    defects = np.rint(4 * D + g.normal(0, 0.3, 400))
+    mse = 0.01 * D + 1e-4 * g.normal(size=400)
+    out = lt.error_decomposition(mse, defects, D, B)
+    assert out["r"] > 0.8 and abs(out["r_given_phase"]) < 0.15
+
+
+def test_group_share_is_one_for_a_function_of_the_group_and_zero_for_equal_means():
+    groups = np.repeat([-9, -10, -12], 50)
+    assert lt.group_share(np.sin(groups.astype(float)), groups) == pytest.approx(1.0)  # not linear in the group
+    x = np.tile(np.linspace(-1, 1, 50), 3)  # the same values in every group
+    assert lt.group_share(x, groups) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="group_share"):
+        lt.group_share(x[:10], groups)

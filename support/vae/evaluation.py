@@ -42,7 +42,8 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``components_for_0999``
         (principal components for 99.9 % of the training latents' variance, the thesis's count), ``test_mse``,
         ``mse_defects`` (Pearson with bootstrap interval), ``defects_std_test``, and the arrays
-        ``mu_train``, ``logvar_train``, ``scores_test``, ``reconstruction_test`` for figures and samplers.
+        ``mu_train``, ``logvar_train``, ``scores_test``, ``reconstruction_test``, ``mse_per_lattice_test`` for figures,
+        samplers and :mod:`support.vae.diagnostics`.
     """
     y_tr = {k: np.asarray(data[k], dtype=np.float64)[train] for k in QUANTITIES}
     y_te = {k: np.asarray(data[k], dtype=np.float64)[test] for k in QUANTITIES}
@@ -64,7 +65,7 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         "test_mse": float(np.mean(mse)), "mse_defects": lt.pearson_interval(mse, defects, n_boot=n_boot, seed=seed),
         "defects_std_test": float(np.std(defects)),
         "mu_train": ana["mu_train"], "logvar_train": ana["logvar_train"], "scores_test": ana["scores_test"],
-        "reconstruction_test": recon,
+        "reconstruction_test": recon, "mse_per_lattice_test": mse,
         "pca": pca,
     }
 
@@ -178,7 +179,8 @@ def generation_summary(per_split_gen: Sequence[Mapping], sampler: str) -> dict[s
 # ----------------------------------------------------------------------------- tables and the results file
 
 
-def _pm(entry: Mapping, digits: int = 3) -> str:
+def plus_minus(entry: Mapping, digits: int = 3) -> str:
+    """``mean ± std`` of a :func:`mean_and_spread` entry, as text."""
     return f"{entry['mean']:.{digits}f} ± {entry['std']:.{digits}f}"
 
 
@@ -194,7 +196,7 @@ def score_table(per_split: Sequence[Mapping], summary: Mapping) -> str:
     lines = [f"{'':>14}" + "".join(f"{name:>15}" for name, _, _ in cols)]
     lines += [f"{'split ' + str(k):>14}" + "".join(f"{get(s):15.4f}" for _, get, _ in cols)
               for k, s in enumerate(per_split)]
-    lines.append(f"{'mean ± std':>14}" + "".join(f"{_pm(m, 3):>15}" for _, _, m in cols))
+    lines.append(f"{'mean ± std':>14}" + "".join(f"{plus_minus(m, 3):>15}" for _, _, m in cols))
     ci = "; ".join(f"split {k} [{s['mse_defects']['low']:.2f}, {s['mse_defects']['high']:.2f}]"
                    for k, s in enumerate(per_split))
     return "\n".join(lines) + f"\n95 % bootstrap intervals of r(MSE, defects): {ci}"
@@ -237,7 +239,7 @@ def generation_split_table(per_split_gen: Sequence[Mapping], gsum: Mapping[str, 
         mix = f"{g['gmm']['n_components']} {g['gmm']['covariance_type']}"
         lines.append(f"{'split ' + str(k):>10}{mix:>16}" + "".join(f"{gsum[key]['per_split'][k]:17.3f}"
                                                                    for _, key in cols))
-    lines.append(f"{'mean ± std':>10}{'':>16}" + "".join(f"{_pm(gsum[key]):>17}" for _, key in cols))
+    lines.append(f"{'mean ± std':>10}{'':>16}" + "".join(f"{plus_minus(gsum[key]):>17}" for _, key in cols))
     return "\n".join(lines) + "\n\n" + _mixture_scores(per_split_gen)
 
 
@@ -264,7 +266,8 @@ def _mixture_scores(per_split_gen: Sequence[Mapping]) -> str:
 
 def _scores_only(scores: Mapping) -> dict:
     return {k: v for k, v in scores.items()
-            if k not in ("mu_train", "logvar_train", "scores_test", "reconstruction_test", "pca")}
+            if k not in ("mu_train", "logvar_train", "scores_test", "reconstruction_test", "mse_per_lattice_test",
+                         "pca")}
 
 
 def _mean_over_splits(per_split_gen: Sequence[Mapping], sampler: str) -> dict[str, float]:
