@@ -110,10 +110,11 @@ plt.show()
 # its variance explained by its mean at each $Q$, linear or not). Mean $|r|$ ± standard deviation over the splits.
 
 # %%
+descriptors = dg.lattice_descriptors(sky, np.arange(len(sky["spins"])), up["dmi"])
 diag = [dg.split_diagnostics(load_vae(ckpts[f"split_{k}"], device), per_split[k], sky, s["fit"], s["test"],
-                             dmi=up["dmi"], batch_size=batch_size) for k, s in enumerate(splits)]
+                             descriptors=descriptors, batch_size=batch_size) for k, s in enumerate(splits)]
 diag_summary = dg.diagnostics_summary(diag)
-shares = dg.count_shares(sky, up["dmi"])
+shares = dg.count_shares(descriptors)
 print(dg.component_table(diag_summary))
 print(f"{'set by Q':>14}" + "".join(f"{shares[d]:>15.2f}" if d in shares else f"{'':>15}" for d in dg.DESCRIPTORS))
 

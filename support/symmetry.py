@@ -150,11 +150,20 @@ def _turned_phase(phase: torch.Tensor, op: SymOp) -> torch.Tensor:
     return torch.remainder(phase, 2 * np.pi)
 
 
+def _turned_phases(spins: torch.Tensor, dmi: str) -> torch.Tensor:
+    """``(n, ops)``: the sixfold phase of each lattice turned by each op of ``symmetry_ops(dmi)``."""
+    phase = _sixfold_phase(spins[:, 2])  # S^z is unchanged by every op
+    return torch.stack([_turned_phase(phase, op) for op in symmetry_ops(dmi)], dim=1)
+
+
+def _closest_to_window(turned: torch.Tensor) -> torch.Tensor:
+    """Index of the turned phase closest to π/4, the centre of the canonical window, per lattice."""
+    return (turned - np.pi / 4).abs().argmin(dim=1)
+
+
 def orientation_ops(spins: torch.Tensor, dmi: str = "neel") -> torch.Tensor:
     """Index into ``symmetry_ops(dmi)`` of the op that turns each lattice into the canonical orientation."""
-    phase = _sixfold_phase(spins[:, 2])  # S^z is unchanged by every op
-    dist = torch.stack([(_turned_phase(phase, op) - np.pi / 4).abs() for op in symmetry_ops(dmi)], dim=1)
-    return dist.argmin(dim=1)
+    return _closest_to_window(_turned_phases(spins, dmi))
 
 
 def lattice_angle(spins, dmi: str = "neel") -> np.ndarray:
@@ -176,9 +185,8 @@ def lattice_angle(spins, dmi: str = "neel") -> np.ndarray:
     s = s.to(torch.float64)
     if s.ndim != 4 or s.shape[1] != 3:
         raise ValueError(f"spins must be (n, 3, L, L), got {tuple(s.shape)}")
-    phase = _sixfold_phase(s[:, 2])
-    turned = torch.stack([_turned_phase(phase, op) for op in symmetry_ops(dmi)], dim=1)  # (n, ops)
-    canonical = turned.gather(1, orientation_ops(s, dmi)[:, None])[:, 0]
+    turned = _turned_phases(s, dmi)
+    canonical = turned.gather(1, _closest_to_window(turned)[:, None])[:, 0]
     return np.degrees((canonical.numpy() - np.pi / 4) / 6)
 
 

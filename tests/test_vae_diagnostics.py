@@ -36,7 +36,8 @@ def test_split_diagnostics_and_their_summary():
     data = _toy_data()
     fit, test = np.arange(14), np.arange(16, 24)  # lattices 14 and 15: validation, in neither set
     scores = ev.split_scores(model, data["spins"], data, np.arange(16), test, n_boot=10)
-    per = [dg.split_diagnostics(model, scores, data, fit, test) for _ in range(2)]
+    descriptors = dg.lattice_descriptors(data, np.arange(len(data["spins"])))
+    per = [dg.split_diagnostics(model, scores, data, fit, test, descriptors=descriptors) for _ in range(2)]
     comps = per[0]["components"]
     assert set(comps) == set(dg.DESCRIPTORS) and all(len(v) == dg.N_COMPONENTS for v in comps.values())
     # the training decomposition is that of the fitted lattices' own reconstruction errors
@@ -47,7 +48,7 @@ def test_split_diagnostics_and_their_summary():
     assert summary["components"]["Q"]["mean"] == pytest.approx(comps["Q"])
     assert summary["components"]["Q"]["std"] == [0.0] * dg.N_COMPONENTS
     assert "PC3" in dg.component_table(summary) and "mean test" in dg.error_table(per, summary)
-    heads = dg.headline_numbers(summary, dg.count_shares(data))
+    heads = dg.headline_numbers(summary, dg.count_shares(descriptors))
     assert heads["pc0_radius"] == pytest.approx(comps["core radius"][0])
     assert heads["r2_phase_fit"] == pytest.approx(want["r2_phase"]) and "defect_free_test" in heads
     # the test errors are split_scores' own, lattice by lattice
@@ -56,6 +57,7 @@ def test_split_diagnostics_and_their_summary():
 
 def test_count_shares_of_single_skyrmions():
     """Every toy lattice holds one skyrmion: one group, so nothing varies between groups and every share is 0."""
-    shares = dg.count_shares(_toy_data())
+    data = _toy_data()
+    shares = dg.count_shares(dg.lattice_descriptors(data, np.arange(len(data["spins"]))))
     assert set(shares) == set(dg.DESCRIPTORS) - {"Q"}
     assert shares["core radius"] == pytest.approx(0.0, abs=1e-12)

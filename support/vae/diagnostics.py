@@ -40,19 +40,18 @@ def lattice_descriptors(data: Mapping[str, np.ndarray], idx: np.ndarray, dmi: st
         "core radius": hb.core_radius(spins), "lattice angle": lattice_angle(spins, dmi)}
 
 
-def count_shares(data: Mapping[str, np.ndarray], dmi: str = "neel") -> dict[str, float]:
-    """How far the skyrmion count alone sets each descriptor, over every lattice of the dataset.
+def count_shares(descriptors: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """How far the skyrmion count alone sets each descriptor, over the lattices of ``descriptors``.
 
-    :func:`support.vae.latent.group_share` of each :data:`DESCRIPTORS` entry (other than ``Q``) grouped by
-    ``round(Q)``: 1 when the descriptor is a function of the count, linear or not.
+    :func:`support.vae.latent.group_share` of each :func:`lattice_descriptors` entry (other than ``Q``) grouped
+    by ``round(Q)``: 1 when the descriptor is a function of the count, linear or not.
     """
-    d = lattice_descriptors(data, np.arange(len(data["spins"])), dmi)
-    count = np.rint(d["Q"]).astype(int)
-    return {k: lt.group_share(v, count) for k, v in d.items() if k != "Q"}
+    count = np.rint(descriptors["Q"]).astype(int)
+    return {k: lt.group_share(v, count) for k, v in descriptors.items() if k != "Q"}
 
 
 def split_diagnostics(model, scores: Mapping, data: Mapping[str, np.ndarray], fit: np.ndarray, test: np.ndarray, *,
-                      dmi: str = "neel", batch_size: int = 256) -> dict:
+                      descriptors: Mapping[str, np.ndarray], batch_size: int = 256) -> dict:
     """Both questions for one split.
 
     Args:
@@ -61,6 +60,7 @@ def split_diagnostics(model, scores: Mapping, data: Mapping[str, np.ndarray], fi
         data: the skyrmion dataset; ``fit``, ``test``: lattice indices of the split. ``fit`` are the lattices the
             weights were fitted on, without the validation lattices: those come from phase points the weights
             never saw, like the test lattices, and mixed in they would dominate the error's spread.
+        descriptors: :func:`lattice_descriptors` of every lattice of ``data`` (computed once for all splits).
 
     Returns:
         ``components``: ``{descriptor: [|r| with PC0, PC1, ...]}`` on the test lattices; ``errors``:
@@ -71,7 +71,8 @@ def split_diagnostics(model, scores: Mapping, data: Mapping[str, np.ndarray], fi
            "test": scores["mse_per_lattice_test"]}
     errors = {name: lt.error_decomposition(mse[name], data["n_defects"][idx], data["D"][idx], data["B"][idx])
               for name, idx in zip(ERROR_SETS, (fit, test))}
-    comps = lt.component_correlations(scores["scores_test"], lattice_descriptors(data, test, dmi), N_COMPONENTS)
+    comps = lt.component_correlations(scores["scores_test"], {k: v[test] for k, v in descriptors.items()},
+                                      N_COMPONENTS)
     return {"components": comps, "errors": errors}
 
 
