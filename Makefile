@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(PY)
 book: $(STAMP)
 	$(PY) -m support.book run --profile cpu
 	$(PY) -m support.book build
-	$(PY) -m support.offline _build/html
+	$(PY) -m support.book.offline _build/html
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
@@ -29,7 +29,7 @@ test: $(STAMP)
 # The paper profile end to end on a CPU: counts and epochs shrunk, every size kept
 # (params/checks/paper-check.yaml); data into data/paper-check.
 paper-check: $(STAMP)
-	$(PY) -m support.paper_check
+	$(PY) -m support.book.paper_check
 
 # Regenerate the nbval reference notebooks from a fresh smoke run.
 nbval-refresh: $(STAMP)

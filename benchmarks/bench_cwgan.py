@@ -20,8 +20,8 @@ import yaml
 
 from support import xy
 from support.cwgan.generator import generate
-from support.cwgan.prior import prior_angles
-from support.cwgan.training import train_cwgan
+from support.cwgan.models.prior import prior_angles
+from support.cwgan.training.wgan import train_cwgan
 
 
 def standin_data(L: int, n: int, seed: int = 0) -> dict[str, np.ndarray]:

@@ -7,7 +7,7 @@ import time
 import numba
 import numpy as np
 
-from support.heisenberg import dmi_vectors
+from support.chiral.magnet import dmi_vectors
 from support.samplers import heisenberg as hs
 from support.samplers.rng import make_state
 

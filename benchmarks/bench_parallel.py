@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from support import parallel
-from support import skyrmion_phases as sph
-from support.xy_dataset import generate_xy_dataset, load_xy_dataset
+from support.chiral import phases as sph
+from support.xy.dataset import generate_xy_dataset, load_xy_dataset
 
 XY = dict(L=16, temperatures=[0.1, 0.5, 0.9], n_maps=96, samples_per_map=4, burn_in=300, sweeps_between=50,
           seed=0, progress=False)

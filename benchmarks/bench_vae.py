@@ -13,8 +13,8 @@ import time
 import numpy as np
 import torch
 
+from support.book.runtime import pick_device
 from support.vae.model import ResidualVAE
-from support.runtime import pick_device
 from support.vae.training import augment_batch, vae_loss
 
 
@@ -63,7 +63,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--augment", action="store_true")
-    ap.add_argument("--canonical", action="store_true", help="encode in the canonical frame (support.symmetry)")
+    ap.add_argument("--canonical", action="store_true", help="encode in the canonical frame (support.chiral.symmetry)")
     ap.add_argument("--device", default="auto")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)

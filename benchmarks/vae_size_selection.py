@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from support.runtime import set_threads
+from support.book.runtime import set_threads
 from support.vae import evaluation as ev
 from support.vae import runs
 from support.vae.inference import load_vae

@@ -47,7 +47,7 @@ sk_T_start = 1.0
 sk_T_final = 0.006  # the thesis's UppASD temperature
 
 # %%
-from support.runtime import profile_dir, results_path, set_threads
+from support.book.runtime import profile_dir, results_path, set_threads
 
 set_threads()
 out = profile_dir(data_dir, profile)
@@ -75,10 +75,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from support import xy
-from support.data import update_results
+from support.store.data import update_results
 from support.samplers.xy import sample_xy, sample_xy_chains
-from support.xy_checks import pair_excess_energies, plot_validation, villain_pair_energies
-from support.xy_dataset import dataset_summary, default_dir, generate_xy_dataset, load_xy_dataset
+from support.xy.checks import pair_excess_energies, plot_validation, villain_pair_energies
+from support.xy.dataset import dataset_summary, default_dir, generate_xy_dataset, load_xy_dataset
 
 res_file = results_path(data_dir, profile, "01_simulate")
 
@@ -206,10 +206,10 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from support import heisenberg as hb
-from support import skyrmion_dataset as skd
-from support import skyrmion_phases as sph
-from support.data import update_results
+from support.chiral import dataset as skd
+from support.chiral import magnet as hb
+from support.chiral import phases as sph
+from support.store.data import update_results
 from support.samplers.heisenberg import anneal_heisenberg
 
 for kind in ("neel", "bloch"):
@@ -262,7 +262,7 @@ plt.show()
 # ### The skyrmion dataset: the thesis's design
 # The thesis sampled its skyrmion-lattice region densely, 572 phase points with 5 lattices each. We follow that
 # design: `sk_n_points` phase points $(D, B)$ drawn uniformly (in $D$ and $b = BJ/D^2$) inside the region the scan
-# classifies as skyrmion lattice (`support.skyrmion_dataset.sample_region_points`, circles above), and
+# classifies as skyrmion lattice (`support.chiral.dataset.sample_region_points`, circles above), and
 # `sk_configs_per_point` independently annealed lattices at each. Near the edge of the region a point can fall
 # outside the phase, so a lattice enters the data only if it is a skyrmion lattice and the thesis's detection counts
 # exactly $-Q$ skyrmions (`is_skyrmion_lattice`). Many points with few lattices each let chapter 03 hold out whole

@@ -28,7 +28,7 @@
 #   rotated by a random global angle — and outputs a residual angle (zero at initialisation), with noise maps at
 #   every decoder level.
 #
-# **The prior's $T=0$ part is the true fixed-map ground state** (`support.cwgan.fixed_map.fixed_map_minima`). At
+# **The prior's $T=0$ part is the true fixed-map ground state** (`support.cwgan.models.fixed_map.fixed_map_minima`). At
 # fixed vortex map every bond angle must stay inside $(-\pi, \pi)$ — a bond reaching $\pi$ is where a vortex
 # hops — and the pair's attraction presses close vortices against that wall: the constrained minimum has bonds
 # pinned at $\pi$ and is *not* a stationary point of the cosine energy, so gradient descent from the Villain
@@ -79,7 +79,7 @@ prior_model = {"gen_widths": [8, 16, 32, 32], "gen_dec_widths": [32, 32, 16, 8],
 prior_training = {"epochs": 6, "steps_per_epoch": 20, "batch_size": 64, "n_critic": 3, "lr": 1.0e-4,
                   "g_lr": 2.0e-5, "gp_lambda": 10.0, "critic_warmup": 100, "residual_penalty": 10.0,
                   "physics_start_epoch": None}
-prior_settings = {}  # overrides of support.cwgan.prior.DEFAULT_PRIOR (the prior variant's settings)
+prior_settings = {}  # overrides of support.cwgan.models.prior.DEFAULT_PRIOR (the prior variant's settings)
 learned_model = {"widths": [8, 16, 32, 32], "self_consistent": True, "max_tries": 64}  # LearnedGenerator kwargs
 learned_training = {"steps": 3200, "batch_size": 32, "lr": 2.0e-3}  # overrides of learned_training.DEFAULT_TRAINING
 learned_seeds = [0, 1]  # training seeds of the learned generator (the first one's checkpoint is the headline)
@@ -93,14 +93,14 @@ import torch
 from myst_nb import glue
 
 from support.cwgan import generate
-from support.cwgan import heldout_evaluation as he
+from support.cwgan.evaluation import heldout as he
 from support.cwgan.figures import plot_fields, plot_history
-from support.cwgan.networks import UNetGenerator
+from support.cwgan.models.unet import UNetGenerator
 from support.cwgan.split import monitor_set, split_maps, split_record
-from support.cwgan.training import smooth_charge_targets, train_cwgan
-from support.data import update_results
-from support.runtime import pick_device, profile_dir, repo_relative, results_path, set_threads
-from support.xy_dataset import default_dir, load_xy_dataset, temperature_key
+from support.cwgan.training.wgan import smooth_charge_targets, train_cwgan
+from support.store.data import update_results
+from support.book.runtime import pick_device, profile_dir, repo_relative, results_path, set_threads
+from support.xy.dataset import default_dir, load_xy_dataset, temperature_key
 
 # %%
 t_chapter = time.perf_counter()
@@ -276,11 +276,12 @@ print("energy rel. error:", {v: round(s["energy_rel_error"], 3) for v, s in summ
 # loses the map, the prior variant needs a per-map solve. Can a network whose inference is one forward pass plus FFTs
 # learn what the cheap physics misses, on pair distances it never saw?
 #
-# **Method** (`support.cwgan.learned`). A field is $\theta_V(k) + \delta(k, T) + w_T + \varphi$: the FFT Villain field
+# **Method** (`support.cwgan.models.learned`). A field is $\theta_V(k) + \delta(k, T) + w_T + \varphi$: the FFT Villain
+# field
 # of the map, a learned correction (a small circular U-Net of the map, $T$ and the Villain bond angles), Gaussian spin
 # waves drawn in Fourier space at the self-consistent stiffness $J_{\rm eff} = e^{-T/4J_{\rm eff}}$, and a uniform
 # global angle. A field on a wrong map is redrawn (new waves and angle, at most `max_tries`; every try is counted).
-# $\delta$ is trained **without data** (`support.cwgan.learned_training`): it minimises the smooth fixed-map free
+# $\delta$ is trained **without data** (`support.cwgan.training.learned`): it minimises the smooth fixed-map free
 # energy $e^{-T/4}E_{\cos} - T\sum_b \log\Phi\big((\pi-|b|)/\sqrt{T/2}\big)$ plus a stiff wall that keeps every bond
 # below $\pi$, over random single pairs and 2–3-pair maps at $T \in [0.1, 0.9]$. Three pair classes, one per band of
 # distances (`split.unseen_classes`), are never drawn. Scored against every Monte Carlo field of chapter 01, the
@@ -288,11 +289,11 @@ print("energy rel. error:", {v: round(s["energy_rel_error"], 3) for v, s in summ
 
 # %%
 from support.cwgan.figures import plot_learned_curves
-from support.cwgan.learned import correction_rms
-from support.cwgan.learned_evaluation import (HEADLINE, class_curves, headline, learned_fields, learned_glue,
+from support.cwgan.models.learned import correction_rms
+from support.cwgan.evaluation.heldout import (HEADLINE, class_curves, headline, learned_fields, learned_glue,
                                               score_block, seed_mean)
-from support.cwgan.learned_training import train_learned
-from support.cwgan.scoring import score_table
+from support.cwgan.training.learned import train_learned
+from support.cwgan.evaluation.scores import score_table
 from support.cwgan.split import unseen_classes
 
 unseen_cls = list(unseen_classes(seed))

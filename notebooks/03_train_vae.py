@@ -29,7 +29,7 @@ device = "auto"
 widths = [8, 16, 32]  # channels of the residual down blocks, mirrored by the decoder (one block per entry)
 stem_width = 0  # channels of the full-resolution stem and the decoder's last block (0: max(widths[0] // 2, 4))
 latent_dim = 64  # size of z (thesis: 500 for 200 x 200 lattices)
-canonical_frame = True  # encode every lattice in its canonical frame (support.symmetry); False: as the thesis
+canonical_frame = True  # encode every lattice in its canonical frame (support.chiral.symmetry); False: as the thesis
 frame_comparison = True  # also train the thesis's fixed-frame model, without and with augmentation, on split 0
 kl_weights = [1.25e-5, 5.0e-5, 2.0e-4, 8.0e-4]  # C_KL of the sweep on split 0 (thesis: 1.25e-5 ... 3.2e-3)
 train_steps = 300  # optimiser steps of every run (the same for every split, weight and frame)
@@ -50,9 +50,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from support.data import update_results
-from support.runtime import pick_device, profile_dir, results_path, seed_everything, set_threads
-from support.skyrmion_dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
+from support.store.data import update_results
+from support.book.runtime import pick_device, profile_dir, results_path, seed_everything, set_threads
+from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
 from support.vae import figures, runs, training
 from support.vae.inference import load_vae, reconstruct, reconstruction_mse
 from support.vae.model import ResidualVAE
@@ -69,7 +69,7 @@ t_chapter = time.perf_counter()
 # %% [markdown]
 # ## Data: split by phase point
 # The skyrmion lattices of chapter 01: a few lattices at each of many phase points $(D, B)$ inside the
-# skyrmion-lattice region. A split holds out whole phase points (`support.skyrmion_dataset.split_by_point`): every
+# skyrmion-lattice region. A split holds out whole phase points (`support.chiral.dataset.split_by_point`): every
 # test lattice comes from a $(D, B)$ the model never saw, so reconstructing it is not a look-up of a seen point. The
 # test points of the `n_splits` splits are disjoint; in each split a share of the remaining points is the validation
 # set that picks the best epoch and the best $C_{KL}$. The test lattices are touched only after training.
@@ -111,7 +111,8 @@ print(f"test MSE of the best uniform state (split 0): {baseline:.3f}; {schedule[
 # **One change to the thesis model.** The annealed lattices sit anywhere on the torus and at any orientation, and
 # every such move is an exact symmetry of the Hamiltonian. A VAE that sees them as they are spends its latent
 # directions on *where* the lattice is. With `canonical_frame` the encoder first moves each lattice into its
-# canonical frame (`support.symmetry`, a canonicalisation in the sense of {cite}`kaba2023`): the point-group element
+# canonical frame (`support.chiral.symmetry`, a canonicalisation in the sense of {cite}`kaba2023`): the point-group
+# element
 # that puts the hexagonal Bragg peaks into a fixed angular window, then the translation that puts a skyrmion core at
 # the centre, then a 180° turn fixed by the sign of a dipole moment. The decoder draws the lattice in that frame and
 # the reconstruction is moved back, so the MSE is still measured against the lattice as it was; the unit tests

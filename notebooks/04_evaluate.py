@@ -57,7 +57,7 @@ vae_batch_size = 256  # lattices per forward pass
 vae_n_examples = 3  # example reconstructions shown (lowest, median, highest error)
 
 # %%
-from support.runtime import profile_dir, results_path, set_threads
+from support.book.runtime import profile_dir, results_path, set_threads
 
 set_threads()
 out = profile_dir(data_dir, profile)
@@ -91,17 +91,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from support import tda, xy
-from support.cwgan import cost, eval_sets, generalisation, generate, mc_reference, scoring, topology_scores
+from support import xy
+from support.book.runtime import pick_device
 from support.cwgan import figures as cwgan_figures
-from support.cwgan.baselines import all_baselines, baseline_fields
-from support.cwgan.physics_layers import self_consistent_stiffness
-from support.cwgan.prior import prior_settings
+from support.cwgan import generate
+from support.cwgan.evaluation import cost, generalisation, mc_reference
+from support.cwgan.evaluation import scores as scoring
+from support.cwgan.evaluation import sets as eval_sets
+from support.cwgan.evaluation import topology as topology_scores
+from support.cwgan.models.baselines import all_baselines, baseline_fields
+from support.cwgan.models.physics_layers import self_consistent_stiffness
+from support.cwgan.models.prior import prior_settings
 from support.cwgan.split import evaluation_set, split_half_mask
 from support.cwgan.upstream import load_upstream, trained_generators
-from support.data import save_npz, update_results
-from support.runtime import pick_device
-from support.xy_dataset import temperature_key
+from support.store.data import save_npz, update_results
+from support.topology import filtration as tda
+from support.xy.dataset import temperature_key
 
 # %%
 t_part1 = time.perf_counter()
@@ -133,7 +138,7 @@ print(f"reference fields at T = {T0}: {int(at0.sum())}; fewest per class: {np.bi
 #
 # Held-out *placements* of a training class are, to a translation-equivariant network on a torus, the same maps
 # it trained on. The real test is new maps. Chapter 02's split (`support.cwgan.split.split_maps`) keeps three whole
-# pair-distance classes out of training; beside them we draw maps no chapter has seen (`support.cwgan.eval_sets`):
+# pair-distance classes out of training; beside them we draw maps no chapter has seen (`support.cwgan.evaluation.sets`):
 #
 # * `seen_class`: held-out placements of training classes, and the no-pair map (in-distribution reference);
 # * `unseen_class`: the three classes never trained on, with all their symmetry images;
@@ -308,8 +313,8 @@ cwgan_summary.update(r2_correlation=r2_corr_by_d["generator"],
 # %% [markdown]
 # ### Topology of the fields (paper Figs. 4c, 5c)
 #
-# For a threshold $\Theta$ we build a cell complex on the lattice (`support/tda.py` documents it exactly): all
-# sites; an edge between neighbours with wrapped $|\Delta\theta| \le \Theta$; a plaquette once its four edges are
+# For a threshold $\Theta$ we build a cell complex on the lattice (`support/topology/filtration.py` documents it
+# exactly): all sites; an edge between neighbours with wrapped $|\Delta\theta| \le \Theta$; a plaquette once its four edges are
 # present (it enters at its largest edge weight). Per $\Theta$: the area (plaquettes), the perimeter (edges bounding
 # exactly one plaquette), the Euler characteristic $V - E + F$, and the radius and diameter (graph distances) of the
 # edge-graph cluster a random site belongs to. The $\Theta$ grid sits at quantiles 10 %–99 % of the Monte Carlo
@@ -369,7 +374,8 @@ cwgan_summary.update(topo_every_field=euler_check)
 # The $\Theta$-complexes of one field form a filtration, so their homology has a persistence diagram: $H_0$
 # points $(0, \Theta)$ record clusters merging, $H_1$ points loops that close at their birth $\Theta$ and are
 # filled at their death. A vortex core's plaquette enters late (its bonds are near $\pi/2$), so loops around vortex
-# cores are long-lived $H_1$ features. We compute the exact cubical persistence (Z/2 reduction, `support/tda_persistence.py`)
+# cores are long-lived $H_1$ features. We compute the exact cubical persistence (Z/2 reduction,
+# `support/topology/persistence.py`)
 # and compare ensembles by the mean 1-Wasserstein and bottleneck distances (persim) between the $H_1$ diagrams of
 # random pairs of fields. ($H_0$ carries the same information as the cluster count, already in the Euler
 # characteristic, and its ~L² points make the Wasserstein matching expensive.)
@@ -415,7 +421,8 @@ cwgan_summary.update(polish=polish, polish_seconds_per_field_sweep=polish_second
 # ### Cost per independent sample
 #
 # The generator's reason to exist: fields for *new* maps, cheaper than Monte Carlo. One protocol for every method
-# (`support.cwgan.cost`): at each $L$, new one-pair maps ($d \approx 4.12$), a number of independent fields per
+# (`support.cwgan.evaluation.cost`): at each $L$, new one-pair maps ($d \approx 4.12$), a number of independent fields
+# per
 # map. Constrained Metropolis pays a burn-in per map and $2\tau_\mathrm{int}$ sweeps per field ($\tau_\mathrm{int}$
 # measured at that $L$, one chain per CPU thread); every generator is timed on one call with its caches emptied, so
 # the prior's per-map set-up (fixed-map minima, Hessians) and any redraw are included. The U-Nets run untrained at

@@ -40,8 +40,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from support.data import save_npz, update_results
-from support.runtime import profile_dir, results_path, seed_everything, set_threads
+from support.store.data import save_npz, update_results
+from support.book.runtime import profile_dir, results_path, seed_everything, set_threads
 from support.vae import diagnostics as dg
 from support.vae import evaluation as ev
 from support.vae import figures, sampling
@@ -102,8 +102,8 @@ plt.show()
 #
 # PCA ranks directions by variance, not by physics. Which per-lattice quantity does each leading component follow
 # on the test lattices? Beside the thesis's quantities: the defect count, the mean core radius
-# (`support.heisenberg.core_radius`, the radius of the $S^z = 0$ contour for round cores) and the lattice's own turn
-# against the square lattice that is left after the canonical point-group turn (`support.symmetry.lattice_angle`,
+# (`support.chiral.magnet.core_radius`, the radius of the $S^z = 0$ contour for round cores) and the lattice's own turn
+# against the square lattice that is left after the canonical point-group turn (`support.chiral.symmetry.lattice_angle`,
 # within ±7.5° for Néel DMI). No symmetry of the Hamiltonian on the square lattice removes that turn, so the canonical
 # frame cannot fold it away; but on a small torus a lattice of $N$ skyrmions fits in only a few orientations. The
 # last line says how far the skyrmion count alone sets each quantity over all lattices of the dataset (the share of

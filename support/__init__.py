@@ -1,10 +1,24 @@
-"""Support package of the book: physics, samplers, datasets, the two stories' packages and the runner.
+"""Support package of the book: physics, samplers, the two stories' packages, the runner and storage.
 
-Rooms: flat physics modules (``xy`` with ``xy_vortices``, ``xy_observables``, ``xy_fields``; ``heisenberg``,
-``skyrmion_phases``, ``symmetry``, ``tda`` with ``tda_persistence``, ``metrics``), the numba
-samplers (``samplers``), the datasets (``xy_dataset``, ``skyrmion_dataset``), one package per story
-(``cwgan``, ``vae``) and the infrastructure (``book``, ``data``, ``runtime``, ``checkpoint``). Imports
-point down only: a story imports physics, samplers, datasets and infrastructure, never the other story.
+A house of packages, one concept each; imports point down this list only (no cycles), and each
+package's docstring ends with the packages it may import (``tests/test_import_graph.py`` checks it):
+
+* physics: :mod:`support.xy` (the XY model: vortices, T = 0 fields, spin waves, observables, its
+  dataset and checks), :mod:`support.chiral` (the chiral magnet: energy, field, charge, skyrmions,
+  symmetry, phase scan, its dataset), :mod:`support.topology` (the Θ-filtration and persistent
+  homology), :mod:`support.metrics` (the cWGAN paper's R² and Acc_topo);
+* :mod:`support.samplers`: numba Monte Carlo kernels (constrained XY Metropolis, Heisenberg annealing);
+* the stories: :mod:`support.cwgan` (by role: models, training, evaluation) and :mod:`support.vae`;
+  a story imports physics, samplers and machinery, never the other story;
+* the machinery beside them: :mod:`support.book` (runner, parameter schema, notebook helpers,
+  progress, run-time choices), :mod:`support.store` (datasets, checkpoints, integrity, locks) and
+  :mod:`support.parallel` (independent work on Dask).
+
+At the root stay :mod:`support.metrics`, :mod:`support.parallel` and :mod:`support.heisenberg` (the
+public contract's path to :mod:`support.chiral.magnet`); :mod:`support.xy`, :mod:`support.samplers`
+and :mod:`support.cwgan` re-export their contract names.
+
+May import: support.book (progress), support.chiral (the contract re-export)
 
 Conventions: the XY model and the cWGAN
 ---------------------------------------
@@ -21,17 +35,17 @@ The code below relies on these; docstrings cite this section instead of repeatin
   modulus, the fixed-map barrier and the networks' bond features use this sign.
 * **Vortex plaquettes.** Plaquette ``[i, j]`` has corners ``(i, j) → (i, j+1) → (i+1, j+1) → (i+1, j)``
   (mod ``L``), visited in that order; its charge is the sum of the four wrapped differences over
-  ``2 pi`` (:func:`support.xy.vortices`), so ``theta = atan2(i - i0, j - j0)`` around a point inside
+  ``2 pi`` (:func:`support.xy.charges`), so ``theta = atan2(i - i0, j - j0)`` around a point inside
   it has charge ``+1``. The charge map ``k[i, j]`` is aligned with site ``[i, j]`` wherever the
   networks take it as an input channel. A field *has its map* when all plaquette charges equal the
   requested ones (:func:`support.xy.matches_map`).
 * **Temperatures** are in units of ``J / k_B`` (``J = 1``); a temperature used as a key goes through
-  :func:`support.xy_dataset.temperature_key`.
+  :func:`support.xy.dataset.temperature_key`.
 
 Heisenberg conventions
 ----------------------
-Used by :mod:`support.heisenberg`, :mod:`support.samplers.heisenberg`, :mod:`support.symmetry`,
-:mod:`support.skyrmion_phases`, :mod:`support.skyrmion_dataset` and :mod:`support.vae`; docstrings there
+Used by :mod:`support.chiral.magnet`, :mod:`support.samplers.heisenberg`, :mod:`support.chiral.symmetry`,
+:mod:`support.chiral.phases`, :mod:`support.chiral.dataset` and :mod:`support.vae`; docstrings there
 cite this section.
 
 * Arrays: spins are unit vectors, channels-first ``(..., 3, L, L)`` on a periodic L × L lattice;

@@ -22,7 +22,7 @@ import os
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from support.progress import tqdm
+from support.book.progress import tqdm
 
 _CLIENTS: dict[str, Any] = {}
 
@@ -105,7 +105,7 @@ def as_completed_map(fn: Callable[[Any], Any], items: Sequence[Any], *, schedule
         items: the work (chunk indices, phase points ...).
         scheduler: see :func:`client_for`; ``None`` (or a single item) runs serially here.
         desc: progress-bar label.
-        progress: draw a progress bar (on a terminal only, see ``support.progress``).
+        progress: draw a progress bar (on a terminal only, see ``support.book.progress``).
     """
     items = list(items)
     bar = tqdm(total=len(items), desc=desc, disable=not progress or not items)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from support import xy
-from support.cwgan.prior import prior_angles
+from support.cwgan.models.prior import prior_angles
 
 
 def stand_in_data(L: int, n_maps: int = 6, per_map: int = 4, seed: int = 0) -> dict:

@@ -5,7 +5,7 @@ import functools
 import numpy as np
 
 from support import xy
-from support.cwgan import fixed_map as fm
+from support.cwgan.models import fixed_map as fm
 
 L = 16
 

@@ -1,10 +1,10 @@
-"""Tests of the non-learned baselines (support.cwgan.baselines): Villain field, Gaussian random field, prior."""
+"""Tests of the non-learned baselines (support.cwgan.models.baselines): Villain field, Gaussian random field, prior."""
 
 import numpy as np
 import pytest
 
 from support import xy
-from support.cwgan import baselines as bl
+from support.cwgan.models import baselines as bl
 
 
 def test_gaussian_random_field_covariance():

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from support.cwgan import cost
+from support.cwgan.evaluation import cost
 
 
 def test_log_log_slope_of_a_power_law():

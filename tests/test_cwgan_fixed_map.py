@@ -1,13 +1,12 @@
-"""Tests of the fixed-map landscape (support.cwgan.fixed_map): minima, saddles, basins, self-consistent Hessian."""
+"""support.cwgan.models.fixed_map: the fixed-map landscape's minima, saddles, basins, self-consistent Hessian."""
 
 import numpy as np
 import pytest
+from fixed_map_pairs import L, overlap, straight_pair
 
 from support import xy
-from support.cwgan import fixed_map as fm
-from support.cwgan import prior as cp
-
-from fixed_map_pairs import L, overlap, straight_pair
+from support.cwgan.models import fixed_map as fm
+from support.cwgan.models import prior as cp
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from support import xy
-from support.cwgan import eval_sets as es
-from support.cwgan import generalisation as gz
+from support.cwgan.evaluation import generalisation as gz
+from support.cwgan.evaluation import sets as es
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from cwgan_stand_in import stand_in_data
 
 from support import xy
-from support.checkpoint import save_checkpoint
 from support.cwgan import generate, load_generator
 from support.cwgan.generator import resize_generator, save_generator
-from support.cwgan.networks import UNetGenerator
-from support.cwgan.training import train_cwgan
-
-from cwgan_stand_in import stand_in_data
+from support.cwgan.models.unet import UNetGenerator
+from support.cwgan.training.wgan import train_cwgan
+from support.store.checkpoint import save_checkpoint
 
 L = 8
 MODEL = dict(gen_widths=[4, 8], noise_channels=2, critic_widths=[4, 8], critic_full_res_layers=1)

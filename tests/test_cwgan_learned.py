@@ -8,11 +8,18 @@ import torch
 
 from support import xy
 from support.cwgan import generate, load_generator
-from support.cwgan.learned import LearnedGenerator, correction_rms, sample_learned
-from support.cwgan.learned_training import (corrected_barrier, random_multi_pair_maps, random_pair_maps, save_learned,
-                                            train_learned, training_batch, wall_penalty)
-from support.cwgan.physics_layers import barrier_energy, self_consistent_stiffness, thermal_waves, villain_bonds
+from support.cwgan.models.learned import LearnedGenerator, correction_rms, sample_learned
+from support.cwgan.models.physics_layers import barrier_energy, self_consistent_stiffness, thermal_waves, villain_bonds
 from support.cwgan.split import unseen_classes
+from support.cwgan.training.learned import (
+    corrected_barrier,
+    random_multi_pair_maps,
+    random_pair_maps,
+    save_learned,
+    train_learned,
+    training_batch,
+    wall_penalty,
+)
 
 WIDTHS = [4, 4, 8, 8]
 

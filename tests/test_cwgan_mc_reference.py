@@ -1,12 +1,12 @@
-"""Tests of the Monte Carlo reference (support.cwgan.mc_reference): polish, τ_int, cost, top-up."""
+"""Tests of the Monte Carlo reference (support.cwgan.evaluation.mc_reference): polish, τ_int, cost, top-up."""
 
 
 import numpy as np
 import pytest
 
 from support import xy
-from support.cwgan import mc_reference as mr
-from support.cwgan.baselines import baseline_fields
+from support.cwgan.evaluation import mc_reference as mr
+from support.cwgan.models.baselines import baseline_fields
 
 
 def test_polish_keeps_maps_and_heats_to_equipartition():
@@ -74,7 +74,7 @@ def test_top_up_mc_adds_chains_of_held_out_maps_only():
 
 def test_series_in_blocks_equals_the_whole_series():
     from support import xy
-    from support.cwgan.mc_reference import _series
+    from support.cwgan.evaluation.mc_reference import _series
 
     theta = np.random.default_rng(3).uniform(-np.pi, np.pi, (10, 8, 8)).astype(np.float32)
     np.testing.assert_array_equal(_series(xy.energy, theta, block=3), xy.energy(theta))

@@ -1,15 +1,14 @@
-"""Tests of the physics prior (support.cwgan.prior): settings, cached minima, draws, conditioning, spin waves."""
+"""Tests of the physics prior (support.cwgan.models.prior): settings, cached minima, draws, conditioning, spin waves."""
 
 import inspect
 
 import numpy as np
 import pytest
+from fixed_map_pairs import L, overlap, straight_pair
 
 from support import xy
-from support.cwgan import fixed_map as fm
-from support.cwgan import prior as cp
-
-from fixed_map_pairs import L, overlap, straight_pair
+from support.cwgan.models import fixed_map as fm
+from support.cwgan.models import prior as cp
 
 
 def test_one_default_prior_and_overrides():

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from cwgan_stand_in import stand_in_data
 
 from support.cwgan import split
-from support.xy_dataset import draw_maps, map_id
-
-from cwgan_stand_in import stand_in_data
+from support.xy.dataset import draw_maps, map_id
 
 L = 8
 

@@ -1,6 +1,6 @@
-"""support.offline: a built book that fetches scripts from the network (a MathJax CDN) is caught."""
+"""support.book.offline: a built book that fetches scripts from the network (a MathJax CDN) is caught."""
 
-from support.offline import offline_problems
+from support.book.offline import offline_problems
 
 MATH = '<span class="math notranslate nohighlight">\\(E\\)</span>'
 

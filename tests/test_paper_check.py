@@ -3,7 +3,8 @@
 import pytest
 import yaml
 
-from support import book, paper_check
+from support.book import paper_check
+from support.book import runner as book
 
 # Parameters (and keys of dict parameters) that set a size: lattices, networks, latent, batches.
 SIZES = {"xy_L", "xy_validation_L", "sk_L", "paper_model", "prior_model", "widths", "latent_dim", "batch_size",

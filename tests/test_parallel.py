@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from support import parallel
-from support import skyrmion_dataset as sd
-from support import skyrmion_phases as sph
-from support.data import load_json, load_npz
-from support.xy_dataset import generate_xy_dataset
+from support.chiral import dataset as sd
+from support.chiral import phases as sph
+from support.store.data import load_json, load_npz
+from support.xy.dataset import generate_xy_dataset
 
 distributed = pytest.importorskip("distributed")
 

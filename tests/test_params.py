@@ -2,15 +2,16 @@
 
 import pytest
 
-from support import book, params
-from support.spec import choice, flag, integer, list_of, number, optional, record, text
+from support.book import params
+from support.book import runner as book
+from support.book.spec import choice, flag, integer, list_of, number, optional, record, text
 
 
 @pytest.mark.parametrize("chapter", book.chapters())
 def test_every_notebook_parameter_has_a_schema_entry(chapter):
     # read from the notebooks' parameters cells: a new parameter without a rule cannot slip through
     missing = [n for n in book.parameter_defaults(chapter) if params.spec_of(chapter, n) is None]
-    assert missing == [], f"{chapter}: add these to support/params.py SCHEMA: {missing}"
+    assert missing == [], f"{chapter}: add these to support/book/params.py SCHEMA: {missing}"
 
 
 def test_schema_has_no_stale_entries():

@@ -1,8 +1,8 @@
-"""support.progress: bars draw on a terminal only, never when switched off."""
+"""support.book.progress: bars draw on a terminal only, never when switched off."""
 
 import io
 
-from support.progress import tqdm
+from support.book.progress import tqdm
 
 
 class _Terminal(io.StringIO):

@@ -4,7 +4,7 @@ import jupytext
 import nbformat
 import pytest
 
-from support import book
+from support.book import runner as book
 
 
 @pytest.mark.parametrize("chapter", book.chapters())

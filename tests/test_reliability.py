@@ -9,9 +9,10 @@ import time
 import numpy as np
 import pytest
 
-from support import book, data
-from support.integrity import CorruptFileError
-from support.locks import LockTimeout, file_lock
+from support.book import runner as book
+from support.store import data
+from support.store.integrity import CorruptFileError
+from support.store.locks import LockTimeout, file_lock
 
 FORK = mp.get_context("fork")
 
@@ -194,7 +195,7 @@ def test_corrupt_json_and_npz_name_the_file(tmp_path):
 
 def test_checkpoint_damage_is_named(tmp_path):
     torch = pytest.importorskip("torch")
-    from support.checkpoint import load_checkpoint, save_checkpoint
+    from support.store.checkpoint import load_checkpoint, save_checkpoint
 
     path = tmp_path / "ck" / "model.pt"
     save_checkpoint(path, config={"L": 16}, state={"w": torch.ones(64)}, meta={"epoch": 1})
@@ -213,7 +214,7 @@ def test_checkpoint_damage_is_named(tmp_path):
 
 
 def test_damaged_phase_scan_cache_is_computed_again(tmp_path, monkeypatch, capsys):
-    from support import skyrmion_phases as skd
+    from support.chiral import phases as skd
 
     computed = []
 

@@ -1,8 +1,8 @@
-"""support.runtime.repo_relative and from_repo: results name paths inside the repository from its root."""
+"""support.book.runtime.repo_relative and from_repo: results name paths inside the repository from its root."""
 
 from pathlib import Path
 
-from support.runtime import REPO_ROOT, from_repo, repo_relative
+from support.book.runtime import REPO_ROOT, from_repo, repo_relative
 
 
 def test_inside_the_repository_is_relative():

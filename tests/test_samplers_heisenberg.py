@@ -4,8 +4,8 @@ import numba
 import numpy as np
 import pytest
 
-from support import heisenberg as hb
-from support.heisenberg import dmi_vectors
+from support.chiral import magnet as hb
+from support.chiral.magnet import dmi_vectors
 from support.samplers import heisenberg as hs
 from support.samplers.rng import make_state
 

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from support import heisenberg as hb
-from support.skyrmion_phases import lattice_statistics
+from support.chiral import magnet as hb
+from support.chiral.phases import lattice_statistics
 from support.vae import diagnostics as dg
 from support.vae import evaluation as ev
 from support.vae import latent as lt
+from support.vae.inference import reconstruct
 from support.vae.model import ResidualVAE
 from support.vae.reconstruction import per_sample_mse
-from support.vae.inference import reconstruct
 
 
 def _toy_data(n=24, L=16, seed=0):

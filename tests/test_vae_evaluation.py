@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from support import heisenberg as hb
-from support.skyrmion_phases import lattice_statistics
+from support.chiral import magnet as hb
+from support.chiral.phases import lattice_statistics
 from support.vae import evaluation as ev
 from support.vae.model import ResidualVAE
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from support import heisenberg as hb
+from support.chiral import magnet as hb
 from support.vae import reconstruction as ve
 
 L = 12

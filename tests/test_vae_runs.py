@@ -4,12 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from vae_stand_in import TINY, bubbles
 
-from support.checkpoint import TrainingDiverged
+from support.store.checkpoint import TrainingDiverged
 from support.vae import runs as vr
 from support.vae import training as tv
-
-from vae_stand_in import TINY, bubbles
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 

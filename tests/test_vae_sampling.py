@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from support.skyrmion_phases import lattice_statistics
+from support.chiral.phases import lattice_statistics
 from support.vae import sampling as sp
 
 
@@ -115,7 +115,7 @@ def test_nearest_distance_exact():
 
 
 def test_canonical_frame_makes_translated_copies_identical():
-    from support import heisenberg as hb
+    from support.chiral import magnet as hb
 
     sk = hb.analytic_skyrmion(16, 3.0, centre=(4.0, 5.0)).astype(np.float32)
     moved = np.roll(sk, (5, -3), axis=(-2, -1))

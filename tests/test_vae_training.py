@@ -3,14 +3,13 @@
 import numpy as np
 import pytest
 import torch
+from vae_stand_in import TINY, bubbles
 
-from support.checkpoint import TrainingDiverged
-from support.heisenberg import energy
-from support.symmetry import apply_symmetry, symmetry_ops, translate
+from support.chiral.magnet import energy
+from support.chiral.symmetry import apply_symmetry, symmetry_ops, translate
+from support.store.checkpoint import TrainingDiverged
 from support.vae import inference as inf
 from support.vae import training as tv
-
-from vae_stand_in import TINY, bubbles
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 

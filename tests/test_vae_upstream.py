@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from support import skyrmion_dataset as sd
-from support.data import save_json
+from support.chiral import dataset as sd
+from support.store.data import save_json
 from support.vae.upstream import load_upstream
 
 

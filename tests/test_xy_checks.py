@@ -1,11 +1,11 @@
-"""Tests of support.xy_checks: pair energies of hand-built fields, the Villain pair energies and the validation figure."""
+"""support.xy.checks: pair energies of hand-built fields, the Villain pair energies and the validation figure."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from support import xy
-from support.xy_checks import pair_excess_energies, plot_validation, villain_pair_energies
+from support.xy.checks import pair_excess_energies, plot_validation, villain_pair_energies
 
 
 def test_pair_excess_energies_of_hand_built_fields():

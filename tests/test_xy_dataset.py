@@ -1,4 +1,4 @@
-"""Tests for the XY training set (support.xy_dataset): content, labels, determinism, resuming, errors."""
+"""Tests for the XY training set (support.xy.dataset): content, labels, determinism, resuming, errors."""
 
 import shutil
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from support import xy
-from support.data import load_json
-from support.xy_dataset import N_CLASSES, dataset_summary, generate_xy_dataset, load_xy_dataset, map_id
+from support.store.data import load_json
+from support.xy.dataset import N_CLASSES, dataset_summary, generate_xy_dataset, load_xy_dataset, map_id
 
 KW = dict(L=12, temperatures=[0.1, 0.6], n_maps=2, samples_per_map=2, burn_in=10, sweeps_between=2, seed=4,
           progress=False, chains_per_chunk=10)
@@ -76,8 +76,8 @@ def test_errors(tmp_path, dataset):
 
 def test_default_dir_is_taken_from_the_repository_root(tmp_path, monkeypatch):
     """nbval runs the chapters from tests/notebooks; the dataset must still land in the repository's data/."""
-    from support.runtime import REPO_ROOT
-    from support.xy_dataset import default_dir
+    from support.book.runtime import REPO_ROOT
+    from support.xy.dataset import default_dir
 
     monkeypatch.chdir(tmp_path)
     assert default_dir("data", "smoke") == REPO_ROOT / "data" / "smoke" / "xy_dataset"
@@ -85,7 +85,7 @@ def test_default_dir_is_taken_from_the_repository_root(tmp_path, monkeypatch):
 
 
 def test_temperature_key_reads_float32_back_as_written():
-    from support.xy_dataset import temperature_key
+    from support.xy.dataset import temperature_key
 
     assert [temperature_key(np.float32(t)) for t in (0.1, 0.5, 0.9, 1.25)] == ["0.1", "0.5", "0.9", "1.25"]
     assert temperature_key(0.1) == temperature_key(np.float32(0.1))

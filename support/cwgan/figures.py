@@ -8,8 +8,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from support import tda, tda_persistence, xy
-from support.cwgan.scoring import OBSERVABLES, class_distance
+from support import xy
+from support.cwgan.evaluation.scores import OBSERVABLES, class_distance
+from support.topology import filtration as tda
+from support.topology import persistence as tda_persistence
 
 #: line styles of the sources drawn against Monte Carlo (the GRF is added where it is on scale)
 STYLES = {"generator": dict(color="C0", marker="o", ms=4), "prior": dict(color="C2", ls="--"),

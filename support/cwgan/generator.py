@@ -1,7 +1,7 @@
 """The trained generator as a tool: save, load, generate (numpy in, numpy out), resize to another L.
 
 A generator checkpoint (``generator.pt``) stores ``config`` = the generator's complete
-:attr:`~support.cwgan.networks.UNetGenerator.config` (prior settings included), ``state`` = its
+:attr:`~support.cwgan.models.unet.UNetGenerator.config` (prior settings included), ``state`` = its
 weights and ``meta`` (epoch, variant); :func:`load_generator` rebuilds exactly that generator.
 """
 
@@ -13,10 +13,11 @@ import numpy as np
 import torch
 
 from support import xy
-from support.checkpoint import load_checkpoint, save_checkpoint
-from support.cwgan.learned import KIND as LEARNED, LearnedGenerator, sample_learned
-from support.cwgan.networks import UNetGenerator
-from support.cwgan.prior import prior_angles
+from support.cwgan.models.learned import KIND as LEARNED
+from support.cwgan.models.learned import LearnedGenerator, sample_learned
+from support.cwgan.models.prior import prior_angles
+from support.cwgan.models.unet import UNetGenerator
+from support.store.checkpoint import load_checkpoint, save_checkpoint
 
 
 def save_generator(path: str | Path, generator: UNetGenerator, *, epoch: int) -> None:
@@ -28,7 +29,7 @@ def save_generator(path: str | Path, generator: UNetGenerator, *, epoch: int) ->
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> UNetGenerator | LearnedGenerator:
     """Rebuild a generator from its checkpoint (stored config and weights), in eval mode.
 
-    A config with ``kind="learned"`` is a :class:`~support.cwgan.learned.LearnedGenerator`; any other
+    A config with ``kind="learned"`` is a :class:`~support.cwgan.models.learned.LearnedGenerator`; any other
     is a U-Net (paper or prior variant).
 
     Raises:

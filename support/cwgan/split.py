@@ -13,8 +13,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from support import xy
-from support.data import chunk_seed
-
+from support.store.data import chunk_seed
 
 DISTANCE_BANDS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12))   # pair classes of short, middle, long distance
 
@@ -35,7 +34,7 @@ def split_maps(map_id: np.ndarray, distance_class: np.ndarray, *, holdout_fracti
     the class has three or more. The no-pair map (one map) stays in training.
 
     Args:
-        map_id: per-sample map id (:func:`support.xy_dataset.map_id`).
+        map_id: per-sample map id (:func:`support.xy.dataset.map_id`).
         distance_class: per-sample class (0: no pair, c >= 1: ``xy.PAIR_DISTANCES[c - 1]``).
         holdout_fraction, validation_fraction: fractions of the placements of each training class.
         seed: root seed of the split.
@@ -87,7 +86,7 @@ def evaluation_set(data: dict[str, np.ndarray], heldout_ids: Iterable[int], *, m
     chain order fixed by ``seed``.
 
     Args:
-        data: dataset dict of :func:`support.xy_dataset.load_xy_dataset`.
+        data: dataset dict of :func:`support.xy.dataset.load_xy_dataset`.
         heldout_ids: map ids never used in training.
         max_per_class: cap per (T, class).
         temperatures: keep only these temperatures (default: all).

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from support.book.runtime import from_repo, profile_dir, results_path
 from support.cwgan.generator import load_generator
 from support.cwgan.split import split_maps, split_record
-from support.data import load_json
-from support.runtime import from_repo, profile_dir, results_path
-from support.xy_dataset import default_dir, load_xy_dataset
+from support.store.data import load_json
+from support.xy.dataset import default_dir, load_xy_dataset
 
 
 def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str | torch.device = "cpu") -> dict:

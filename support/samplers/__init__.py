@@ -2,6 +2,9 @@
 
 ``sample_xy`` and ``anneal_heisenberg`` are imported lazily, so that importing one sampler
 (or the RNG) does not load the other's numba kernels.
+
+May import: support.xy (the package's public names), support.chiral.magnet (DMI vectors),
+support.book (progress)
 """
 
 __all__ = ["sample_xy", "anneal_heisenberg"]

@@ -19,9 +19,9 @@ import math
 
 import numba as nb
 import numpy as np
-from support.progress import tqdm
 
-from support.heisenberg import dmi_vectors
+from support.book.progress import tqdm
+from support.chiral.magnet import dmi_vectors
 from support.samplers.rng import make_states
 
 SIGMA_MAX = 2.0  # a cone this wide is as good as a uniformly random new direction

@@ -29,9 +29,9 @@ import math
 
 import numba as nb
 import numpy as np
-from support.progress import tqdm
 
 from support import xy
+from support.book.progress import tqdm
 from support.samplers.rng import make_states, uniform
 
 N_TABLE = 1024             # proposal rotations per chain (a power of two, see _sweeps)

@@ -4,13 +4,18 @@ Modules, in import order (each imports only those above it, and the physics, dat
 infrastructure modules of :mod:`support`):
 
 * :mod:`support.vae.model`: the residual VAE and its KL divergence;
-* :mod:`support.vae.training`: loss, symmetry augmentation, training loop, KL-weight sweep, selection;
+* :mod:`support.vae.training`: loss, symmetry augmentation, resumable training loop;
+* :mod:`support.vae.runs`: several runs (the KL-weight sweep, further splits and frames), model selection;
 * :mod:`support.vae.inference`: load a checkpoint, encode, decode, reconstruct;
 * :mod:`support.vae.upstream`: the inputs of chapters 04 and 05 (dataset and chapter 03's results);
 * :mod:`support.vae.latent`: PCA of latent means, correlations, probes;
 * :mod:`support.vae.reconstruction`: errors, energies, effective fields and charge of reconstructions;
 * :mod:`support.vae.sampling`: latent samplers and the lattices they generate;
+* :mod:`support.vae.evaluation`: held-out latent probes, PC0 and generation on unseen phase points;
+* :mod:`support.vae.diagnostics`: what the principal components and the reconstruction error follow;
 * :mod:`support.vae.figures`: the chapters' figures.
 
 Sign conventions: "Heisenberg conventions" in the package docstring of :mod:`support`.
+
+May import: support.chiral, support.store, support.book (progress, runtime), support.parallel, support.metrics
 """

@@ -4,8 +4,8 @@ Two questions of chapter 05, asked per split like the scores of :mod:`support.va
 
 - which per-lattice quantity each leading principal component (PCA fitted on training latents)
   follows on the held-out test lattices: the thesis's physical quantities, the defect count, the
-  mean core radius (:func:`support.heisenberg.core_radius`) and the lattice's own turn against the
-  square lattice (:func:`support.symmetry.lattice_angle`);
+  mean core radius (:func:`support.chiral.magnet.core_radius`) and the lattice's own turn against the
+  square lattice (:func:`support.chiral.symmetry.lattice_angle`);
 - how much of the per-lattice reconstruction error the phase point ``(D, B)`` explains, and what is
   left for the defects (:func:`support.vae.latent.error_decomposition`, an in-sample description of
   each set), on the lattices the weights were fitted on and on the test lattices.
@@ -17,8 +17,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from support import heisenberg as hb
-from support.symmetry import lattice_angle
+from support.chiral import magnet as hb
+from support.chiral.symmetry import lattice_angle
 from support.vae import latent as lt
 from support.vae.evaluation import plus_minus
 from support.vae.inference import reconstruct

@@ -2,7 +2,7 @@
 
 Everything here is fitted on the training lattices of a split (PCA, ridge probes, the Q direction,
 latent samplers) and scored on its test lattices, whose phase points the model never saw
-(:func:`support.skyrmion_dataset.split_by_point`). Headline numbers are means over splits
+(:func:`support.chiral.dataset.split_by_point`). Headline numbers are means over splits
 (:func:`mean_and_spread`), never the best of them.
 """
 
@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from support.skyrmion_phases import is_skyrmion_lattice, lattice_statistics
+from support.chiral.phases import is_skyrmion_lattice, lattice_statistics
 from support.vae import latent as lt
 from support.vae import sampling
 from support.vae.inference import reconstruct, unit_spins
@@ -93,9 +93,9 @@ def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, 
     Args:
         gen: one sampler's output of :func:`support.vae.sampling.generate` (``spins`` and statistics).
         reference: :func:`novelty_reference` of the split's training and test lattices.
-        test_stats: :func:`support.skyrmion_phases.lattice_statistics` of the test lattices.
+        test_stats: :func:`support.chiral.phases.lattice_statistics` of the test lattices.
         D_min: smallest DMI of the data; a generated lattice has no D of its own, so the
-            skyrmion-lattice test (:func:`support.skyrmion_phases.is_skyrmion_lattice`) uses the
+            skyrmion-lattice test (:func:`support.chiral.phases.is_skyrmion_lattice`) uses the
             most lenient close-packed count, that of ``D_min``.
         dmi: point group of the canonical frame.
 

@@ -1,6 +1,6 @@
 """Figures of the VAE chapters (03 training, 04 reconstructions, 05 latent space); each returns its figure.
 
-Lattices are drawn with :func:`support.skyrmion_phases.plot_skyrmion_lattice` (``S^z`` with skyrmion
+Lattices are drawn with :func:`support.chiral.phases.plot_skyrmion_lattice` (``S^z`` with skyrmion
 centres, periodic Delaunay mesh and defects) after :func:`support.vae.inference.unit_spins`.
 """
 
@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from support.skyrmion_phases import plot_skyrmion_lattice
+from support.chiral.phases import plot_skyrmion_lattice
 from support.vae.inference import unit_spins
 
 _LABELS = {"Q": "$Q$", "Mz": "$M_z$", "D": "$D$ ($J$)", "B": "$B$ ($J$)", "defects": "defects",

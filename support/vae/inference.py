@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from support.checkpoint import load_checkpoint
-from support.runtime import pick_device
+from support.book.runtime import pick_device
+from support.store.checkpoint import load_checkpoint
 from support.vae.model import ResidualVAE, spins_tensor
 
 

@@ -9,7 +9,7 @@ positions.
 
 Spins follow "Heisenberg conventions" of the package docstring. Optionally
 (``canonical_frame="neel"`` or ``"bloch"``) the encoder sees each lattice in its canonical frame
-(:mod:`support.symmetry`: point-group orientation fixed, a skyrmion core moved to
+(:mod:`support.chiral.symmetry`: point-group orientation fixed, a skyrmion core moved to
 the centre) and ``forward`` moves the reconstruction back, so the latent need not encode where
 the lattice sits on the torus; ``decode`` then draws lattices in that frame.
 """
@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from support.symmetry import from_canonical_frame, symmetry_ops, to_canonical_frame
+from support.chiral.symmetry import from_canonical_frame, symmetry_ops, to_canonical_frame
 
 _NORMS = ("batch", "none")
 

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from support import heisenberg as hb
+from support.chiral import magnet as hb
 from support.vae.inference import load_vae, reconstruct, unit_spins
 from support.vae.latent import linear_fit, pearson
 

@@ -19,10 +19,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import torch
-from support.progress import tqdm
 
-from support.checkpoint import TrainingDiverged
-from support.runtime import repo_relative
+from support.book.progress import tqdm
+from support.book.runtime import repo_relative
+from support.store.checkpoint import TrainingDiverged
 from support.vae.training import checkpoint_path, kl_key, train_vae
 
 

@@ -16,8 +16,8 @@ from scipy.stats import ks_2samp
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GroupKFold
 
-from support.skyrmion_phases import lattice_statistics
-from support.symmetry import to_canonical_frame
+from support.chiral.phases import lattice_statistics
+from support.chiral.symmetry import to_canonical_frame
 from support.vae.inference import decode_latents, unit_spins
 
 
@@ -200,7 +200,7 @@ def generate(model, kinds: Sequence[str], n: int, *, mu: np.ndarray, logvar: np.
 
     Returns:
         ``{kind: {"z", "spins", "Q", "Mz", "n_skyrmions", "n_defects", "n_elongated"}}`` (see
-        :func:`support.skyrmion_phases.lattice_statistics`).
+        :func:`support.chiral.phases.lattice_statistics`).
     """
     bad = [k for k in kinds if k not in SAMPLERS]
     if bad:
@@ -234,7 +234,7 @@ def summarize(stats: Mapping[str, np.ndarray]) -> dict[str, float]:
 
 
 def canonical(spins: np.ndarray, dmi: str = "neel", batch_size: int = 256) -> np.ndarray:
-    """Spins ``(n, 3, L, L)`` moved into their canonical frame (:mod:`support.symmetry`), float32 numpy."""
+    """Spins ``(n, 3, L, L)`` moved into their canonical frame (:mod:`support.chiral.symmetry`), float32 numpy."""
     parts = [to_canonical_frame(torch.from_numpy(np.ascontiguousarray(spins[i:i + batch_size], np.float32)), dmi)[0]
              .numpy() for i in range(0, len(spins), batch_size)]
     return np.concatenate(parts) if parts else np.zeros_like(spins, dtype=np.float32)

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from support.progress import tqdm
 
-from support.checkpoint import check_finite, load_checkpoint, save_checkpoint
-from support.runtime import pick_device
-from support.symmetry import apply_each, roll_each, symmetry_ops
+from support.book.progress import tqdm
+from support.book.runtime import pick_device
+from support.chiral.symmetry import apply_each, roll_each, symmetry_ops
+from support.store.checkpoint import check_finite, load_checkpoint, save_checkpoint
 from support.vae.model import ResidualVAE, kl_divergence, spins_tensor
 
 # ---------------------------------------------------------------------------------------------

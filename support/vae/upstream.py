@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 
-from support.data import load_json
-from support.runtime import from_repo, profile_dir, results_path
-from support.skyrmion_dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
+from support.book.runtime import from_repo, profile_dir, results_path
+from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
+from support.store.data import load_json
 
 #: Folder of the skyrmion dataset inside ``profile_dir(data_dir, profile)`` (written by chapter 01).
 SKYRMION_SUBDIR = "skyrmions"
@@ -21,7 +21,7 @@ def load_upstream(data_dir: str | os.PathLike, profile: str) -> dict:
         dict with ``out`` (the profile folder), ``data`` (the skyrmion lattices, see
         ``load_skyrmion_dataset``), ``vae`` (the ``03_train_vae.json`` results), ``dmi`` and ``J``
         (from the dataset manifest), ``kl_weights``, ``best_kl`` and ``splits`` (chapter 03's
-        :func:`support.skyrmion_dataset.split_by_point` splits, rebuilt from its parameters).
+        :func:`support.chiral.dataset.split_by_point` splits, rebuilt from its parameters).
 
     Raises:
         FileNotFoundError: naming the chapter that makes what is missing.

@@ -1,0 +1,222 @@
+"""Evaluation sets of the cWGAN: maps, sizes and temperatures a generator never trained on.
+
+A translation-equivariant generator (and a prior cached up to translation) treats a translated or
+point-group image of a training map as the same map, so held-out *placements* test nothing new.
+The five named sets below do:
+
+- ``seen_class``: held-out placements of the training classes (what earlier versions called
+  "held-out maps"; kept as the in-distribution reference) and the no-pair map;
+- ``unseen_class``: whole pair-displacement classes absent from training, all their symmetry images
+  included (one class per band of short, middle and long distances, drawn by the seed);
+- ``multi_pair``: maps with 2 and 3 vortex-antivortex pairs on random distinct plaquettes;
+- ``unseen_T``: single-pair maps of training classes at a temperature between the training ones;
+- ``L32``: single-pair (one map of each training class, at most ``n_maps``) and multi-pair maps at
+  ``L = 32`` (zero-shot size transfer), grouped by their number of pairs.
+
+Every set is a list of maps with a temperature each. Its Monte Carlo reference is drawn fresh by the
+constrained sampler, samples spaced by at least ``2 τ_int`` (measured on a pilot run), with a second,
+independent chain per map that gives the *noise floor*: a perfect generator scores like it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from support import xy
+from support.cwgan.evaluation.mc_reference import integrated_autocorrelation_time
+from support.cwgan.split import unseen_classes
+from support.samplers.xy import sample_xy_chains
+from support.store.data import chunk_seed
+
+SETS = ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")
+MULTI = -1                                       # distance class of a multi-pair map
+
+
+def multi_pair_maps(L: int, n_pairs: int, n_maps: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_maps`` charge maps with ``n_pairs`` vortices (+1) and as many antivortices (-1).
+
+    The ``2 n_pairs`` plaquettes are distinct and uniformly random on the torus; total charge is 0.
+
+    Returns:
+        int8 ``(n_maps, L, L)``.
+    """
+    if n_pairs < 1 or 2 * n_pairs > L * L:
+        raise ValueError(f"cannot place {n_pairs} pairs on a {L}x{L} lattice")
+    out = np.zeros((n_maps, L * L), np.int8)
+    for m in range(n_maps):
+        sites = rng.choice(L * L, size=2 * n_pairs, replace=False)
+        out[m, sites[:n_pairs]], out[m, sites[n_pairs:]] = 1, -1
+    return out.reshape(n_maps, L, L)
+
+
+def random_pair_maps(L: int, classes: Sequence[int], n_per_class: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_per_class`` one-pair maps of each class: uniform position, random symmetry image."""
+    maps = []
+    for c in classes:
+        images = xy.symmetric_displacements(xy.PAIR_DISTANCES[c - 1].displacement)
+        for _ in range(n_per_class):
+            image = images[rng.integers(len(images))]
+            maps.append(xy.pair_map(L, image, tuple(rng.integers(0, L, size=2))))
+    return np.stack(maps).astype(np.int8)
+
+
+def set_maps(name: str, *, L: int, target_T: float, n_maps: int, seed: int,
+             dataset_maps: Mapping[str, np.ndarray] | None = None, unseen_T: float = 0.3,
+             multi_T: Sequence[float] = (0.1, 0.5), multi_pairs: Sequence[int] = (2, 3),
+             large_L: int = 32) -> dict[str, np.ndarray]:
+    """The maps and temperatures of one evaluation set.
+
+    Args:
+        name: one of :data:`SETS`.
+        L: training lattice size.
+        target_T: the temperature of the class sets and of ``L32``.
+        n_maps: maps per class (per pair count and temperature for ``multi_pair``).
+        seed: root seed (fresh maps are drawn from it).
+        dataset_maps: for ``seen_class``: ``{"charges", "map_id", "distance_class"}`` of the held-out
+            placements (one row per map); for ``unseen_class`` the same for the unseen classes.
+        unseen_T, multi_T, multi_pairs, large_L: the set definitions (see module docstring).
+
+    Returns:
+        ``{"charges": int8 (m, L', L'), "T": (m,), "distance_class": (m,) (MULTI for multi-pair maps),
+        "n_pairs": (m,)}``.
+    """
+    rng = np.random.default_rng(chunk_seed(seed, 13, 3, SETS.index(name)))
+    training_classes = [c for c in range(1, len(xy.PAIR_DISTANCES) + 1) if c not in unseen_classes(seed)]
+    if name in ("seen_class", "unseen_class"):
+        if dataset_maps is None:
+            raise ValueError(f"{name} needs dataset_maps (the held-out maps of chapter 01's dataset)")
+        charges, cls = _first_maps_per_class(dataset_maps, n_maps)
+        if name == "seen_class":
+            charges = np.concatenate([np.zeros((1, L, L), np.int8), charges])
+            cls = np.concatenate([[0], cls])
+        return _rows(charges, np.full(len(cls), target_T), cls)
+    if name == "multi_pair":
+        parts = [(multi_pair_maps(L, p, n_maps, rng), t, p) for t in multi_T for p in multi_pairs]
+        return _concat_rows([_rows(k, np.full(len(k), t), np.full(len(k), MULTI), p) for k, t, p in parts])
+    if name == "unseen_T":
+        charges = random_pair_maps(L, training_classes, n_maps, rng)
+        return _rows(charges, np.full(len(charges), unseen_T), np.repeat(training_classes, n_maps))
+    if name == "L32":   # grouped by number of pairs: size transfer is scored on E, |M|, map, C(r), topology
+        single = random_pair_maps(large_L, training_classes, 1, rng)[rng.permutation(len(training_classes))]
+        parts = [single[:n_maps]] + [multi_pair_maps(large_L, p, n_maps, rng) for p in multi_pairs]
+        return _concat_rows([_rows(k, np.full(len(k), target_T), np.full(len(k), MULTI)) for k in parts])
+    raise ValueError(f"unknown evaluation set {name!r}; choose from {SETS}")
+
+
+def _first_maps_per_class(maps: Mapping[str, np.ndarray], n_maps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n_maps`` distinct maps of every class, in order of first appearance."""
+    ids, first = np.unique(np.asarray(maps["map_id"]), return_index=True)
+    first = np.sort(first)
+    cls = np.asarray(maps["distance_class"])[first]
+    keep = np.concatenate([first[cls == c][:n_maps] for c in np.unique(cls)])
+    return np.asarray(maps["charges"])[keep].astype(np.int8), np.asarray(maps["distance_class"])[keep]
+
+
+def _rows(charges, T, distance_class, n_pairs=None) -> dict[str, np.ndarray]:
+    charges = xy.check_charges(charges)
+    if n_pairs is None:
+        n_pairs = (charges == 1).sum(axis=(-2, -1))
+    return {"charges": charges, "T": np.asarray(T, np.float32), "distance_class": np.asarray(distance_class, np.int8),
+            "n_pairs": np.broadcast_to(np.asarray(n_pairs, np.int8), (len(charges),)).copy()}
+
+
+def _concat_rows(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    sizes = {p["charges"].shape[-1] for p in parts}
+    if len(sizes) != 1:
+        raise ValueError(f"one lattice size per set, got {sorted(sizes)}")
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def measured_spacing(charges: np.ndarray, T: float, *, burn_in: int, pilot_sweeps: int, seed: int,
+                     min_spacing: int = 1) -> dict[str, float]:
+    """Sweeps between independent constrained-MC samples: ``ceil(2 τ_int)``, τ measured on pilot chains.
+
+    One pilot chain per map in ``charges`` (``(n, L, L)``) runs ``burn_in`` sweeps, then stores every
+    sweep for ``pilot_sweeps``; τ_int is the larger of those of the energy and of |M| (the stored global
+    rotation does not enter either), averaged over chains.
+
+    Returns:
+        ``{"tau_int_energy", "tau_int_m", "tau_int", "spacing"}`` (spacing in sweeps, >= ``min_spacing``).
+    """
+    theta = sample_xy_chains(charges.shape[-1], float(T), int(pilot_sweeps), charges=charges, burn_in=burn_in,
+                             sweeps_between=1, seed=seed)
+    tau_e = float(np.mean([integrated_autocorrelation_time(xy.energy(th)) for th in theta]))
+    tau_m = float(np.mean([integrated_autocorrelation_time(xy.magnetization(th)) for th in theta]))
+    tau = max(tau_e, tau_m)
+    return {"tau_int_energy": tau_e, "tau_int_m": tau_m, "tau_int": tau,
+            "spacing": int(max(min_spacing, math.ceil(2 * tau)))}
+
+
+def mc_reference(maps: Mapping[str, np.ndarray], *, samples_per_map: int, spacing: Mapping[float, int],
+                 burn_in: int, seed: int, progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
+    """Monte Carlo reference and noise-floor sets of one evaluation set.
+
+    Each map gets two independent chains from its Villain field (``burn_in`` sweeps, then
+    ``samples_per_map`` samples ``spacing[T]`` sweeps apart): the first is the reference, the second
+    the noise floor (an MC set of the same size as the generated set will be).
+
+    Returns:
+        ``{"reference": rows, "noise_floor": rows}``, rows ``{"theta" float32 (n, L, L), "charges",
+        "T", "distance_class", "n_pairs", "map"}`` with ``n = samples_per_map * len(maps)``, map-major.
+    """
+    out = {"reference": [], "noise_floor": []}
+    for t in np.unique(maps["T"]):
+        sel = np.flatnonzero(maps["T"] == t)
+        twice = np.concatenate([maps["charges"][sel], maps["charges"][sel]])
+        theta = sample_xy_chains(twice.shape[-1], float(t), int(samples_per_map), charges=twice, burn_in=burn_in,
+                                 sweeps_between=int(spacing[round(float(t), 6)]),
+                                 seed=chunk_seed(seed, 13, 4, int(round(1e3 * t))), progress=progress)
+        for half, key in enumerate(("reference", "noise_floor")):
+            th = theta[half * len(sel):(half + 1) * len(sel)]
+            rows = {k: np.repeat(np.asarray(maps[k])[sel], samples_per_map, axis=0)
+                    for k in ("charges", "T", "distance_class", "n_pairs")}
+            rows["theta"] = th.reshape(-1, *th.shape[2:])
+            rows["map"] = np.repeat(sel, samples_per_map)
+            out[key].append(rows)
+    return {key: {k: np.concatenate([r[k] for r in parts]) for k in parts[0]} for key, parts in out.items()}
+
+
+def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_per_map: int, burn_in: int,
+                   pilot_sweeps: int, seed: int, dataset_maps: Mapping[str, np.ndarray] | None = None,
+                   **definition) -> dict[str, object]:
+    """Maps, measured MC spacing, reference and noise-floor fields of one evaluation set.
+
+    ``definition`` passes ``unseen_T``, ``multi_T``, ``multi_pairs``, ``large_L`` to :func:`set_maps`.
+    The spacing is measured per temperature on pilot chains of the set's first maps (up to 8).
+
+    Returns:
+        ``{"maps": rows, "spacing": {T: measured_spacing(...)}, "reference": rows, "noise_floor": rows}``.
+    """
+    maps = set_maps(name, L=L, target_T=target_T, n_maps=n_maps, seed=seed, dataset_maps=dataset_maps, **definition)
+    spacing = {}
+    for t in np.unique(maps["T"]):
+        pilot = maps["charges"][maps["T"] == t][:8]
+        spacing[round(float(t), 6)] = measured_spacing(pilot, float(t), burn_in=burn_in, pilot_sweeps=pilot_sweeps,
+                                                       seed=chunk_seed(seed, 13, 5, SETS.index(name)))
+    mc = mc_reference(maps, samples_per_map=samples_per_map, burn_in=burn_in,
+                      spacing={t: s["spacing"] for t, s in spacing.items()}, seed=chunk_seed(seed, 13, 6, SETS.index(name)))
+    return {"maps": maps, "spacing": spacing, **mc}
+
+
+def dataset_maps(data: Mapping[str, np.ndarray], mask: np.ndarray, T: float) -> dict[str, np.ndarray]:
+    """The distinct maps of the dataset rows in ``mask`` at temperature ``T`` (one row per map)."""
+    sel = np.flatnonzero(np.asarray(mask) & np.isclose(data["T"], T))
+    _, first = np.unique(data["map_id"][sel], return_index=True)
+    rows = sel[np.sort(first)]
+    return {"charges": data["charges"][rows], "map_id": data["map_id"][rows], "distance_class": data["distance_class"][rows]}
+
+
+def build_all(data: Mapping[str, np.ndarray], parts: Mapping[str, np.ndarray], *, L: int, target_T: float,
+              n_maps: Mapping[str, int], samples_per_map: int, burn_in: int, pilot_sweeps: int, seed: int,
+              **definition) -> dict[str, dict]:
+    """Every set of :data:`SETS`: ``seen_class`` and ``unseen_class`` take their maps from the dataset parts of
+    chapter 02's split (at ``target_T``), the others draw new maps; ``n_maps[name]`` maps per class/group."""
+    out = {}
+    for name in SETS:
+        maps = dataset_maps(data, parts[name], target_T) if name in ("seen_class", "unseen_class") else None
+        out[name] = build_eval_set(name, L=L, target_T=target_T, n_maps=int(n_maps[name]), samples_per_map=samples_per_map,
+                                   burn_in=burn_in, pilot_sweeps=pilot_sweeps, seed=seed, dataset_maps=maps, **definition)
+    return out

@@ -1,0 +1,79 @@
+"""Evaluation sets: the split, fresh maps, measured MC spacing and the reference / noise-floor chains."""
+
+import numpy as np
+import pytest
+
+from support import xy
+from support.cwgan.evaluation import sets as es
+from support.cwgan.split import split_maps, unseen_classes
+from support.xy.dataset import draw_maps, map_id
+
+
+def _dataset_maps(L=16, n_maps=12, seed=0):
+    charges, classes = draw_maps(L, n_maps, np.random.default_rng(seed))
+    return charges, classes, map_id(charges)
+
+
+def test_multi_pair_maps_have_exact_charge_content_and_an_exact_villain_start():
+    k = es.multi_pair_maps(16, 3, 40, np.random.default_rng(1))
+    assert k.dtype == np.int8 and k.shape == (40, 16, 16)
+    assert np.all((k == 1).sum(axis=(1, 2)) == 3) and np.all((k == -1).sum(axis=(1, 2)) == 3)
+    assert np.array_equal(xy.vortices(xy.villain_field(k)), k)
+    with pytest.raises(ValueError):
+        es.multi_pair_maps(2, 3, 1, np.random.default_rng(0))
+
+
+def test_set_maps_define_the_five_sets():
+    charges, classes, ids = _dataset_maps()
+    masks = split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=0)
+    for name in es.SETS:
+        part = masks.get(name, masks["seen_class"])
+        dataset_maps = {"charges": charges[part], "map_id": ids[part], "distance_class": classes[part]}
+        rows = es.set_maps(name, L=16, target_T=0.1, n_maps=4, seed=0, dataset_maps=dataset_maps)
+        assert len({len(v) for v in rows.values()}) == 1
+        assert np.array_equal(rows["n_pairs"], (rows["charges"] == 1).sum(axis=(1, 2)))
+        if name == "L32":
+            assert rows["charges"].shape[-1] == 32 and set(rows["n_pairs"]) == {1, 2, 3}
+        if name == "unseen_T":
+            assert np.all(rows["T"] == np.float32(0.3))
+            assert not np.isin(rows["distance_class"], unseen_classes(0)).any()
+        if name == "multi_pair":
+            assert set(np.round(rows["T"].astype(float), 3)) == {0.1, 0.5} and set(rows["n_pairs"]) == {2, 3}
+        if name == "unseen_class":
+            assert set(rows["distance_class"]) == set(unseen_classes(0))
+        if name == "seen_class":
+            assert 0 in rows["distance_class"] and not np.isin(rows["distance_class"], unseen_classes(0)).any()
+    with pytest.raises(ValueError):
+        es.set_maps("seen_class", L=16, target_T=0.1, n_maps=4, seed=0)
+
+
+def test_integrated_autocorrelation_time_of_an_ar1_process():
+    # x_t = rho x_{t-1} + noise has tau = (1 + rho) / (2 (1 - rho)); the estimate's relative error is
+    # about sqrt(2 (2M + 1) / n) ~ 0.1 for n = 20000 and a window M ~ 5 tau.
+    rng = np.random.default_rng(0)
+    rho, n = 0.8, 20000
+    x = np.empty(n)
+    x[0] = 0
+    noise = rng.standard_normal(n)
+    for t in range(1, n):
+        x[t] = rho * x[t - 1] + noise[t]
+    assert es.integrated_autocorrelation_time(x) == pytest.approx((1 + rho) / (2 * (1 - rho)), rel=0.2)
+    assert es.integrated_autocorrelation_time(rng.standard_normal(n)) == pytest.approx(0.5, abs=0.1)
+
+
+def test_mc_reference_gives_two_independent_chains_on_every_map():
+    maps = es.set_maps("multi_pair", L=16, target_T=0.1, n_maps=2, seed=0)
+    mc = es.mc_reference(maps, samples_per_map=3, spacing={0.1: 5, 0.5: 5}, burn_in=20, seed=1)
+    for key in ("reference", "noise_floor"):
+        rows = mc[key]
+        assert rows["theta"].shape == (3 * len(maps["T"]), 16, 16)
+        assert np.array_equal(xy.vortices(rows["theta"]), rows["charges"])
+        assert np.array_equal(rows["charges"], np.repeat(maps["charges"], 3, axis=0))
+    assert not np.allclose(mc["reference"]["theta"], mc["noise_floor"]["theta"])
+
+
+def test_measured_spacing_is_twice_tau_rounded_up():
+    k = es.random_pair_maps(16, [3], 2, np.random.default_rng(0))
+    s = es.measured_spacing(k, 0.1, burn_in=50, pilot_sweeps=400, seed=0)
+    assert s["tau_int"] == max(s["tau_int_energy"], s["tau_int_m"]) and s["tau_int"] >= 0.5
+    assert s["spacing"] == int(np.ceil(2 * s["tau_int"]))
