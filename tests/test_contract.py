@@ -14,7 +14,7 @@ CONTRACT = {
     "support.heisenberg": ["energy", "effective_field", "topological_charge", "find_skyrmions"],
     "support.samplers": ["sample_xy", "anneal_heisenberg"],
     "support.metrics": ["r2", "acc_topo"],
-    "support.cwgan": ["load_generator", "generate"],
+    "support.cwgan": ["load_generator", "generate", "sample_exact"],
 }
 
 

@@ -105,6 +105,15 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                   distinct=True),
         "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
         "gan_prior_max_L": integer(16, why="the prior-based variants are timed up to this L"),
+        "exact_check_T": _temps, "exact_cost_T": _temps, "exact_cost_warm_T": list_of(number(0, lo_open=True),
+                                                                                      distinct=True, min_len=0),
+        "exact_cost_warm_max_L": integer(16),
+        "exact_check_steps": integer(40, why="batch-means errors need 20 blocks of at least two states"),
+        "exact_check_mc_states": integer(40, why="batch-means errors need 20 blocks of at least two states"),
+        "exact_check_mc_between": _count, "exact_many_L": integer(16, why="four to six pairs must fit"),
+        "exact_cost_L": list_of(integer(16), distinct=True),
+        "exact_cost_steps": integer(4, why="tau_int needs a series"),
+        "exact_cost_mc_sweeps": integer(4, why="tau_int needs a series"),
     },
     "05_latent_analysis": {
         "batch_size": _count, "n_generate": integer(2), "samplers": list_of(
@@ -168,6 +177,10 @@ def _gan_depth(values: dict[str, dict[str, Any]]) -> tuple[int, str]:
             need = 2 ** max(gen, critic)
             why = (f"chapter 02's U-Net generator halves the lattice once per level, {gen} levels in "
                    f"{variant}_model.gen_widths; its critic {critic} times")
+    learned = _valid(values, "02_train_cwgan", "learned_model")
+    if learned is not None and 2 ** len(learned["widths"]) > need:
+        need = 2 ** len(learned["widths"])
+        why = f"chapter 02's learned generator halves the lattice once per level, {len(learned['widths'])} levels"
     return need, why
 
 
@@ -178,9 +191,13 @@ def unet_divides_L(values):
     L = _valid(values, "01_simulate", "xy_L")
     if L is not None and L % need:
         out.append(("01_simulate", "xy_L", f"must be a multiple of {need} ({why})"))
-    bad = [x for x in _valid(values, "04_evaluate", "gan_cost_L") or [] if x % need]
-    if bad:
-        out.append(("04_evaluate", "gan_cost_L", f"entries {bad} must be multiples of {need} ({why})"))
+    for name in ("gan_cost_L", "exact_cost_L"):
+        bad = [x for x in _valid(values, "04_evaluate", name) or [] if x % need]
+        if bad:
+            out.append(("04_evaluate", name, f"entries {bad} must be multiples of {need} ({why})"))
+    many = _valid(values, "04_evaluate", "exact_many_L")
+    if many is not None and many % need:
+        out.append(("04_evaluate", "exact_many_L", f"must be a multiple of {need} ({why})"))
     return out
 
 

@@ -5,7 +5,8 @@ By role, bottom up (imports point down this list only):
 * :mod:`~support.cwgan.models`: every generator family and the baselines (paper and prior U-Nets with
   the critic, the fixed-map landscape and physics prior, the learned generator, non-learned fields);
 * :mod:`~support.cwgan.generator`: save, load, generate, resize — the trained generator as a tool (any
-  kind); :mod:`~support.cwgan.split`: which fields the cWGAN may see (held-out maps, monitor and
+  kind); :mod:`~support.cwgan.exact`: the generator inside a Metropolis–Hastings chain, exact fields of
+  a map; :mod:`~support.cwgan.split`: which fields the cWGAN may see (held-out maps, monitor and
   evaluation sets, MC halves);
 * :mod:`~support.cwgan.training`: the WGAN-GP loop of the U-Nets and the data-free training of the
   learned generator;
@@ -13,13 +14,15 @@ By role, bottom up (imports point down this list only):
   scores against Monte Carlo, topology, Monte Carlo references, cost, generalisation);
 * :mod:`~support.cwgan.upstream`, :mod:`~support.cwgan.figures`: chapter 04's inputs, the chapters' figures.
 
-The public contract is :func:`load_generator` and :func:`generate` (re-exported here). Array layout,
+The public contract is :func:`load_generator`, :func:`generate` and :func:`sample_exact` (re-exported here). Array layout,
 bond-angle sign, plaquette orientation and periodicity: see the conventions in :mod:`support`.
 
-May import: support.xy, support.topology, support.store, support.book (runtime),
+May import: support.xy, support.topology, support.store, support.book (runtime), support.samplers (the
+exact chain's local sweeps),
 support.cwgan.models, support.cwgan.evaluation (the figures draw its scores)
 """
 
+from support.cwgan.exact import sample_exact
 from support.cwgan.generator import generate, load_generator
 
-__all__ = ["generate", "load_generator"]
+__all__ = ["generate", "load_generator", "sample_exact"]

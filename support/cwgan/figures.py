@@ -172,3 +172,27 @@ def plot_learned_curves(curves: dict[str, dict], mc: dict, unseen: list[int],
         ax.set_ylabel(OBSERVABLES[key])
     axes[0].legend(fontsize=7, title="grey: unseen classes", title_fontsize=7)
     return fig
+
+
+def plot_exact(checks: dict[str, dict], rows: list[dict], z_limit: float = 3.0):
+    """Left: z of the exact chain against long Monte Carlo per observable, one marker per (map, T), with the ±limit
+    band. Right: seconds per independent field against L (log-log) of the exact chain and of constrained MC."""
+    fig, (ax_z, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
+    names = list(next(iter(next(iter(checks.values())).values()))["z"])
+    for m, (name, by_T) in enumerate(checks.items()):
+        for t, (T, c) in enumerate(by_T.items()):
+            ax_z.plot(np.arange(len(names)) + 0.08 * (3 * m + t - 3), [c["z"][o] for o in names], "os^"[m % 3],
+                      color=f"C{t}", ls="none", label=f"{name}, T = {T}")
+    ax_z.axhspan(-z_limit, z_limit, color="0.9", zorder=0)
+    ax_z.set(xticks=range(len(names)), xticklabels=names, ylabel="z (exact chain − MC) / σ",
+             title="exactness against long Monte Carlo")
+    ax_z.legend(fontsize=7, ncol=2)
+    for t, T in enumerate(sorted({r["T"] for r in rows})):
+        sel = sorted((r for r in rows if r["T"] == T), key=lambda r: r["L"])
+        L = [r["L"] for r in sel]
+        ax_c.loglog(L, [r["seconds_per_independent"] for r in sel], "o-", color=f"C{t}", label=f"exact chain, T = {T}")
+        ax_c.loglog(L, [r["mc_seconds_per_independent"] for r in sel], "s--", color=f"C{t}", label=f"MC, T = {T}")
+    ax_c.set(xlabel="L", ylabel="seconds per independent field", title="cost, side by side (one core)")
+    ax_c.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig

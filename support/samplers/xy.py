@@ -345,3 +345,51 @@ def sample_xy(L: int, T: float, n_samples: int, *, charges: np.ndarray | None = 
         raise ValueError("sample_xy takes one temperature; use sample_xy_chains for several")
     return sample_xy_chains(L, float(T), n_samples, n_chains=1, charges=charges, burn_in=burn_in,
                             sweeps_between=sweeps_between, seed=seed, J=J, progress=progress)[0]
+
+
+class LocalChain:
+    """One constrained Metropolis chain that a caller advances block by block (the local part of a mixture kernel).
+
+    The chain holds its spins as unit vectors and its own xoshiro state; :meth:`sweeps` runs the same
+    typewriter sweeps as :func:`sample_xy_chains` (each exactly invariant for ``exp(-E/T)`` on the map),
+    and :attr:`theta` / :meth:`set_theta` let another move change the field between blocks.
+
+    Args:
+        theta: start angles ``(L, L)``; with ``charges`` it must carry that map exactly.
+        T: temperature (> 0).
+        charges: the vortex map every move keeps, or ``None`` (unconstrained).
+        seed: seed of the chain's random numbers.
+        width: initial proposal half-width (radians), adapted only by ``sweeps(..., adapt=True)``.
+    """
+
+    def __init__(self, theta: np.ndarray, T: float, *, charges: np.ndarray | None, seed: int, width: float = 1.0):
+        theta = np.asarray(theta, np.float64)
+        _check_args(theta.shape[-1], T, 0, 0, 1)
+        if charges is not None and not xy.matches_map(theta[None], np.asarray(charges)[None])[0]:
+            raise ValueError("the start field does not carry the requested vortex map")
+        self.beta, self.constrained = 1.0 / float(T), charges is not None
+        self.state = make_states(seed, 1)[0]
+        self.table = np.empty((N_TABLE, 2))
+        self.width = min(float(width), MAX_WIDTH)
+        _fill_table(self.table, self.width)
+        self.set_theta(theta)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The current angles, float64 ``(L, L)`` in ``[-pi, pi]``."""
+        return np.arctan2(self.s, self.c)
+
+    def set_theta(self, theta: np.ndarray) -> None:
+        """Replace the field (the caller keeps the map; a mixture move accepted by its own MH test)."""
+        self.c, self.s = np.cos(theta), np.sin(theta)
+
+    def sweeps(self, n_sweeps: int, *, adapt: bool = False) -> float:
+        """``n_sweeps`` sweeps in place; returns their acceptance. ``adapt`` re-tunes the width towards 0.5 after
+        them (burn-in only: a width that depends on the chain's past breaks exactness)."""
+        L = self.c.shape[0]
+        accepted = _sweeps(self.c, self.s, self.state, self.table, self.beta, 1.0, int(n_sweeps), self.constrained)
+        rate = accepted / max(1, int(n_sweeps) * L * L)
+        if adapt:
+            self.width = min(max(self.width * math.exp(2.0 * (rate - TARGET_ACCEPTANCE)), 1e-3), MAX_WIDTH)
+            _fill_table(self.table, self.width)
+        return rate

@@ -9,8 +9,10 @@
   polish, autocorrelation, cost per sample);
 * :mod:`~support.cwgan.evaluation.sets`: evaluation sets of maps, sizes and temperatures;
 * :mod:`~support.cwgan.evaluation.cost`: cost per independent sample versus lattice size;
-* :mod:`~support.cwgan.evaluation.generalisation`: every generator on every evaluation set.
+* :mod:`~support.cwgan.evaluation.generalisation`: every generator on every evaluation set;
+* :mod:`~support.cwgan.evaluation.exact_checks`: the exact chain (:mod:`support.cwgan.exact`) against long
+  Monte Carlo, and the cost of both per independent field.
 
 May import: support.xy, support.topology, support.samplers, support.store, support.metrics,
-support.cwgan.models, support.cwgan.generator, support.cwgan.split
+support.cwgan.models, support.cwgan.generator, support.cwgan.split, support.cwgan.exact
 """
