@@ -59,3 +59,14 @@ def test_resize_generator_runs_at_a_larger_lattice():
     for a, b in zip(g.state_dict().values(), big.state_dict().values()):
         assert torch.equal(a, b)
     assert resize_generator(g, 18) is None     # not divisible by 2**depth
+
+
+@pytest.mark.parametrize("bad_T", [float("nan"), float("inf"), -float("inf"), -0.1])
+def test_generate_refuses_temperatures_that_give_nan_fields(bad_T):
+    from support.cwgan.models.learned import LearnedGenerator
+
+    k = np.stack([xy.pair_map(16, (0, 2), (3, 3))] * 2)
+    unet = UNetGenerator(L=L, variant="paper", widths=[4, 8], noise_channels=2)
+    for g, maps in ((LearnedGenerator(widths=[4]), k), (unet, k[:, :L, :L] * 0)):
+        with pytest.raises(ValueError, match="finite"):
+            generate(g, maps, np.array([0.1, bad_T]))

@@ -19,7 +19,7 @@ that law invariant on its own:
   relaxes the short modes and the cores cheaply and never changes the map;
 * **global rotation**: a uniform angle added to every spin (the energy and the map do not change).
 
-Constrained Monte Carlo is slow only in the long modes (its autocorrelation time grows like ``L^2``),
+Constrained Monte Carlo is slow in the long modes (their relaxation time under local moves grows like ``L^2``),
 which are the ones a Gaussian describes best; the local sweeps do what the Gaussian cannot. The chain
 starts from one generator draw on the map (so its burn-in is short), tunes ``rho`` and the sweep width
 during burn-in only, then freezes them.
@@ -39,7 +39,7 @@ from support.cwgan.models.learned import LearnedGenerator, correction_numpy
 from support.cwgan.models.physics_layers import self_consistent_stiffness
 from support.samplers.xy import LocalChain
 
-#: defaults chosen by measurement (benchmarks/bench_exact.py)
+#: defaults chosen by measurement at L = 64 (benchmarks/bench_exact.py prints the alternatives)
 MODES, SWEEPS_PER_STEP, BURN_IN_STEPS = 3, 4, 50
 TARGET_ACCEPTANCE = 0.3
 
@@ -147,7 +147,8 @@ def sample_exact(generator: torch.nn.Module, charges: np.ndarray, T: float, n_sa
         T: temperature (finite, > 0).
         n_samples: states returned, one per step after burn-in.
         seed: fixes every draw (the generator's start, the Gaussian modes, the local sweeps, the angles).
-        modes: radius of the redrawn low-mode disc in units of ``2 pi / L``.
+        modes: radius of the redrawn low-mode disc in units of ``2 pi / L`` (0: no low-mode moves, which leaves
+            constrained Metropolis with global rotations, for comparison).
         sweeps_per_step: local sweeps per step (a step: one low-mode move, the sweeps, a global rotation).
         burn_in_steps: steps before the first state, during which ``rho`` and the sweep width adapt.
 
@@ -161,15 +162,17 @@ def sample_exact(generator: torch.nn.Module, charges: np.ndarray, T: float, n_sa
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     mu = mean_field(generator, charges, T)
-    low = LowModes(L, T, modes)
+    low = LowModes(L, T, modes) if modes else None
     chain = LocalChain(_start_field(generator, charges, T, mu, seed), T, charges=charges, seed=seed + 1)
     rho, accepted, local = 0.5, [], []
     out = np.empty((int(n_samples), L, L), np.float32)
     for step in range(burn_in_steps + int(n_samples)):
         burning = step < burn_in_steps
-        theta, ok = low_mode_move(chain.theta, mu, charges, T, low, rho, rng)
-        if ok:
-            chain.set_theta(theta)
+        ok = False
+        if low is not None:
+            theta, ok = low_mode_move(chain.theta, mu, charges, T, low, rho, rng)
+            if ok:
+                chain.set_theta(theta)
         local.append(chain.sweeps(sweeps_per_step, adapt=burning))
         if burning:   # Robbins–Monro on rho towards the target acceptance, frozen afterwards
             rho = min(max(rho + (TARGET_ACCEPTANCE - ok) * 2.0 / (step + 2) ** 0.6, 0.0), 0.99)
@@ -178,7 +181,7 @@ def sample_exact(generator: torch.nn.Module, charges: np.ndarray, T: float, n_sa
         rotated = xy.wrap_angle(chain.theta + rng.uniform(-np.pi, np.pi))
         chain.set_theta(rotated)
         out[step - burn_in_steps] = rotated
-    info = dict(acceptance=float(np.mean(accepted)), local_acceptance=float(np.mean(local[burn_in_steps:])),
+    info = dict(acceptance=float(np.mean(accepted)) if low is not None else 0.0, local_acceptance=float(np.mean(local[burn_in_steps:])),
                 rho=float(rho), seconds=time.perf_counter() - t0, burn_in_steps=int(burn_in_steps),
                 sweeps_per_step=int(sweeps_per_step), modes=int(modes))
     return out, info

@@ -80,7 +80,15 @@ def generate(generator: UNetGenerator | LearnedGenerator, charges: np.ndarray, T
 
     Returns:
         ``float32 (n, L, L)`` angles in ``[-pi, pi)``.
+
+    Raises:
+        ValueError: a temperature that is negative, NaN or infinite (it would give NaN fields), or maps that do
+            not fit the generator.
     """
+    bad = np.asarray(T, dtype=np.float64)
+    bad = bad[~(np.isfinite(bad) & (bad >= 0))]
+    if bad.size:
+        raise ValueError(f"temperatures must be finite and >= 0, got {bad[:5].tolist()}")
     if getattr(generator, "kind", None) == LEARNED:
         return sample_learned(generator, charges, T, seed=seed, batch_size=batch_size)[0]
     charges = xy.check_charges(charges)
