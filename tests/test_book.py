@@ -64,10 +64,10 @@ def test_unknown_chapter_is_an_error():
 
 
 def test_parameter_values_are_yaml():
-    assert book._parse_value("3") == 3
-    assert book._parse_value("0.1") == 0.1
-    assert book._parse_value("[1, 2]") == [1, 2]
-    assert book._parse_value("cuda") == "cuda"
+    from support.book.strict_yaml import parse_overrides
+
+    got = parse_overrides([("a", "3"), ("b", "0.1"), ("c", "[1, 2]"), ("d", "cuda")])
+    assert got == {"a": 3, "b": 0.1, "c": [1, 2], "d": "cuda"}
 
 
 @pytest.mark.parametrize("chapter", book.chapters())

@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from support.book import runner as book
+from support.book import strict_yaml
 from support.book.runtime import results_path
 
 OVERRIDES = book.PARAMS / "checks" / "paper-check.yaml"
@@ -28,7 +27,7 @@ DATA_DIR = "data/paper-check"
 def chapter_overrides(chapter: str, path: Path = OVERRIDES) -> dict[str, Any]:
     """The ``-p`` overrides of one chapter: the check's values, dicts merged into the paper profile's."""
     paper = book.load_profile("paper").get(chapter, {})
-    check = (yaml.safe_load(path.read_text()) or {}).get(chapter, {})
+    check = (strict_yaml.load(path.read_text(), path.name) or {}).get(chapter, {})
     merged = {k: ({**paper[k], **v} if isinstance(v, dict) and isinstance(paper.get(k), dict) else v)
               for k, v in check.items()}
     return {"data_dir": DATA_DIR, **merged}

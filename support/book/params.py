@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from support.book.spec import Spec, choice, flag, integer, list_of, number, optional, record, text
@@ -27,7 +28,7 @@ _widths = list_of(integer(1))
 COMMON = {
     "profile": text(r"[A-Za-z0-9_-]+", why="cpu; set by --profile only"),
     "data_dir": text(why="data (a folder; relative to the repository root)"),
-    "seed": integer(0, why="the root of every derived seed"),
+    "seed": integer(0, 2 ** 63 - 1, why="the root of every derived seed; torch takes 63 bits"),
     "device": text(r"auto|cpu|cuda(:\d+)?|mps", why="auto, cpu, cuda, cuda:1 or mps"),
 }
 
@@ -253,9 +254,71 @@ def gan_widths_pair(values):
     return out
 
 
+def shares_fit(values):
+    """Held-out shares leave something to train on; disjoint test sets fit into the phase points."""
+    out = []
+    hold, val = (_valid(values, "02_train_cwgan", n) for n in ("holdout_fraction", "validation_fraction"))
+    if hold is not None and val is not None and hold + val >= 1:
+        out.append(("02_train_cwgan", "validation_fraction", f"with holdout_fraction {hold} must sum to < 1 "
+                                                               "(no placement would be left for training)"))
+    splits, test = (_valid(values, "03_train_vae", n) for n in ("n_splits", "test_fraction"))
+    if splits is not None and test is not None and splits * test > 1:
+        out.append(("03_train_vae", "n_splits", f"times test_fraction {test} must be <= 1 (the splits' test "
+                                                "points are disjoint)"))
+    lo, hi = (_valid(values, "04_evaluate", n) for n in ("gan_min_per_class", "gan_max_per_class"))
+    if lo is not None and hi is not None and lo > hi:
+        out.append(("04_evaluate", "gan_min_per_class", f"must be <= gan_max_per_class = {hi}"))
+    return out
+
+
+def _memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def sizes_fit(values):
+    """The XY data set (float32 fields) must fit in half of this machine's memory."""
+    L, temps, maps, per_map = (_valid(values, "01_simulate", n) for n in
+                               ("xy_L", "xy_temperatures", "xy_n_maps", "xy_samples_per_map"))
+    if None in (L, temps, maps, per_map):
+        return []
+    need = 4 * L * L * len(temps) * 13 * maps * per_map       # 13 classes: no pair + 12 distances
+    if need > _memory_bytes() // 2:
+        return [("01_simulate", "xy_L", f"the XY data set would need {need / 2 ** 30:.3g} GiB, more than half of "
+                                        f"this machine's {_memory_bytes() / 2 ** 30:.0f} GiB")]
+    return []
+
+
+def data_dir_writable(values):
+    """The data folder (relative to the repository root) can be created and written."""
+    from support.book.runtime import REPO_ROOT
+
+    out = []
+    for chapter, params in values.items():
+        folder = params.get("data_dir")
+        if not isinstance(folder, str) or not folder:
+            continue
+        path = Path(folder) if Path(folder).is_absolute() else REPO_ROOT / folder
+        while not path.exists():
+            path = path.parent
+        if not (path.is_dir() and _can_write(path)):
+            out.append((chapter, "data_dir", f"cannot write below {path} (not a writable folder)"))
+    return out
+
+
+def _can_write(folder: Path) -> bool:
+    """Try it: a temporary file that is gone at once (permission bits do not bind root)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
 CROSS_RULES: list[Callable[[dict], list[tuple[str, str, str]]]] = [
     unet_divides_L, target_T_in_data, evaluated_variant_trained, annealing_schedule, samplers_compared,
-    gan_widths_pair]
+    gan_widths_pair, shares_fit, sizes_fit, data_dir_writable]
 
 
 def device_problem(device: Any) -> str | None:
@@ -266,7 +329,10 @@ def device_problem(device: Any) -> str | None:
 
     if device.startswith("cuda"):
         n = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        index = int(device.split(":")[1]) if ":" in device else 0
+        suffix = device.split(":", 1)[1] if ":" in device else "0"
+        if not suffix.isdigit():
+            return None            # the device's own spec names the problem
+        index = int(suffix)
         if index >= n:
             return f"no such CUDA device on this machine ({n} found); use auto or cpu"
     if device == "mps" and not torch.backends.mps.is_available():

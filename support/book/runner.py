@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
+from support.book import strict_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -69,7 +69,10 @@ def load_profile(profile: str) -> dict[str, dict[str, Any]]:
     path = PARAMS / f"{profile}.yaml"
     if not path.exists():
         raise BookError(f"unknown profile {profile!r}; available profiles: {', '.join(profiles())}")
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = strict_yaml.load(path.read_text(), path.name) or {}
+    except strict_yaml.YamlProblem as err:
+        raise BookError(str(err)) from None
     unknown = set(data) - {"common", *chapters()}
     if unknown:
         raise BookError(f"{path.name}: sections {sorted(unknown)} are not chapters ({', '.join(chapters())})")
@@ -321,11 +324,6 @@ def _strip_output(output):
     return output
 
 
-def _parse_value(text: str) -> Any:
-    """``-p`` values are YAML: ``3`` is an int, ``0.1`` a float, ``[1, 2]`` a list, ``abc`` a string."""
-    return yaml.safe_load(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m support.book", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -345,8 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command in ("run", "check"):
-            only = [s.strip() for s in args.only.split(",")] if args.only else None
-            overrides = {name: _parse_value(value) for name, value in args.parameter}
+            only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only is not None else None
+            if only == []:
+                raise BookError(f"--only {args.only!r} selects no chapter; chapters: {', '.join(chapters())}")
+            try:   # -p values are YAML: 3 is an int, 0.1 a float, [1, 2] a list, abc a string
+                overrides = strict_yaml.parse_overrides(args.parameter)
+            except strict_yaml.YamlProblem as err:
+                raise BookError(str(err)) from None
         if args.command == "run":
             times = run(args.profile, only, overrides, log_output=args.log_output, yes=args.yes)
             print("[book] wall times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))

@@ -102,6 +102,11 @@ def optional(spec: Spec) -> Spec:
     return Spec(f"null or {spec.rule}", lambda v: [] if v is None else spec.problems(v))
 
 
+def _same_key(x: Any) -> Any:
+    """Numbers compare by value (``1`` and ``1.0`` repeat each other), anything else by its text."""
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else repr(x)
+
+
 def list_of(item: Spec, *, min_len: int = 1, length: int | None = None, increasing: bool = False,
             distinct: bool = False) -> Spec:
     """A list of ``item`` values with at least ``min_len`` entries (exactly ``length`` if given)."""
@@ -120,7 +125,7 @@ def list_of(item: Spec, *, min_len: int = 1, length: int | None = None, increasi
             return out
         if increasing and any(b <= a for a, b in zip(v, v[1:])):
             out.append(f"must be increasing; got {list(v)}")
-        if distinct and len(set(map(repr, v))) < len(v):
+        if distinct and len({_same_key(x) for x in v}) < len(v):
             out.append(f"must not repeat an entry; got {list(v)}")
         return out
     return Spec(rule, problems)
