@@ -99,8 +99,11 @@ from support.cwgan.models.unet import UNetGenerator
 from support.cwgan.split import monitor_set, split_maps, split_record
 from support.cwgan.training.wgan import smooth_charge_targets, train_cwgan
 from support.store.data import update_results
-from support.book.runtime import pick_device, profile_dir, repo_relative, results_path, set_threads
+from support.book.runtime import (pick_device, profile_dir, repo_relative, require_upstream, results_path,
+                                  set_threads)
 from support.xy.dataset import default_dir, load_xy_dataset, temperature_key
+
+require_upstream(data_dir, profile, "02_train_cwgan", ["01_simulate"])
 
 # %%
 t_chapter = time.perf_counter()

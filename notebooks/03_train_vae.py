@@ -51,11 +51,13 @@ import numpy as np
 from myst_nb import glue
 
 from support.store.data import update_results
-from support.book.runtime import pick_device, profile_dir, results_path, seed_everything, set_threads
+from support.book.runtime import pick_device, profile_dir, require_upstream, results_path, seed_everything, set_threads
 from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
 from support.vae import figures, runs, training
 from support.vae.inference import load_vae, reconstruct, reconstruction_mse
 from support.vae.model import ResidualVAE
+
+require_upstream(data_dir, profile, "03_train_vae", ["01_simulate"])
 
 # %%
 set_threads()

@@ -68,11 +68,11 @@ vae_batch_size = 256  # lattices per forward pass
 vae_n_examples = 3  # example reconstructions shown (lowest, median, highest error)
 
 # %%
-from support.book.runtime import profile_dir, results_path, set_threads
+from support.book.runtime import profile_dir, require_upstream, results_path, set_threads
 
 set_threads()
 out = profile_dir(data_dir, profile)
-
+require_upstream(data_dir, profile, "04_evaluate", ["01_simulate", "02_train_cwgan", "03_train_vae"])
 # %% [markdown]
 # ## Part 1 · The cWGAN against Monte Carlo
 #

@@ -41,13 +41,15 @@ import numpy as np
 from myst_nb import glue
 
 from support.store.data import save_npz, update_results
-from support.book.runtime import profile_dir, results_path, seed_everything, set_threads
+from support.book.runtime import profile_dir, require_upstream, results_path, seed_everything, set_threads
 from support.vae import diagnostics as dg
 from support.vae import evaluation as ev
 from support.vae import figures, sampling
 from support.vae import latent as lt
 from support.vae.inference import load_vae
 from support.vae.upstream import load_upstream
+
+require_upstream(data_dir, profile, "05_latent_analysis", ["01_simulate", "03_train_vae"])
 
 # %%
 set_threads()

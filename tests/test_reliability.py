@@ -307,3 +307,20 @@ def test_second_writer_waits_or_fails_naming_the_holder(tmp_path):
     data.update_results(path, a=1)   # waits for the holder, then writes
     holder.join(20)
     assert time.monotonic() - t0 > 0.3 and json.loads(path.read_text()) == {"a": 1}
+
+
+def test_a_second_runner_of_one_profile_waits_for_the_first(tmp_path, monkeypatch, capsys):
+    import threading
+
+    from support.store.locks import file_lock
+
+    monkeypatch.setattr(book, "execute_chapter", lambda chapter, params, **k: 0.0)
+    folder = tmp_path / "smoke"
+    with file_lock(folder):                 # the first runner holds the profile folder
+        worker = threading.Thread(target=book.run, args=("smoke", ["05"], {"data_dir": str(tmp_path)}))
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive()            # the second waits ...
+    worker.join(10)
+    assert not worker.is_alive()            # ... and runs once the first is done
+    assert "waiting for pid" in capsys.readouterr().err

@@ -270,13 +270,18 @@ def _prepare_for_reading(path: Path) -> None:
 def run(profile: str, only: list[str] | None = None, overrides: dict[str, Any] | None = None,
         *, log_output: bool = False, yes: bool = False) -> dict[str, float]:
     """Check the request, then run the selected chapters in book order; stop at the first failure."""
+    from support.store.locks import file_lock
+
     plan = check(profile, only, overrides or {}, yes=yes)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     times = {}
-    for chapter, params in plan:
-        print(f"[book] {chapter}: running with {params}", flush=True)
-        times[chapter] = execute_chapter(chapter, params, log_output=log_output)
-        print(f"[book] {chapter}: done in {times[chapter]:.1f} s", flush=True)
+    # one runner per profile folder: a second one waits, naming the first one's pid (its chapters would
+    # otherwise describe data that the other run rewrites)
+    with file_lock(_timings_path(plan[0][1]).parent.parent):
+        for chapter, params in plan:
+            print(f"[book] {chapter}: running with {params}", flush=True)
+            times[chapter] = execute_chapter(chapter, params, log_output=log_output)
+            print(f"[book] {chapter}: done in {times[chapter]:.1f} s", flush=True)
     return times
 
 

@@ -90,3 +90,24 @@ def repo_relative(path: str | os.PathLike) -> str:
         return path.resolve().relative_to(REPO_ROOT).as_posix()
     except ValueError:
         return str(path)
+
+
+def require_upstream(data_dir: str | os.PathLike, profile: str, chapter: str, needs: list[str]) -> None:
+    """Check, before any work, that the chapters ``needs`` have written readable results for this profile.
+
+    Raises:
+        FileNotFoundError: naming every missing or unreadable results file and the command that writes them.
+    """
+    import json
+
+    bad = []
+    for need in needs:
+        path = results_path(data_dir, profile, need)
+        try:
+            json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            bad.append((need, f"{path} ({'missing' if isinstance(err, OSError) else 'not readable JSON'})"))
+    if bad:
+        listing = "; ".join(f"chapter {n[:2]}: {p}" for n, p in bad)
+        raise FileNotFoundError(f"{chapter} needs the results of {listing}. Run `python -m support.book run --profile "
+                                f"{profile} --only {','.join(n[:2] for n, _ in bad)}` first.")
