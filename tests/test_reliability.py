@@ -324,3 +324,28 @@ def test_a_second_runner_of_one_profile_waits_for_the_first(tmp_path, monkeypatc
     worker.join(10)
     assert not worker.is_alive()            # ... and runs once the first is done
     assert "waiting for pid" in capsys.readouterr().err
+
+
+def test_a_checkpoint_whose_record_was_not_completed_is_recorded_not_refused(tmp_path, monkeypatch, capsys):
+    torch = pytest.importorskip("torch")
+    from support.store import checkpoint as ck
+
+    path = tmp_path / "ck" / "model.pt"
+    ck.save_checkpoint(path, config={"L": 16}, state={"w": torch.ones(8)}, meta={"epoch": 1})
+    real = ck._record
+
+    def killed_after_the_rename(p, record=None, *, pending=None):
+        if pending is None:
+            raise KeyboardInterrupt        # the kill between os.replace and the final record
+        real(p, record, pending=pending)
+
+    monkeypatch.setattr(ck, "_record", killed_after_the_rename)
+    with pytest.raises(KeyboardInterrupt):
+        ck.save_checkpoint(path, config={"L": 16}, state={"w": torch.zeros(8)}, meta={"epoch": 2})
+    monkeypatch.setattr(ck, "_record", real)
+    assert ck.load_checkpoint(path)["meta"]["epoch"] == 2          # the new file, accepted
+    assert "recorded now" in capsys.readouterr().out
+    assert "pending" not in json.loads((path.parent / "checkpoints.json").read_text())["model.pt"]
+    _flip_last_byte(path)                                        # damage is still named afterwards
+    with pytest.raises(CorruptFileError, match="checksum differs"):
+        ck.load_checkpoint(path)

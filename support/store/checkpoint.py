@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from support.store.integrity import CorruptFileError, file_record, verify_file
+from support.store.integrity import CorruptFileError, file_record, record_problem, verify_file
 from support.store.locks import file_lock
 
 MANIFEST = "checkpoints.json"
@@ -37,15 +37,19 @@ def save_checkpoint(path: str | os.PathLike, *, config: dict, state: dict[str, A
     os.close(fd)
     try:
         torch.save({"config": config, "state": state, "meta": meta}, tmp)
+        # the new file's record goes in as "pending" before the rename, so a kill between the rename and the
+        # final record leaves a file that matches a record (load_checkpoint then completes the record)
+        _record(path, pending=file_record(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    _record(path)
+    _record(path, file_record(path))
 
 
-def _record(path: Path) -> None:
-    """Store the checkpoint's size and checksum in its folder's manifest (read-modify-write under a lock)."""
+def _record(path: Path, record: dict | None = None, *, pending: dict | None = None) -> None:
+    """Store a checkpoint's size and checksum in its folder's manifest (read-modify-write under a lock):
+    ``record`` as its record, or ``pending`` beside the current one while the file is being replaced."""
     from support.store.data import load_json, save_json
 
     manifest = path.parent / MANIFEST
@@ -55,7 +59,10 @@ def _record(path: Path) -> None:
         except CorruptFileError as err:
             print(f"{err} Starting a new one (unrecorded checkpoints load without a checksum check).")
             records = {}
-        records[path.name] = file_record(path)
+        if pending is not None:
+            records[path.name] = {**(records.get(path.name) or {}), "pending": pending}
+        else:
+            records[path.name] = record
         save_json(manifest, records)
 
 
@@ -78,7 +85,12 @@ def load_checkpoint(path: str | os.PathLike, *, expect_config: dict | None = Non
     remedy = "Move it away (or use another data_dir) to train it again."
     record = _stored_record(path)
     if record is not None:
-        verify_file(path, record, remedy)
+        pending = record.pop("pending", None)
+        if pending is not None and record_problem(path, record) and not record_problem(path, pending):
+            print(f"{path}: its record was not completed after it was written (an interrupt); recorded now.")
+            _record(path, pending)
+        else:
+            verify_file(path, record, remedy)
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
