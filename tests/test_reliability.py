@@ -183,11 +183,13 @@ def test_chunk_written_before_an_interrupt_is_adopted_after_a_read_check(tmp_pat
     assert calls == [0, 1, 2] and "chunk_00001.npz" in json.loads((out / "manifest.json").read_text())["chunks"]
 
 
-def test_corrupt_json_and_npz_name_the_file(tmp_path):
+def test_corrupt_json_and_npz_name_the_file(tmp_path, capsys):
     (tmp_path / "r.json").write_text('{"a": 1, "b"')
     with pytest.raises(CorruptFileError, match="r.json: not valid JSON"):
-        data.update_results(tmp_path / "r.json", c=1)
-    assert (tmp_path / "r.json").read_text() == '{"a": 1, "b"'   # nothing lost
+        data.load_results(tmp_path / "r.json")
+    data.update_results(tmp_path / "r.json", c=1)                     # its writer starts it afresh ...
+    assert "r.json: not valid JSON" in capsys.readouterr().err
+    assert (tmp_path / "r.json.corrupt").read_text() == '{"a": 1, "b"'   # ... and nothing is lost
     (tmp_path / "a.npz").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(CorruptFileError, match="a.npz: not a readable .npz"):
         data.load_npz(tmp_path / "a.npz")
@@ -349,3 +351,21 @@ def test_a_checkpoint_whose_record_was_not_completed_is_recorded_not_refused(tmp
     _flip_last_byte(path)                                        # damage is still named afterwards
     with pytest.raises(CorruptFileError, match="checksum differs"):
         ck.load_checkpoint(path)
+
+
+def test_results_files_prove_themselves(tmp_path, capsys):
+    from support.store.data import load_results, update_results
+
+    path = tmp_path / "results" / "03_train_vae.json"
+    update_results(path, checkpoints={"split_0": "a.pt", "split_1": "b.pt"})
+    update_results(path, best_kl=1e-4)
+    assert load_results(path) == {"checkpoints": {"split_0": "a.pt", "split_1": "b.pt"}, "best_kl": 1e-4}
+    path.write_text(path.read_text().replace('"b.pt"', '"a.pt"'))        # valid JSON, one value changed
+    with pytest.raises(CorruptFileError, match=r"03_train_vae.json: checksum differs.*Rerun chapter 03"):
+        load_results(path)
+    path.write_text(path.read_text()[:20])                               # truncated
+    with pytest.raises(CorruptFileError, match="03_train_vae.json: size"):
+        load_results(path)
+    update_results(path, best_kl=2e-4)                                   # its chapter reruns: set aside, afresh
+    assert load_results(path) == {"best_kl": 2e-4}
+    assert (path.parent / "03_train_vae.json.corrupt").exists() and "Kept aside" in capsys.readouterr().err

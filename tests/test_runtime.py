@@ -34,5 +34,5 @@ def test_require_upstream_names_every_missing_or_broken_results_file(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
         require_upstream(tmp_path, "smoke", "04_evaluate", ["01_simulate", "02_train_cwgan", "03_train_vae"])
     msg = str(err.value)
-    assert "02_train_cwgan.json (not readable JSON)" in msg and "03_train_vae.json (missing)" in msg
+    assert "02_train_cwgan.json (not valid JSON" in msg and "03_train_vae.json (missing)" in msg
     assert "--only 02,03" in msg and "01_simulate" not in msg

@@ -214,17 +214,11 @@ def _gpu_problems(profile: str, values: dict, selected: list[str], yes: bool) ->
 
 
 def _record_time(path: Path, chapter: str, seconds: float) -> None:
-    """Add a chapter's wall time to ``timings.json``; an unreadable file is set aside with a warning and rewritten."""
+    """Add a chapter's wall time to ``timings.json`` (an unreadable file is set aside with a warning and rewritten,
+    see :func:`support.store.data.update_results`)."""
     from support.store.data import update_results
-    from support.store.integrity import CorruptFileError
 
-    try:
-        update_results(path, **{chapter: round(seconds, 1)})
-    except CorruptFileError as err:
-        kept = path.with_name(path.name + ".corrupt")
-        path.replace(kept)
-        print(f"[book] warning: {err} Kept it as {kept.name}; writing a new one.", file=sys.stderr)
-        update_results(path, **{chapter: round(seconds, 1)})
+    update_results(path, **{chapter: round(seconds, 1)})
 
 
 def _timings_path(params: dict[str, Any]) -> Path:

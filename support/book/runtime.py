@@ -98,15 +98,17 @@ def require_upstream(data_dir: str | os.PathLike, profile: str, chapter: str, ne
     Raises:
         FileNotFoundError: naming every missing or unreadable results file and the command that writes them.
     """
-    import json
+    from support.store.data import load_results   # lazy: this module imports nothing of support at load time
 
     bad = []
     for need in needs:
         path = results_path(data_dir, profile, need)
         try:
-            json.loads(path.read_text())
-        except (OSError, ValueError) as err:
-            bad.append((need, f"{path} ({'missing' if isinstance(err, OSError) else 'not readable JSON'})"))
+            load_results(path)
+        except OSError:
+            bad.append((need, f"{path} (missing)"))
+        except ValueError as err:     # CorruptFileError: unreadable, or not what its chapter wrote
+            bad.append((need, f"{path} ({getattr(err, 'problem', err)})"))
     if bad:
         listing = "; ".join(f"chapter {n[:2]}: {p}" for n, p in bad)
         raise FileNotFoundError(f"{chapter} needs the results of {listing}. Run `python -m support.book run --profile "

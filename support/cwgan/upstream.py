@@ -10,7 +10,7 @@ import torch
 from support.book.runtime import from_repo, profile_dir, results_path
 from support.cwgan.generator import load_generator
 from support.cwgan.split import split_maps, split_record
-from support.store.data import load_json
+from support.store.data import load_results
 from support.xy.dataset import default_dir, load_xy_dataset
 
 
@@ -34,7 +34,7 @@ def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str 
     if not Path(res_path).exists():
         raise FileNotFoundError(f"{res_path} is missing: run chapter 02 (notebooks/02_train_cwgan.py) first "
                                 "with the same profile and data_dir.")
-    res = load_json(res_path)
+    res = load_results(res_path)
     if variant == "best":
         variant = res.get("best_variant")
         if variant is None:

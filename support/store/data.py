@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -110,17 +111,68 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-def update_results(path: str | os.PathLike, **entries: Any) -> dict:
-    """Merge ``entries`` into a results JSON (created if missing) and write it atomically.
+#: the record (size + SHA-256) of every results JSON, beside them in the results folder
+RESULTS_RECORDS = "records.json"
 
-    The read-modify-write happens under the file's lock, so concurrent writers lose no keys.
+
+def _results_remedy(path: Path) -> str:
+    chapter = path.stem[:2]
+    return f"Rerun chapter {chapter} ({path.stem}) to write it again." if chapter.isdigit() else ""
+
+
+def update_results(path: str | os.PathLike, **entries: Any) -> dict:
+    """Merge ``entries`` into a results JSON (created if missing), write it atomically and record its checksum.
+
+    The read-modify-write happens under the file's lock, so concurrent writers lose no keys. An existing file
+    that is unreadable or differs from its record (damaged, or edited after its chapter wrote it) is kept aside
+    as ``<name>.corrupt`` and the chapter starts it afresh, so a rerun of that chapter repairs it.
     """
     path = Path(path)
     with file_lock(path):
-        results = load_json(path) if path.exists() else {}
+        try:
+            results = load_results(path) if path.exists() else {}
+        except CorruptFileError as err:
+            os.replace(path, path.with_name(path.name + ".corrupt"))
+            print(f"warning: {err} Kept aside as {path.name}.corrupt; writing it afresh.", file=sys.stderr)
+            results = {}
         results.update(to_jsonable(entries))
         save_json(path, results)
+        _record_results(path)
     return results
+
+
+def _record_results(path: Path) -> None:
+    records_path = path.parent / RESULTS_RECORDS
+    with file_lock(records_path):
+        try:
+            records = load_json(records_path) if records_path.exists() else {}
+        except CorruptFileError:
+            records = {}          # rebuilt record by record as the chapters write
+        records[path.name] = file_record(path)
+        save_json(records_path, records)
+
+
+def load_results(path: str | os.PathLike) -> dict:
+    """A chapter's results JSON, checked against its record (a file without a record loads as it is).
+
+    Raises:
+        FileNotFoundError: the file is missing.
+        CorruptFileError: unreadable, or different from what its chapter wrote; the message says which chapter
+            to rerun.
+    """
+    path = Path(path)
+    records_path = path.parent / RESULTS_RECORDS
+    try:
+        record = load_json(records_path).get(path.name) if records_path.exists() else None
+    except CorruptFileError:
+        record = None
+    problem = record_problem(path, record) if record is not None else None
+    if problem is not None and path.exists():
+        raise CorruptFileError(path, f"{problem}", _results_remedy(path))
+    try:
+        return load_json(path)
+    except CorruptFileError as err:
+        raise CorruptFileError(path, err.problem, _results_remedy(path)) from None
 
 
 def _one_writer(generate: Callable) -> Callable:

@@ -16,7 +16,7 @@ class CorruptFileError(ValueError):
     """A file on disk is unreadable or does not match its recorded size/checksum."""
 
     def __init__(self, path: str | os.PathLike, problem: str, remedy: str = ""):
-        self.path = Path(path)
+        self.path, self.problem = Path(path), problem
         super().__init__(f"{self.path}: {problem}." + (f" {remedy}" if remedy else ""))
 
 

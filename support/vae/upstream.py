@@ -8,7 +8,7 @@ import numpy as np
 
 from support.book.runtime import from_repo, profile_dir, results_path
 from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
-from support.store.data import load_json
+from support.store.data import load_results
 
 #: Folder of the skyrmion dataset inside ``profile_dir(data_dir, profile)`` (written by chapter 01).
 SKYRMION_SUBDIR = "skyrmions"
@@ -33,7 +33,7 @@ def load_upstream(data_dir: str | os.PathLike, profile: str) -> dict:
     if not res_path.exists():
         raise FileNotFoundError(f"No VAE results at {res_path}. Run chapter 03 (notebooks/03_train_vae.py) first "
                                 "with the same profile and data_dir.")
-    vae = load_json(res_path)
+    vae = load_results(res_path)
     missing = [k for k in ("kl_weights", "best_kl", "split_params", "test_points", "checkpoints") if k not in vae]
     if missing:
         raise KeyError(f"{res_path} lacks {missing}; rerun chapter 03 (03_train_vae).")
