@@ -509,7 +509,7 @@ exact_checks.cost_table(exact_cost).round(2)
 exact_summary = exact_checks.summary(exact_runs, exact_cost)
 for name, value in exact_checks.glue_values(exact_summary).items():
     glue(name, value, display=False)
-cwgan_summary["exact_sampling"] = exact_summary
+update_results(results_path(data_dir, profile, "04_evaluate"), exact_sampling=exact_summary)
 print(f"exact sampling section: {time.perf_counter() - t_exact:.0f} s")
 
 # %% [markdown]

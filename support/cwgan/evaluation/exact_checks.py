@@ -159,11 +159,14 @@ def check_table(checks: dict[str, dict[str, dict]]) -> pd.DataFrame:
 
 
 def cost_table(rows: list[dict]) -> pd.DataFrame:
-    """One row per (L, T): acceptance, tau_int of both samplers, seconds per independent field, speedup."""
+    """One row per (L, T): acceptance, tau_int of both samplers (in steps or sweeps, and |M|'s in milliseconds),
+    milliseconds per independent field, speedup."""
     out = [{"L": r["L"], "T": r["T"], "acceptance": r["acceptance"], "tau E (steps)": r["tau_int"]["energy"],
             "tau |M| (steps)": r["tau_int"]["abs_m"], "tau Y (steps)": r["tau_int"]["helicity"],
+            "tau |M| (ms)": 1e3 * r["tau_int"]["abs_m"] * r["seconds_per_step"],
             "ms per independent": 1e3 * r["seconds_per_independent"],
             "MC tau |M| (sweeps)": r["mc_tau_int"]["abs_m"],
+            "MC tau |M| (ms)": 1e3 * r["mc_tau_int"]["abs_m"] * r["mc_seconds_per_sweep"],
             "MC ms per independent": 1e3 * r["mc_seconds_per_independent"],
             "speedup": r["speedup"]} for r in rows]
     return pd.DataFrame(out).set_index(["L", "T"])
