@@ -13,8 +13,9 @@ that law invariant on its own:
   ``rho psi_low + sqrt(1 - rho^2) xi``, ``xi`` drawn from the spin-wave Gaussian of stiffness
   ``J_eff(T)`` (:func:`~support.cwgan.models.physics_layers.self_consistent_stiffness`), energy
   ``G = J_eff / 2 sum_bonds (grad psi_low)^2``. That proposal is reversible for the Gaussian, so
-  Metropolis–Hastings accepts with ``min(1, exp(-(dE - dG) / T))``, and a field on another map is
-  rejected (never redrawn). ``rho = 0`` is an independence move in those modes.
+  Metropolis–Hastings accepts with ``min(1, exp(-(dE - dG) / T))``; a field on another map, or with a bond
+  in the band within ``1e-5`` of ``pi`` that the local sweeps never enter, is rejected (never redrawn).
+  ``rho = 0`` is an independence move in those modes.
 * **local sweeps**: constrained single-spin Metropolis (:class:`support.samplers.xy.LocalChain`), which
   relaxes the short modes and the cores cheaply and never changes the map;
 * **global rotation**: a uniform angle added to every spin (the energy and the map do not change).
@@ -37,7 +38,7 @@ from support import xy
 from support.cwgan.generator import generate
 from support.cwgan.models.learned import LearnedGenerator, correction_numpy
 from support.cwgan.models.physics_layers import self_consistent_stiffness
-from support.samplers.xy import LocalChain
+from support.samplers.xy import BOND_EDGE, LocalChain
 
 #: defaults chosen by measurement at L = 64 (benchmarks/bench_exact.py prints the alternatives)
 MODES, SWEEPS_PER_STEP, BURN_IN_STEPS = 3, 4, 50
@@ -101,13 +102,19 @@ class LowModes:
                                     + ((np.roll(psi_low, -1, 1) - psi_low) ** 2).sum())
 
 
+def _in_forbidden_band(theta: np.ndarray) -> bool:
+    """Does a bond lie within ``BOND_EDGE`` of ``pi``? The local sweeps never enter that band (it keeps maps exact
+    in float32), so this move refuses it too and both moves keep the same law."""
+    return any(np.abs(xy.wrap_angle(b)).max() >= np.pi - BOND_EDGE for b in xy.bond_angles(theta))
+
+
 def low_mode_move(theta: np.ndarray, mu: np.ndarray, charges: np.ndarray, T: float, low: LowModes, rho: float,
                   rng: np.random.Generator) -> tuple[np.ndarray, bool]:
     """One pCN Metropolis–Hastings move of the low modes (module docstring): ``(new field, accepted)``."""
     psi_low = low.project(smooth_difference(theta, mu))
     new_low = rho * psi_low + math.sqrt(1.0 - rho ** 2) * low.draw(rng)
     proposal = theta + new_low - psi_low
-    if not xy.matches_map(proposal[None], charges[None])[0]:
+    if not xy.matches_map(proposal[None], charges[None])[0] or _in_forbidden_band(proposal):
         return theta, False
     log_ratio = (-(float(xy.energy(proposal)) - float(xy.energy(theta)))
                  + low.energy(new_low) - low.energy(psi_low)) / T

@@ -38,6 +38,7 @@ N_TABLE = 1024             # proposal rotations per chain (a power of two, see _
 TARGET_ACCEPTANCE = 0.5
 MAX_WIDTH = 0.999 * math.pi  # |rotation| < pi is required by the crossing test
 _EDGE = 1e-5               # forbidden band below |bond angle| = pi (see module docstring)
+BOND_EDGE = _EDGE          # the same band, for other moves that must keep the same target (support.cwgan.exact)
 _RENORM_EVERY = 16         # sweeps between renormalisations of the unit vectors
 
 
