@@ -496,8 +496,8 @@ exact_checks.check_table(exact_runs).round(3)
 # %%
 cost_maps = {Lc: xy.pair_map(Lc, xy.PAIR_DISTANCES[unseen_class - 1].displacement, (3, 5))
              for Lc in exact_cost_L}
-cost_cases = [(Lc, T) for Lc in exact_cost_L for T in exact_cost_T] + [
-    (Lc, T) for Lc in exact_cost_L if Lc <= exact_cost_warm_max_L for T in exact_cost_warm_T]
+cost_cases = sorted([(Lc, T) for Lc in exact_cost_L for T in exact_cost_T] + [
+    (Lc, T) for Lc in exact_cost_L if Lc <= exact_cost_warm_max_L for T in exact_cost_warm_T])
 exact_cost = [exact_checks.cost_case(exact_gen, cost_maps[Lc], T, n_steps=exact_cost_steps, seed=seed,
                                      mc_sweeps=exact_cost_mc_sweeps * (Lc // 16) ** 2, mc_burn_in=gan_mc_burn_in)
               for Lc, T in cost_cases]
