@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from support import xy
+from support.xy import observables as xy_observables
 
 L = 16
 
@@ -217,3 +218,10 @@ def test_bond_angle_sign_and_map_match():
     k = xy.vortices(v)
     assert k[3, 3] == 1
     np.testing.assert_array_equal(xy.matches_map(np.stack([v, np.zeros((8, 8))]), k), [True, False])
+
+
+def test_helicity_terms_average_to_the_helicity_modulus():
+    rng = np.random.default_rng(1)
+    theta = rng.normal(0, 0.4, (50, 8, 8))
+    terms = xy_observables.helicity_terms(theta, 0.7)
+    assert terms.shape == (50,) and np.mean(terms) == pytest.approx(xy.helicity_modulus(theta, 0.7), rel=1e-12)

@@ -1,4 +1,4 @@
-"""YAML as the runner reads it: a repeated key, a tab or a syntax error is named with its file and line, never a traceback.
+"""YAML as the runner reads it: a repeated key, a tab or a syntax error named with file and line, no traceback.
 
 Profile files and ``-p`` values are YAML. Plain ``yaml.safe_load`` keeps the last of two equal keys
 silently and raises errors with a traceback; :func:`load` refuses both cleanly with :class:`YamlProblem`.

@@ -188,7 +188,8 @@ def sample_exact(generator: torch.nn.Module, charges: np.ndarray, T: float, n_sa
         rotated = xy.wrap_angle(chain.theta + rng.uniform(-np.pi, np.pi))
         chain.set_theta(rotated)
         out[step - burn_in_steps] = rotated
-    info = dict(acceptance=float(np.mean(accepted)) if low is not None else 0.0, local_acceptance=float(np.mean(local[burn_in_steps:])),
+    info = dict(acceptance=float(np.mean(accepted)) if low is not None else 0.0,
+                local_acceptance=float(np.mean(local[burn_in_steps:])),
                 rho=float(rho), seconds=time.perf_counter() - t0, burn_in_steps=int(burn_in_steps),
                 sweeps_per_step=int(sweeps_per_step), modes=int(modes))
     return out, info

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from support import xy
+from support.cwgan.evaluation.exact_checks import OBSERVABLES as OBSERVABLES_Z
 from support.cwgan.evaluation.scores import OBSERVABLES, class_distance
 from support.topology import filtration as tda
 from support.topology import persistence as tda_persistence
@@ -178,7 +179,7 @@ def plot_exact(checks: dict[str, dict], rows: list[dict], z_limit: float = 3.0):
     """Left: z of the exact chain against long Monte Carlo per observable, one marker per (map, T), with the ±limit
     band. Right: seconds per independent field against L (log-log) of the exact chain and of constrained MC."""
     fig, (ax_z, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
-    names = list(next(iter(next(iter(checks.values())).values()))["z"])
+    names = list(OBSERVABLES_Z)
     for m, (name, by_T) in enumerate(checks.items()):
         for t, (T, c) in enumerate(by_T.items()):
             ax_z.plot(np.arange(len(names)) + 0.08 * (3 * m + t - 3), [c["z"][o] for o in names], "os^"[m % 3],

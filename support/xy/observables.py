@@ -86,6 +86,18 @@ def helicity_modulus(theta: np.ndarray, T: float, J: float = 1.0) -> float:
     return float(ups / 2)
 
 
+def helicity_terms(theta: np.ndarray, T: float, J: float = 1.0) -> np.ndarray:
+    """Per-sample terms whose mean over an ensemble is :func:`helicity_modulus` (for its autocorrelation time):
+    ``(1/2N) sum_mu [J sum cos(d_mu theta) - (J^2 / T) (sum sin(d_mu theta))^2]``, float64 ``(n,)``."""
+    t = _check_field(theta).astype(np.float64, copy=False)
+    T = _check_T(T)
+    N = t.shape[-1] * t.shape[-2]
+    out = np.zeros(t.shape[:-2])
+    for d in bond_angles(t):
+        out += (J * np.cos(d).sum(axis=(-2, -1)) - J ** 2 / T * np.sin(d).sum(axis=(-2, -1)) ** 2) / (2 * N)
+    return out
+
+
 def correlation_function(theta: np.ndarray, max_r: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Spin correlation ``C(r) = <S_i . S_j>`` versus minimum-image distance ``r = |i - j|``.
 

@@ -25,6 +25,7 @@ from support.cwgan.evaluation.mc_reference import integrated_autocorrelation_tim
 from support.cwgan.exact import sample_exact
 from support.metrics import r2
 from support.samplers.xy import sample_xy_chains
+from support.xy.observables import helicity_terms
 
 #: observables with a z-score, keys of :func:`support.xy.ensemble_observables`
 OBSERVABLES = ("energy", "abs_m", "helicity", "chi", "cv")
@@ -53,18 +54,10 @@ def correlation_r2(theta: np.ndarray, reference: np.ndarray) -> float:
     return float(r2(c_ref[1:], c[1:]))
 
 
-def helicity_terms(theta: np.ndarray, T: float) -> np.ndarray:
-    """Per-field terms whose mean is the helicity modulus (for its autocorrelation time)."""
-    N = theta.shape[-1] * theta.shape[-2]
-    out = np.zeros(len(theta))
-    for d in xy.bond_angles(theta.astype(np.float64)):
-        out += (np.cos(d).sum(axis=(-2, -1)) - np.sin(d).sum(axis=(-2, -1)) ** 2 / T) / (2 * N)
-    return out
-
-
 def autocorrelation(theta: np.ndarray, T: float) -> dict[str, float]:
     """``tau_int`` (in stored states) of ``E``, ``|M|`` and the helicity terms of a chain."""
-    series = {"energy": xy.energy(theta), "abs_m": xy.magnetization(theta), "helicity": helicity_terms(theta, T)}
+    series = {"energy": xy.energy(theta), "abs_m": xy.magnetization(theta),
+              "helicity": helicity_terms(theta, T)}
     return {k: integrated_autocorrelation_time(v) for k, v in series.items()}
 
 
