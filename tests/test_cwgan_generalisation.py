@@ -1,4 +1,4 @@
-"""Scoring variants on a set: shapes, the noise-floor row, the saved fields, the MC-match rule."""
+"""Scoring variants on a set: shapes, the noise-floor row, the saved fields, z-scores and the verdict table."""
 
 import numpy as np
 import pytest
@@ -6,12 +6,15 @@ import pytest
 from support import xy
 from support.cwgan.evaluation import generalisation as gz
 from support.cwgan.evaluation import sets as es
+from support.cwgan.evaluation import z_scores
 
 
 @pytest.fixture(scope="module")
 def tiny_set():
     maps = es.set_maps("multi_pair", L=16, target_T=0.1, n_maps=2, seed=0)
-    return {"maps": maps, **es.mc_reference(maps, samples_per_map=2, spacing={0.1: 5, 0.5: 5}, burn_in=20, seed=1)}
+    spacing = {t: {"tau_int": 2.5, "spacing": 5} for t in (0.1, 0.5)}
+    return {"maps": maps, "spacing": spacing,
+            **es.mc_reference(maps, samples_per_map=3, spacing={0.1: 5, 0.5: 5}, burn_in=20, seed=1)}
 
 
 def _villain(charges, T, seed):
@@ -43,15 +46,6 @@ def test_a_variant_with_the_wrong_shape_is_an_error(tiny_set):
                           topo_fields=1, seed=0)
 
 
-def test_matches_monte_carlo_uses_the_noise_floor_distance():
-    scores = {gz.NOISE_FLOOR: {"r2_chi": 0.9, "dE_rel": 0.001}, "a": {"r2_chi": 0.85, "dE_rel": 0.003},
-              "b": {"r2_chi": 0.7, "dE_rel": -0.0015}}
-    assert gz.matches_monte_carlo(scores, "a", "r2_chi")          # 0.15 <= 2 * 0.1
-    assert not gz.matches_monte_carlo(scores, "b", "r2_chi")      # 0.30 > 0.2
-    assert not gz.matches_monte_carlo(scores, "a", "dE_rel")      # 0.003 > 0.002
-    assert gz.matches_monte_carlo(scores, "b", "dE_rel")
-
-
 def test_paired_residual_of_a_known_shift(tiny_set):
     ref = tiny_set["reference"]["theta"]
     fields = {"prior_alone": ref, "shifted": xy.wrap_angle(ref + 0.1), "same": ref}
@@ -60,11 +54,20 @@ def test_paired_residual_of_a_known_shift(tiny_set):
     assert same["rms_residual"] == 0.0 and same["d_energy_in_noise_floor"] == 0.0
 
 
-def test_verdict_counts_metrics_within_the_noise_floor_and_skips_undefined_ones():
-    scores = {"s": {gz.NOISE_FLOOR: {"exact_map": 1.0, "dE_rel": 0.001, "r2_nu": float("nan")},
-                    "good": {"exact_map": 1.0, "dE_rel": -0.0015, "r2_nu": float("nan")},
-                    "bad": {"exact_map": 0.5, "dE_rel": 0.01, "r2_nu": 0.3}}}
-    table = gz.verdict(scores)
-    assert table.loc["good", "s"] == "2/2" and table.loc["bad", "s"] == "0/2"
-    head = gz.headline(scores, ["good", "bad"])
-    assert head["s_n_metrics"] == 2 and head["s_good_match"] == 2 and head["s_bad_exact_map"] == 0.5
+def test_rows_carry_z_scores_sizes_and_training_distribution(tiny_set):
+    conditions = {"villain": es.learned_conditions(dict(L=16, T_min=0.1, T_max=0.9, multi_pair_fraction=0.3), [])}
+    scores, _, _ = gz.score_variants(tiny_set, {"villain": _villain, "ordered": _ordered}, n_thresholds=4,
+                                     topo_fields=1, seed=0, conditions=conditions)
+    n = len(tiny_set["reference"]["theta"])
+    for row in scores.values():
+        assert row["n_fields"] == n and set(row["z"]) == set(z_scores.OBSERVABLES)
+        assert set(row["z_by_T"]) == {"0.1", "0.5"} and row["n_z"] == 2 * len(z_scores.OBSERVABLES)
+    assert scores["villain"]["in_training_distribution"] and not scores["ordered"]["in_training_distribution"]
+    assert scores["ordered"]["z_within"] < 1.0       # spins all aligned: |M| = 1, far from any thermal set
+    table = gz.z_table({"s": scores})
+    assert table.loc[("s", "villain"), "fields"] == n and table.loc[("s", "ordered"), "largest |z|"] > 3
+    assert table.loc[("s", "villain"), "training distribution"] == "inside"
+    assert list(gz.score_tables({"s": scores}).index) == [("s", v) for v in scores]
+    head = gz.headline({"s": scores}, ["villain", "missing"])
+    assert head["s_villain_distribution"] == "inside" and head["s_missing_z_within"] == "not scored"
+    assert head["s_mc_noise_floor_distribution"] == "outside"

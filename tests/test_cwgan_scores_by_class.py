@@ -66,16 +66,15 @@ def test_observables_separate_baselines_from_mc(small_mc):
 
 
 def test_score_table_layout():
-    text = sc.score_table({"MC": {"a": 1.0, "b": 0.5}, "cWGAN": {"a": 0.25, "b": -1.0}}, ["a", "b"], digits=2,
-                          label_width=6)
-    assert text.splitlines() == ["       " + " " * 8 + "a" + " " + " " * 8 + "b",
-                                 "    MC      1.00      0.50",
-                                 " cWGAN      0.25     -1.00"]
+    table = sc.score_table({"MC": {"a": 1.0, "b": 0.5}, "cWGAN": {"a": 0.254, "b": -1.0}}, ["a", "b"], digits=2)
+    assert list(table.index) == ["MC", "cWGAN"] and list(table.columns) == ["a", "b"]
+    assert table.loc["cWGAN", "a"] == 0.25 and table.loc["MC", "b"] == 0.5
 
 
 def test_stiffness_table_rows_and_offsets():
     tab = {"0.1": {"energy": np.array([-1.9, -1.8])}}
     mc = {"0.1": {"energy": np.array([-1.95, -1.85])}}
     r2s = {"0.1": dict(energy=0.5, abs_m=0.25, chi=-1.0, helicity=1.0)}
-    lines = sc.stiffness_table({"harmonic": (r2s, tab)}, mc).splitlines()
-    assert len(lines) == 2 and lines[1].split() == ["0.1", "harmonic", "0.500", "0.250", "-1.000", "1.000", "+0.0500"]
+    table = sc.stiffness_table({"harmonic": (r2s, tab)}, mc)
+    row = table.loc[("0.1", "harmonic")]
+    assert list(row) == [0.5, 0.25, -1.0, 1.0, 0.05]

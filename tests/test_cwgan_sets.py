@@ -23,7 +23,7 @@ def test_multi_pair_maps_have_exact_charge_content_and_an_exact_villain_start():
         es.multi_pair_maps(2, 3, 1, np.random.default_rng(0))
 
 
-def test_set_maps_define_the_five_sets():
+def test_set_maps_define_every_set():
     charges, classes, ids = _dataset_maps()
     masks = split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=0)
     for name in es.SETS:
@@ -32,8 +32,12 @@ def test_set_maps_define_the_five_sets():
         rows = es.set_maps(name, L=16, target_T=0.1, n_maps=4, seed=0, dataset_maps=dataset_maps)
         assert len({len(v) for v in rows.values()}) == 1
         assert np.array_equal(rows["n_pairs"], (rows["charges"] == 1).sum(axis=(1, 2)))
-        if name == "L32":
-            assert rows["charges"].shape[-1] == 32 and set(rows["n_pairs"]) == {1, 2, 3}
+        if name in ("L32", "L64"):
+            assert rows["charges"].shape[-1] == int(name[1:]) and set(rows["n_pairs"]) == {1, 2, 3}
+        if name == "many_pairs":
+            assert set(rows["n_pairs"]) == {4, 5, 6} and rows["charges"].shape[-1] == 16
+        if name == "outside_T":
+            assert np.all(rows["T"] == np.float32(1.1))
         if name == "unseen_T":
             assert np.all(rows["T"] == np.float32(0.3))
             assert not np.isin(rows["distance_class"], unseen_classes(0)).any()
@@ -45,6 +49,28 @@ def test_set_maps_define_the_five_sets():
             assert 0 in rows["distance_class"] and not np.isin(rows["distance_class"], unseen_classes(0)).any()
     with pytest.raises(ValueError):
         es.set_maps("seen_class", L=16, target_T=0.1, n_maps=4, seed=0)
+
+
+def test_training_distribution_is_read_off_the_maps():
+    charges, classes, ids = _dataset_maps()
+    masks = split_maps(ids, classes, holdout_fraction=0.25, validation_fraction=0.1, seed=0)
+    data = {"charges": charges, "distance_class": classes, "T": np.repeat(np.float32([0.1, 0.5, 0.9]), 4)[:len(classes)]}
+    unseen = unseen_classes(0)
+    unet = es.unet_conditions(data, unseen)
+    learned = es.learned_conditions(dict(L=16, T_min=0.1, T_max=0.9, multi_pair_fraction=0.3), unseen)
+    expected = {  # (U-Net, learned): the learned generator never drew the no-pair map, the U-Nets never 2+ pairs
+        "seen_class": (True, False), "unseen_class": (False, False), "multi_pair": (False, True),
+        "unseen_T": (False, True), "L32": (False, False), "many_pairs": (False, False), "L64": (False, False),
+        "outside_T": (False, False)}
+    for name, (in_unet, in_learned) in expected.items():
+        part = masks.get(name, masks["seen_class"])
+        dataset_maps = {"charges": charges[part], "map_id": ids[part], "distance_class": classes[part]}
+        rows = es.set_maps(name, L=16, target_T=0.1, n_maps=2, seed=0, dataset_maps=dataset_maps)
+        assert es.in_training_distribution(rows, unet) is in_unet, name
+        assert es.in_training_distribution(rows, learned) is in_learned, name
+    no_multi = es.learned_conditions(dict(L=16, T_min=0.1, T_max=0.9, multi_pair_fraction=0.0), unseen)
+    rows = es.set_maps("multi_pair", L=16, target_T=0.1, n_maps=2, seed=0)
+    assert not es.in_training_distribution(rows, no_multi)
 
 
 def test_integrated_autocorrelation_time_of_an_ar1_process():

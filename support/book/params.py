@@ -20,6 +20,7 @@ CORES = os.cpu_count() or 1
 GPU_PROFILES = {"paper": "the source works' scale (250k XY fields per temperature, 120 cWGAN epochs, "
                          "200 x 200 skyrmion lattices, 1000 VAE epochs), sized for one GPU"}
 
+_GAN_SETS = ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32", "many_pairs", "L64", "outside_T")
 _pos = number(0, lo_open=True)
 _temps = list_of(number(0, lo_open=True), distinct=True)
 _count = integer(1)
@@ -90,20 +91,19 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "scheduler": SCHEDULER,
     },
     "04_evaluate": {
-        "gan_variant": choice("best", "paper", "prior"), "gan_T_target": _pos, "gan_max_per_class": _count,
+        "gan_variant": choice("learned", "best", "paper", "prior"), "gan_T_target": _pos, "gan_max_per_class": _count,
         "gan_min_per_class": integer(0), "gan_mc_burn_in": integer(0), "gan_mc_sweeps_between": _count,
         "gan_batch_size": _count, "gan_grf_corr_length": _pos, "gan_grf_amplitude": number(0),
         "gan_corr_distances": list_of(number(0)), "gan_topo_fields": _count, "gan_topo_thresholds": integer(2),
         "gan_ph_fields": _count, "gan_ph_pairs": _count, "gan_polish_sweeps": list_of(integer(0), increasing=True),
         "gan_polish_fields": _count, "gan_cost_L": list_of(integer(16), distinct=True),
         "gan_cost_mc_sweeps": _count, "vae_batch_size": _count, "vae_n_examples": _count,
-        "gan_set_maps": record({k: _count for k in ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")},
-                               required=("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")),
-        "gan_set_samples_per_map": integer(2, why="within-map spreads need two fields per map"),
+        "gan_set_maps": record({k: _count for k in _GAN_SETS}, required=_GAN_SETS),
+        "gan_set_samples_per_map": integer(3, why="a map's jackknife standard error needs three fields"),
         "gan_set_pilot_sweeps": integer(4, why="tau_int needs a series"), "gan_set_topo_fields": _count,
-        "gan_unseen_T": _pos, "gan_multi_T": _temps, "gan_cost_maps": _count,
-        "gan_prior_sets": list_of(choice("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32"), min_len=0,
-                                  distinct=True),
+        "gan_unseen_T": _pos, "gan_multi_T": _temps, "gan_cost_maps": _count, "gan_outside_T": _pos,
+        "gan_many_pairs": list_of(integer(1), distinct=True),
+        "gan_prior_sets": list_of(choice(*_GAN_SETS), min_len=0, distinct=True),
         "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
         "gan_prior_max_L": integer(16, why="the prior-based variants are timed up to this L"),
         "exact_check_T": _temps, "exact_cost_T": _temps, "exact_cost_warm_T": list_of(number(0, lo_open=True),

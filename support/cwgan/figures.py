@@ -15,15 +15,21 @@ from support.topology import filtration as tda
 from support.topology import persistence as tda_persistence
 
 #: line styles of the sources drawn against Monte Carlo (the GRF is added where it is on scale)
-STYLES = {"generator": dict(color="C0", marker="o", ms=4), "prior": dict(color="C2", ls="--"),
-          "villain": dict(color="C1", ls=":")}
+STYLES = {"generator": dict(color="C0", marker="o", ms=4), "paper": dict(color="C4", marker="x", ms=4, ls="-"),
+          "prior": dict(color="C2", ls="--"), "villain": dict(color="C1", ls=":")}
 GRF_STYLE = dict(color="C3", ls="-.")
 
 
 def source_names(variant: str) -> dict[str, str]:
     """Display names of the sources of chapter 04 (the generator's with its variant)."""
-    return {"MC": "Monte Carlo", "generator": f"cWGAN ({variant})", "villain": "T = 0 field",
-            "grf": "Gaussian random field", "prior": "physics prior", "MC halves": "MC half vs half (floor)"}
+    return {"MC": "Monte Carlo", "generator": "learned generator" if variant == "learned" else f"cWGAN ({variant})", "villain": "T = 0 field",
+            "grf": "Gaussian random field", "prior": "physics prior", "MC halves": "MC half vs half (floor)",
+            "paper": "paper U-Net"}
+
+
+def _present(styles: dict[str, dict], data: dict) -> dict[str, dict]:
+    """The styles of the sources present in ``data`` (a profile may train only some variants)."""
+    return {name: st for name, st in styles.items() if name in data}
 
 
 def plot_history(histories: dict[str, list[dict]]):
@@ -67,7 +73,7 @@ def plot_observables(tables: dict[str, dict], T_key: str, names: dict[str, str])
     for ax, obs in zip(axes.flat, OBSERVABLES):
         ref = tables["MC"][T_key]
         ax.plot(ref["d"], ref[obs], "ks", ms=6, mfc="none", label="Monte Carlo")
-        for name, st in STYLES.items():
+        for name, st in _present(STYLES, tables).items():
             ax.plot(tables[name][T_key]["d"], tables[name][T_key][obs], label=names[name], **st)
         ax.set_xlabel(r"pair distance $d_\nu$ (lattice spacings; 0 = no pair)")
         ax.set_ylabel(OBSERVABLES[obs])
@@ -83,7 +89,7 @@ def plot_correlations(curves: dict[str, dict], names: dict[str, str]):
     fig, axes = plt.subplots(1, len(class_ids), figsize=(4 * len(class_ids), 3.4), squeeze=False)
     for ax, c in zip(axes[0], class_ids):
         ax.plot(*curves["MC"][c], "ks", mfc="none", ms=5, label="Monte Carlo")
-        for name, st in STYLES.items():
+        for name, st in _present(STYLES, curves).items():
             ax.plot(*curves[name][c], label=names[name], **st)
         ax.set_title(f"d = {class_distance([c])[0]:g}" if c else "no pair")
         ax.set_xlabel("distance r (lattice spacings)")
@@ -100,7 +106,7 @@ def plot_topology(thresholds: np.ndarray, curves: dict[str, dict], class_id: int
     fig, axes = plt.subplots(1, 5, figsize=(17, 3.3))
     for ax, m in zip(axes, tda.MEASURES):
         ax.plot(thresholds, curves["MC"][m][row], "ks", mfc="none", ms=5, label="Monte Carlo")
-        for name, st in {**STYLES, "grf": GRF_STYLE}.items():
+        for name, st in _present({**STYLES, "grf": GRF_STYLE}, curves).items():
             ax.plot(thresholds, curves[name][m][row], label=names[name], **st)
         ax.set_xlabel(r"threshold $\Theta$ (rad)")
         ax.set_ylabel(m + units.get(m, ""))
@@ -110,12 +116,12 @@ def plot_topology(thresholds: np.ndarray, curves: dict[str, dict], class_id: int
     return fig
 
 
-def plot_euler_z(thresholds: np.ndarray, deviation: dict[str, np.ndarray]):
-    """Euler-characteristic deviation of the generator from MC in combined standard errors, one line per class."""
+def plot_euler_z(thresholds: np.ndarray, deviation: dict[str, np.ndarray], label: str = "cWGAN"):
+    """Euler-characteristic deviation of a generator from MC in combined standard errors, one line per class."""
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     for c in range(len(deviation["class"])):
         ax.plot(thresholds, deviation["z"][c], color="C0", alpha=0.5, lw=1,
-                label="cWGAN, one line per class" if c == 0 else None)
+                label=f"{label}, one line per class" if c == 0 else None)
     ax.axhspan(-3, 3, color="0.85", label="|z| ≤ 3")
     ax.set_xlabel(r"threshold $\Theta$ (rad)")
     ax.set_ylabel("Euler characteristic: (gen − MC) / SE")

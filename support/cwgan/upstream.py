@@ -10,6 +10,8 @@ import torch
 from support.book.runtime import from_repo, profile_dir, results_path
 from support.cwgan.generator import load_generator
 from support.cwgan.split import split_maps, split_record
+from support.cwgan.evaluation.sets import learned_conditions, unet_conditions
+from support.store.checkpoint import load_checkpoint
 from support.store.data import load_results
 from support.xy.dataset import default_dir, load_xy_dataset
 
@@ -49,6 +51,10 @@ def load_upstream(data_dir, profile: str, *, variant: str = "best", device: str 
                          "rerun chapter 02 after chapter 01")
     ids = np.asarray(rec["seen_class_map_ids"], dtype=np.int64)
     ckpt = (res.get("checkpoints") or {}).get(variant)
+    if variant == "learned":
+        if "learned" not in res:
+            raise KeyError(f"{res_path} has no learned generator: rerun chapter 02")
+        ckpt = res["learned"]["checkpoint"]
     path = from_repo(ckpt) if ckpt else profile_dir(data_dir, profile) / "cwgan" / variant / "generator.pt"
     if path.is_dir():
         path = path / "generator.pt"
@@ -65,3 +71,25 @@ def trained_generators(results02: dict, device: str | torch.device = "cpu") -> d
     if "learned" in results02:
         paths["learned"] = from_repo(results02["learned"]["checkpoint"])
     return {v: load_generator(p, device) for v, p in paths.items()}
+
+
+def training_conditions(data: dict, results02: dict, variants) -> dict[str, dict]:
+    """What each trained variant in ``variants`` trained on (see :mod:`support.cwgan.evaluation.sets`):
+    the U-Nets chapter 01's maps and temperatures, the learned generator its checkpoint's training settings."""
+    unseen = results02["split"]["unseen_classes"]
+    out = {}
+    for v in variants:
+        if v == "learned":
+            meta = load_checkpoint(from_repo(results02["learned"]["checkpoint"]))["meta"]
+            out[v] = learned_conditions(meta["training"], unseen)
+        else:
+            out[v] = unet_conditions(data, unseen)
+    return out
+
+
+def physics_prior(generators: dict) -> dict:
+    """The physics-prior baseline's settings: those stored in the prior U-Net's checkpoint when chapter 02
+    trained one, else the defaults of :func:`support.cwgan.models.prior.prior_settings`."""
+    from support.cwgan.models.prior import prior_settings
+
+    return prior_settings(generators["prior"].config["prior"] if "prior" in generators else None)

@@ -14,7 +14,10 @@ from typing import Callable, Mapping
 import numpy as np
 
 from support.cwgan.evaluation import scores as set_scores
+from support.cwgan.evaluation import z_scores
+from support.cwgan.evaluation.sets import in_training_distribution
 from support.store.data import chunk_seed, save_npz
+from support.xy.dataset import temperature_key
 
 Variant = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 NOISE_FLOOR = "mc_noise_floor"
@@ -29,11 +32,17 @@ def generated_rows(reference: Mapping[str, np.ndarray], variant: Variant, seed: 
 
 
 def score_variants(eval_set: Mapping[str, object], variants: Mapping[str, Variant], *, n_thresholds: int,
-                   topo_fields: int, seed: int) -> tuple[dict[str, dict], dict[str, np.ndarray], dict[str, float]]:
+                   topo_fields: int, seed: int, conditions: Mapping[str, Mapping] | None = None
+                   ) -> tuple[dict[str, dict], dict[str, np.ndarray], dict[str, float]]:
     """Scores of the noise floor and of every variant on one set.
 
+    Every row gets :func:`~support.cwgan.evaluation.scores.score_set`'s scores, the z-scores of
+    :func:`set_z_scores`, ``n_fields`` and ``in_training_distribution``: computed from the set's maps and
+    ``conditions[variant]`` (the training conditions of the trained variants); a row without conditions
+    (Monte Carlo, the non-learned baselines) was trained on nothing and reads ``False``.
+
     Returns:
-        ``(scores {variant: score_set(...)}, fields {variant: theta}, seconds {variant: generation time})``.
+        ``(scores {variant: scores}, fields {variant: theta}, seconds {variant: generation time})``.
     """
     ref = eval_set["reference"]
     thresholds = set_scores.set_thresholds(ref, n_thresholds)
@@ -44,9 +53,38 @@ def score_variants(eval_set: Mapping[str, object], variants: Mapping[str, Varian
         t0 = time.perf_counter()
         rows[name] = generated_rows(ref, variant, chunk_seed(seed, 14))
         seconds[name] = time.perf_counter() - t0
-    scores = {name: set_scores.score_set(ref_summary, set_scores.summarize_set(r, thresholds, topo_fields=topo_fields))
-              for name, r in rows.items()}
+    conditions = conditions or {}
+    scores = {}
+    for name, r in rows.items():
+        scores[name] = set_scores.score_set(ref_summary, set_scores.summarize_set(r, thresholds, topo_fields=topo_fields))
+        scores[name].update(set_z_scores(eval_set, r["theta"], is_mc=name == NOISE_FLOOR), n_fields=len(r["theta"]),
+                            in_training_distribution=(name in conditions
+                                                      and in_training_distribution(eval_set["maps"], conditions[name])))
     return scores, {name: r["theta"] for name, r in rows.items()}, seconds
+
+
+def set_z_scores(eval_set: Mapping[str, object], theta: np.ndarray, *, is_mc: bool) -> dict[str, object]:
+    """z-scores of ``theta`` (one field per reference field) against the set's reference, per temperature.
+
+    Monte Carlo rows (reference, and the noise floor when ``is_mc``) carry the autocorrelation factor of
+    their spacing (:func:`~support.cwgan.evaluation.z_scores.correlated_variance_factor`).
+
+    Returns:
+        ``{"z": {observable: z} at the lowest temperature, "z_by_T": {T: {observable: z}}, "z_within",
+        "z_max", "n_z"}`` (the last three over every temperature and observable).
+    """
+    ref = eval_set["reference"]
+    by_T = {}
+    for t in set_scores.temperatures(ref):
+        sel = np.isclose(ref["T"], t)
+        spacing = eval_set["spacing"][t]
+        factor = z_scores.correlated_variance_factor(spacing["tau_int"], spacing["spacing"])
+        maps, N = ref["map"][sel], ref["theta"].shape[-1] * ref["theta"].shape[-2]
+        reference = z_scores.set_estimate(z_scores.per_field(ref["theta"][sel], t), maps, t, N, factor)
+        estimate = z_scores.set_estimate(z_scores.per_field(theta[sel], t), maps, t, N, factor if is_mc else 1.0)
+        by_T[temperature_key(t)] = z_scores.z_scores(estimate, reference)
+    every = {f"{t}/{k}": v for t, z in by_T.items() for k, v in z.items()}
+    return {"z": next(iter(by_T.values())), "z_by_T": by_T, **z_scores.summary(every)}
 
 
 def save_set_fields(path: str | Path, eval_set: Mapping[str, object], fields: Mapping[str, np.ndarray]) -> None:
@@ -58,34 +96,11 @@ def save_set_fields(path: str | Path, eval_set: Mapping[str, object], fields: Ma
 
 
 def set_table(scores: Mapping[str, Mapping[str, object]], columns: list[str] | None = None):
-    """A pandas DataFrame of one set's scores: one row per variant, one column per score."""
+    """A pandas DataFrame of one set's scores: one row per variant, one column per scalar score."""
     import pandas as pd
 
-    frame = pd.DataFrame({name: {k: v for k, v in s.items() if k != "by_T"} for name, s in scores.items()}).T
+    frame = pd.DataFrame({name: {k: v for k, v in s.items() if np.isscalar(v)} for name, s in scores.items()}).T
     return frame[columns] if columns else frame
-
-
-IDEAL = {"exact_map": 1.0, "dE_per_site": 0.0, "dE_rel": 0.0, "d_abs_m": 0.0, "spread_ratio_E": 1.0,
-         "spread_ratio_abs_m": 1.0}
-
-
-def ideal_value(metric: str) -> float:
-    """The score of a perfect generator with infinitely many samples: 0 for differences, else 1."""
-    return IDEAL.get(metric, 1.0)
-
-
-def matches_monte_carlo(scores: Mapping[str, Mapping[str, object]], variant: str, metric: str,
-                        factor: float = 2.0) -> bool:
-    """Whether ``variant`` is as close to the ideal value as Monte Carlo itself, up to ``factor``.
-
-    The noise floor's distance from the ideal value (MC against an independent MC set of the same
-    size) is what finite samples cost; a variant within ``factor`` times that distance (or within
-    1e-3 when the floor is exact) cannot be told apart from Monte Carlo on this metric.
-    """
-    ideal = ideal_value(metric)
-    floor = abs(float(scores[NOISE_FLOOR][metric]) - ideal)
-    value = float(scores[variant][metric])
-    return bool(np.isfinite(value) and abs(value - ideal) <= max(factor * floor, 1e-3))
 
 
 def generator_variant(generator, *, batch_size: int = 256) -> Variant:
@@ -147,36 +162,54 @@ def paired_residual(eval_set: Mapping[str, object], fields: Mapping[str, np.ndar
     return out
 
 
-def scored_metrics(scores: Mapping[str, Mapping[str, object]]) -> list[str]:
-    """The metrics of a set that the noise floor defines (finite numbers; ``by_T`` left out)."""
-    return [k for k, v in scores[NOISE_FLOOR].items() if k != "by_T" and np.isfinite(v)]
+LABELS = {"learned": "The learned generator", "paper": "The paper U-Net", "prior": "The prior U-Net"}
+Z_COLUMNS = {"energy": "z E/N", "abs_m": "z |M|", "helicity": "z Υ", "cv": "z C_v", "chi": "z χ"}
 
 
-def verdict(set_scores: Mapping[str, Mapping[str, Mapping[str, object]]]):
-    """A DataFrame: for every variant (rows) and set (columns), ``"k/m"``: on how many of the set's ``m``
-    metrics the variant cannot be told from Monte Carlo (:func:`matches_monte_carlo`)."""
+def z_table(set_scores: Mapping[str, Mapping[str, Mapping[str, object]]]):
+    """A DataFrame with one row per (set, variant), the noise floor included: inside or outside the variant's
+    training distribution, the number of fields, the z-scores at the set's lowest temperature, the z-scores
+    within :data:`~support.cwgan.evaluation.z_scores.WITHIN` over every temperature, the largest |z| and the
+    exact-map rate."""
     import pandas as pd
 
-    table = {}
-    for name, scores in set_scores.items():
-        metrics = scored_metrics(scores)
-        table[name] = {v: f"{sum(matches_monte_carlo(scores, v, m) for m in metrics)}/{len(metrics)}"
-                       for v in scores if v != NOISE_FLOOR}
-    return pd.DataFrame(table)
+    rows = {(name, v): {"training distribution": "inside" if s["in_training_distribution"] else "outside",
+                        "fields": s["n_fields"], **{c: s["z"][k] for k, c in Z_COLUMNS.items()},
+                        "|z| <= 3": _within(s), "largest |z|": s["z_max"], "exact map": s["exact_map"]}
+            for name, scores in set_scores.items() for v, s in scores.items()}
+    return pd.DataFrame(rows).T.rename_axis(["set", "variant"]).infer_objects()
+
+
+def score_tables(set_scores: Mapping[str, Mapping[str, Mapping[str, object]]]):
+    """The paper's scores of every set in one DataFrame, one row per (set, variant) (lowest temperature)."""
+    import pandas as pd
+
+    skip = {"n_fields", "in_training_distribution", "z_within", "z_max", "n_z"}
+    frames = {name: set_table(scores).drop(columns=list(skip), errors="ignore") for name, scores in set_scores.items()}
+    return pd.concat(frames, names=["set", "variant"]).astype(float)
+
+
+def _within(s: Mapping[str, object]) -> str:
+    return f"{round(s['z_within'] * s['n_z'])}/{s['n_z']}"
+
+
+def indistinguishable(scores: Mapping[str, object]) -> bool:
+    """Every z-score of a row within :data:`~support.cwgan.evaluation.z_scores.WITHIN` and the exact map kept."""
+    return bool(scores["z_within"] == 1.0 and scores["exact_map"] == 1.0)
 
 
 def headline(set_scores: Mapping[str, Mapping[str, Mapping[str, object]]], variants: list[str]) -> dict[str, object]:
-    """Numbers for the chapter's prose: per set and variant, metrics matching MC and the exact-map rate."""
+    """Numbers for the chapter's prose, per set and variant (noise floor included): z-scores within 3
+    (``"k/n"``), the largest |z|, the exact-map rate, ``"inside"``/``"outside"`` the training distribution;
+    "not scored" / NaN where the variant was not scored on the set."""
     out = {}
     for name, scores in set_scores.items():
-        metrics = scored_metrics(scores)
-        out[f"{name}_n_metrics"] = len(metrics)
-        for v in variants:   # a variant not scored on this set reads "not scored" / NaN
-            scored = v in scores
-            out[f"{name}_{v}_match"] = (int(sum(matches_monte_carlo(scores, v, m) for m in metrics)) if scored
-                                        else "not scored")
-            out[f"{name}_{v}_exact_map"] = float(scores[v]["exact_map"]) if scored else float("nan")
-            out[f"{name}_{v}_dE_rel"] = float(scores[v]["dE_rel"]) if scored else float("nan")
+        for v in [NOISE_FLOOR, *variants]:
+            s = scores.get(v)
+            out[f"{name}_{v}_z_within"] = _within(s) if s else "not scored"
+            out[f"{name}_{v}_z_max"] = float(s["z_max"]) if s else float("nan")
+            out[f"{name}_{v}_exact_map"] = float(s["exact_map"]) if s else float("nan")
+            out[f"{name}_{v}_distribution"] = ("inside" if s["in_training_distribution"] else "outside") if s else "-"
     return out
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from support import xy
 from support.cwgan.evaluation.topology import topo_thresholds
@@ -173,29 +174,23 @@ def correlation_scores(sources: dict[str, np.ndarray], classes: np.ndarray, clas
     return curves, r2s
 
 
-def score_table(rows: dict[str, dict[str, float]], columns: Iterable[str], *, digits: int = 3,
-                label_width: int = 24) -> str:
-    """Plain-text table of scores: one row per label, one 9-character column per score name."""
-    columns = list(columns)
-    lines = [" " * label_width + " " + " ".join(f"{c:>9}" for c in columns)]
-    lines += [f"{label:>{label_width}} " + " ".join(f"{row[c]:9.{digits}f}" for c in columns) for label, row in rows.items()]
-    return "\n".join(lines)
+def score_table(rows: dict[str, dict[str, float]], columns: Iterable[str], *, digits: int = 3) -> pd.DataFrame:
+    """A table of scores (shown as HTML in the book): one row per label, one column per score, rounded."""
+    return pd.DataFrame({label: {c: row[c] for c in columns} for label, row in rows.items()}).T.astype(float).round(digits)
 
 
 def stiffness_table(priors: dict[str, tuple[dict, dict]], mc_tables: dict[str, dict],
-                    shown: tuple[str, ...] = ("energy", "abs_m", "chi", "helicity")) -> str:
-    """Plain-text comparison of prior versions per temperature: R² of ``shown`` and the mean <E>/N offset from MC.
+                    shown: tuple[str, ...] = ("energy", "abs_m", "chi", "helicity")) -> pd.DataFrame:
+    """Prior versions per temperature: R² of ``shown`` and the mean <E>/N offset from MC.
 
     Args:
         priors: ``{label: (r2 by T key, observable tables by T key)}``.
         mc_tables: Monte Carlo observable tables by T key.
     """
-    lines = [f"{'T':>5} {'prior':>16} " + " ".join(f"{o:>9}" for o in shown) + f" {'<E>/N - MC':>11}"]
-    for t in mc_tables:
-        for label, (r2s, tab) in priors.items():
-            de = np.mean(tab[t]["energy"] - mc_tables[t]["energy"])
-            lines.append(f"{t:>5} {label:>16} " + " ".join(f"{r2s[t][o]:9.3f}" for o in shown) + f" {de:+11.4f}")
-    return "\n".join(lines)
+    rows = {(t, label): {**{f"R² {o}": r2s[t][o] for o in shown},
+                         "<E>/N − MC": float(np.mean(tab[t]["energy"] - mc_tables[t]["energy"]))}
+            for t in mc_tables for label, (r2s, tab) in priors.items()}
+    return pd.DataFrame(rows).T.rename_axis(["T", "prior"]).round(4)
 
 
 MULTI_GROUP = 100          # group id of a multi-pair map: MULTI_GROUP + number of pairs

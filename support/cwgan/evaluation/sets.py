@@ -1,17 +1,25 @@
-"""Evaluation sets of the cWGAN: maps, sizes and temperatures a generator never trained on.
+"""Evaluation sets of the cWGAN, labelled by what each generator trained on.
 
 A translation-equivariant generator (and a prior cached up to translation) treats a translated or
 point-group image of a training map as the same map, so held-out *placements* test nothing new.
-The five named sets below do:
+The named sets below do:
 
-- ``seen_class``: held-out placements of the training classes (what earlier versions called
-  "held-out maps"; kept as the in-distribution reference) and the no-pair map;
+- ``seen_class``: held-out placements of the training classes and the no-pair map (in distribution
+  for every generator: the reference);
 - ``unseen_class``: whole pair-displacement classes absent from training, all their symmetry images
   included (one class per band of short, middle and long distances, drawn by the seed);
-- ``multi_pair``: maps with 2 and 3 vortex-antivortex pairs on random distinct plaquettes;
-- ``unseen_T``: single-pair maps of training classes at a temperature between the training ones;
+- ``multi_pair``: maps with 2 and 3 vortex-antivortex pairs on random distinct plaquettes (the learned
+  generator's training recipe draws such maps; the U-Nets never saw more than one pair);
+- ``unseen_T``: single-pair maps of training classes at a temperature between the U-Nets' training
+  temperatures (inside the learned generator's training range);
 - ``L32``: single-pair (one map of each training class, at most ``n_maps``) and multi-pair maps at
-  ``L = 32`` (zero-shot size transfer), grouped by their number of pairs.
+  ``L = 32`` (zero-shot size transfer), grouped by their number of pairs;
+- ``many_pairs``: 4 to 6 pairs (more than any training map);
+- ``L64``: as ``L32`` at ``L = 64``;
+- ``outside_T``: single-pair maps of training classes at a temperature above every training range.
+
+Whether a set lies inside a generator's training distribution is computed from the set's maps and the
+generator's training conditions (:func:`in_training_distribution`), not declared.
 
 Every set is a list of maps with a temperature each. Its Monte Carlo reference is drawn fresh by the
 constrained sampler, samples spaced by at least ``2 τ_int`` (measured on a pilot run), with a second,
@@ -31,7 +39,8 @@ from support.cwgan.split import unseen_classes
 from support.samplers.xy import sample_xy_chains
 from support.store.data import chunk_seed
 
-SETS = ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32")
+SETS = ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32", "many_pairs", "L64", "outside_T")
+SIZE_SETS = {"L32": 32, "L64": 64}           # zero-shot size transfer: the set's lattice size
 MULTI = -1                                       # distance class of a multi-pair map
 
 
@@ -66,18 +75,18 @@ def random_pair_maps(L: int, classes: Sequence[int], n_per_class: int, rng: np.r
 def set_maps(name: str, *, L: int, target_T: float, n_maps: int, seed: int,
              dataset_maps: Mapping[str, np.ndarray] | None = None, unseen_T: float = 0.3,
              multi_T: Sequence[float] = (0.1, 0.5), multi_pairs: Sequence[int] = (2, 3),
-             large_L: int = 32) -> dict[str, np.ndarray]:
+             many_pairs: Sequence[int] = (4, 5, 6), outside_T: float = 1.1) -> dict[str, np.ndarray]:
     """The maps and temperatures of one evaluation set.
 
     Args:
         name: one of :data:`SETS`.
         L: training lattice size.
-        target_T: the temperature of the class sets and of ``L32``.
-        n_maps: maps per class (per pair count and temperature for ``multi_pair``).
+        target_T: the temperature of the class sets and of the size sets.
+        n_maps: maps per class (per pair count and temperature for ``multi_pair`` and ``many_pairs``).
         seed: root seed (fresh maps are drawn from it).
         dataset_maps: for ``seen_class``: ``{"charges", "map_id", "distance_class"}`` of the held-out
             placements (one row per map); for ``unseen_class`` the same for the unseen classes.
-        unseen_T, multi_T, multi_pairs, large_L: the set definitions (see module docstring).
+        unseen_T, multi_T, multi_pairs, many_pairs, outside_T: the set definitions (module docstring).
 
     Returns:
         ``{"charges": int8 (m, L', L'), "T": (m,), "distance_class": (m,) (MULTI for multi-pair maps),
@@ -93,17 +102,58 @@ def set_maps(name: str, *, L: int, target_T: float, n_maps: int, seed: int,
             charges = np.concatenate([np.zeros((1, L, L), np.int8), charges])
             cls = np.concatenate([[0], cls])
         return _rows(charges, np.full(len(cls), target_T), cls)
-    if name == "multi_pair":
-        parts = [(multi_pair_maps(L, p, n_maps, rng), t, p) for t in multi_T for p in multi_pairs]
+    if name in ("multi_pair", "many_pairs"):
+        counts = multi_pairs if name == "multi_pair" else many_pairs
+        parts = [(multi_pair_maps(L, p, n_maps, rng), t, p) for t in multi_T for p in counts]
         return _concat_rows([_rows(k, np.full(len(k), t), np.full(len(k), MULTI), p) for k, t, p in parts])
-    if name == "unseen_T":
+    if name in ("unseen_T", "outside_T"):
         charges = random_pair_maps(L, training_classes, n_maps, rng)
-        return _rows(charges, np.full(len(charges), unseen_T), np.repeat(training_classes, n_maps))
-    if name == "L32":   # grouped by number of pairs: size transfer is scored on E, |M|, map, C(r), topology
+        t = unseen_T if name == "unseen_T" else outside_T
+        return _rows(charges, np.full(len(charges), t), np.repeat(training_classes, n_maps))
+    if name in SIZE_SETS:   # grouped by number of pairs: size transfer is scored on E, |M|, map, C(r), topology
+        large_L = SIZE_SETS[name]
         single = random_pair_maps(large_L, training_classes, 1, rng)[rng.permutation(len(training_classes))]
         parts = [single[:n_maps]] + [multi_pair_maps(large_L, p, n_maps, rng) for p in multi_pairs]
         return _concat_rows([_rows(k, np.full(len(k), target_T), np.full(len(k), MULTI)) for k in parts])
     raise ValueError(f"unknown evaluation set {name!r}; choose from {SETS}")
+
+
+def unet_conditions(data: Mapping[str, np.ndarray], unseen: Sequence[int]) -> dict[str, object]:
+    """What the U-Nets (paper and prior variants) trained on: chapter 01's maps at its lattice size and
+    temperatures, each with no pair or one pair of a training class."""
+    classes = [int(c) for c in np.unique(data["distance_class"]) if c > 0 and c not in set(unseen)]
+    return {"L": int(np.asarray(data["charges"]).shape[-1]), "T": sorted({round(float(t), 6) for t in data["T"]}),
+            "T_range": None, "pairs": [0, 1], "classes": classes}
+
+
+def learned_conditions(training: Mapping[str, object], unseen: Sequence[int]) -> dict[str, object]:
+    """What the learned generator trained on (its checkpoint's training settings): one pair of a training class
+    or, when ``multi_pair_fraction > 0``, 2-3 pairs; temperatures uniform in ``[T_min, T_max]``; one size."""
+    classes = [c for c in range(1, len(xy.PAIR_DISTANCES) + 1) if c not in set(unseen)]
+    pairs = [1, 2, 3] if float(training["multi_pair_fraction"]) > 0 else [1]
+    return {"L": int(training["L"]), "T": None, "T_range": [float(training["T_min"]), float(training["T_max"])],
+            "pairs": pairs, "classes": classes}
+
+
+def in_training_distribution(maps: Mapping[str, np.ndarray], conditions: Mapping[str, object]) -> bool:
+    """Whether every map of a set (``set_maps`` rows) could have been drawn by a generator's training recipe.
+
+    ``conditions``: ``{"L", "T" (list) or "T_range" ([lo, hi]), "pairs" (allowed pair counts), "classes"
+    (allowed distance classes of single-pair maps)}``, as built by :func:`unet_conditions` or
+    :func:`learned_conditions`. Multi-pair maps count as in distribution when their pair count is allowed.
+    """
+    T = np.asarray(maps["T"], np.float64)
+    if np.asarray(maps["charges"]).shape[-1] != conditions["L"]:
+        return False
+    if conditions["T_range"] is not None:
+        lo, hi = conditions["T_range"]
+        T_ok = np.all((T >= lo - 1e-6) & (T <= hi + 1e-6))
+    else:
+        T_ok = np.all(np.isclose(T[:, None], np.asarray(conditions["T"])[None, :], atol=1e-5).any(axis=1))
+    cls = np.asarray(maps["distance_class"])
+    single = cls > 0
+    return bool(T_ok and np.isin(maps["n_pairs"], conditions["pairs"]).all()
+                and np.isin(cls[single], conditions["classes"]).all())
 
 
 def _first_maps_per_class(maps: Mapping[str, np.ndarray], n_maps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -184,13 +234,17 @@ def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_p
                    **definition) -> dict[str, object]:
     """Maps, measured MC spacing, reference and noise-floor fields of one evaluation set.
 
-    ``definition`` passes ``unseen_T``, ``multi_T``, ``multi_pairs``, ``large_L`` to :func:`set_maps`.
-    The spacing is measured per temperature on pilot chains of the set's first maps (up to 8).
+    ``definition`` passes the set definitions (``unseen_T``, ``multi_T``, ...) to :func:`set_maps`.
+    The spacing is measured per temperature on pilot chains of the set's first maps (up to 8). On a set of
+    another size ``L'``, burn-in and pilot sweeps are scaled by ``(L'/L)^2``: local Metropolis moves the
+    longest spin waves in about ``L^2`` sweeps, and a pilot much shorter than that underestimates tau.
 
     Returns:
         ``{"maps": rows, "spacing": {T: measured_spacing(...)}, "reference": rows, "noise_floor": rows}``.
     """
     maps = set_maps(name, L=L, target_T=target_T, n_maps=n_maps, seed=seed, dataset_maps=dataset_maps, **definition)
+    scale = max(1.0, (maps["charges"].shape[-1] / L) ** 2)
+    burn_in, pilot_sweeps = int(round(burn_in * scale)), int(round(pilot_sweeps * scale))
     spacing = {}
     for t in np.unique(maps["T"]):
         pilot = maps["charges"][maps["T"] == t][:8]
@@ -220,3 +274,15 @@ def build_all(data: Mapping[str, np.ndarray], parts: Mapping[str, np.ndarray], *
         out[name] = build_eval_set(name, L=L, target_T=target_T, n_maps=int(n_maps[name]), samples_per_map=samples_per_map,
                                    burn_in=burn_in, pilot_sweeps=pilot_sweeps, seed=seed, dataset_maps=maps, **definition)
     return out
+
+
+def set_overview(sets: Mapping[str, Mapping[str, object]]):
+    """A DataFrame, one row per set: lattice size, maps, reference fields (as many again on the noise floor),
+    temperatures, and the measured spacing (sweeps) per temperature."""
+    import pandas as pd
+
+    rows = {name: {"L": st["maps"]["charges"].shape[-1], "maps": len(st["maps"]["T"]),
+                   "MC fields": len(st["reference"]["T"]), "T": ", ".join(f"{t:g}" for t in st["spacing"]),
+                   "spacing (sweeps)": ", ".join(str(v["spacing"]) for v in st["spacing"].values())}
+            for name, st in sets.items()}
+    return pd.DataFrame(rows).T

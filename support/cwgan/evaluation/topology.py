@@ -170,3 +170,26 @@ def persistence_scores(sources: dict[str, np.ndarray], classes: np.ndarray, n_pe
                    for m in ("wasserstein", "bottleneck")} for name in sources}
     dist["MC halves"] = dist.pop("MC")
     return dgms, dist
+
+
+def euler_table(checks: dict[str, dict], names: dict[str, str]):
+    """:func:`euler_deviation`'s summary per source as a DataFrame: Acc_topo (Euler, perimeter) with every
+    field, the fraction of (class, Θ) points with |z| > 3, the mean relative deviation at the upper Θ half."""
+    import pandas as pd
+
+    return pd.DataFrame({names[n]: {"Acc Euler": e["acc_topo"]["euler"], "Acc perimeter": e["acc_topo"]["perimeter"],
+                                    "fraction |z| > 3": e["fraction_abs_z_above_3"],
+                                    "rel. deviation, upper Θ": e["rel_deviation_upper_theta"]}
+                         for n, e in checks.items()}).T.round(3)
+
+
+def h1_table(w1: dict[str, dict], diagrams: dict[str, dict], names: dict[str, str]):
+    """Mean H1 distances to the Monte Carlo diagrams per source, and the mean total H1 persistence."""
+    import pandas as pd
+
+    rows = {}
+    for name, v in w1.items():
+        own = diagrams[name if name in diagrams else "MC"]
+        rows[names[name]] = {"W1": v["wasserstein"], "bottleneck": v["bottleneck"],
+                             "mean total H1 persistence": float(np.mean([mean_h1_persistence(d) for d in own.values()]))}
+    return pd.DataFrame(rows).T.round(3)

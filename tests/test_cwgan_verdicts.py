@@ -1,0 +1,33 @@
+"""The chapter's computed sentences: the floor check flags miscalibrated error bars, the variant sentence
+counts sets where every z is within 3 and the map is kept, split by training distribution."""
+
+from support.cwgan.evaluation import verdicts
+from support.cwgan.evaluation.generalisation import NOISE_FLOOR
+
+
+def _row(z, inside=True, exact=1.0):
+    a = [abs(v) for v in z.values()]
+    return {"z_by_T": {"0.1": z}, "z_within": sum(v <= 3 for v in a) / len(a), "n_z": len(a), "z_max": max(a),
+            "exact_map": exact, "in_training_distribution": inside}
+
+
+def test_floor_check_passes_normal_looking_z_and_flags_too_many_beyond_three():
+    calm = {f"s{i}": {NOISE_FLOOR: _row({"e": 0.3, "m": -1.2, "c": 2.0})} for i in range(20)}
+    ok = verdicts.floor_check(calm)
+    assert ok["floor_beyond"] == 0 and ok["floor_p"] == 1.0 and "hold" in ok["floor_words"]
+    wild = {f"s{i}": {NOISE_FLOOR: _row({"e": 4.0 if i % 4 == 0 else 0.1, "m": 0.2, "c": 1.0})} for i in range(20)}
+    bad = verdicts.floor_check(wild)                  # 5 of 60 beyond 3, where 0.16 are expected
+    assert bad["floor_beyond"] == 5 and bad["floor_p"] < verdicts.SURPRISE and "too small" in bad["floor_words"]
+
+
+def test_variant_sentence_counts_inside_and_outside_and_names_the_worst():
+    scores = {"a": {"g": _row({"e": 0.5, "m": 1.0})},
+              "b": {"g": _row({"e": 0.5, "m": 9.5}, inside=False)},
+              "c": {"g": _row({"e": 0.5, "m": 1.0}, inside=False)},
+              "d": {"g": _row({"e": 0.5, "m": 1.0}, inside=False, exact=0.9)},
+              "e": {"other": _row({"e": 0.1})}}
+    s = verdicts.variant_sentence(scores, "g", "G")
+    assert "1 of 1 sets inside its training distribution (a)" in s
+    assert "1 of 3 sets outside its training distribution (c)" in s
+    assert "9.5 (b, m at T = 0.1)" in s
+    assert verdicts.worst(scores["b"]["g"]) == (9.5, "0.1", "m")
