@@ -15,6 +15,8 @@ infrastructure modules of :mod:`support`):
 * :mod:`support.vae.novelty`: the two-sided check that generated lattices are new and plausible;
 * :mod:`support.vae.evaluation`: held-out latent probes, PC0 and generation on unseen phase points;
 * :mod:`support.vae.diagnostics`: what the principal components and the reconstruction error follow;
+* :mod:`support.vae.report`: chapter 05's tables, targets and results entries;
+* :mod:`support.vae.verdicts`: the verdict sentences of chapters 03–05, built from the numbers;
 * :mod:`support.vae.figures`: the chapters' figures.
 
 Sign conventions: "Heisenberg conventions" in the package docstring of :mod:`support`.

@@ -365,3 +365,13 @@ def skill_score(y_true, y_pred, y_baseline) -> float:
         raise ValueError(f"skill_score: shapes differ, {y_true.shape}, {y_pred.shape}, {y_baseline.shape}")
     base = np.mean((y_true - y_baseline) ** 2)
     return float(1.0 - np.mean((y_true - y_pred) ** 2) / base) if base > 0 else float("nan")
+
+
+def latent_probe_r2(model, x_fit: np.ndarray, y_fit, x_val: np.ndarray, y_val, batch_size: int = 256) -> float:
+    """R² on ``x_val`` of a ridge probe of one quantity from latent means, fitted on the latents of ``x_fit``.
+
+    Chapter 03 scores each KL weight's latent this way on its validation lattices (Q), never on test lattices.
+    """
+    mu_fit, _ = encode(model, x_fit, batch_size)
+    mu_val, _ = encode(model, x_val, batch_size)
+    return heldout_probe(mu_fit, {"y": y_fit}, mu_val, {"y": y_val})["y"]

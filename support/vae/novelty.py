@@ -55,7 +55,7 @@ def calibrate(train_canonical: np.ndarray, points: np.ndarray, *, low: float = L
     other_lattice = np.where(np.eye(len(d), dtype=bool), np.inf, d).min(axis=1)
     other_point = np.where(points[:, None] == points[None, :], np.inf, d).min(axis=1)
     return {"low": float(np.quantile(other_lattice, low)), "high": float(np.quantile(other_point, high)),
-            "n": int(len(d))}
+            "n": len(d)}
 
 
 def inside(distances, bounds: dict) -> np.ndarray:
