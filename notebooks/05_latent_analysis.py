@@ -241,6 +241,7 @@ rows, ctrl = {r["key"]: r for r in target_rows}, rp.control_summary(control)
 numbers = {r["key"]: r["value"] for r in target_rows} | {
     "baseline_Q": summary["phase_baseline_r2"]["mean"], "pc0_Q_std": summary["pearson_pc0_test"]["Q"]["std"],
     "L": L, "area_ratio": (200 / L) ** 2, "recon_fraction": gsum["reconstructed_lattice_fraction"]["mean"],
+    "nearest_ratio": gsum["nearest_ratio"]["mean"],
     "components_99": ev_summary["components_for_99"]["mean"], "components_999": ev_summary["components_for_999"]["mean"],
     "latent_dim": s0["mu_train"].shape[1], **dg.headline_numbers(diag_summary, shares)}
 sentences = verdicts.chapter05(rows, summary, ctrl, results, diag, diag_summary, gsum, summaries0["test"]["std_Q"],

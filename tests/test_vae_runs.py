@@ -111,3 +111,5 @@ def test_select_kl_by_latent_values_the_latent_among_sharp_runs():
     rows = vr.kl_sweep_rows(val, latent, {k: 2 * v for k, v in val.items()}, sharp, ["0.001"], "5e-05")
     assert [r["chosen"] for r in rows] == [False, True, False, False] and rows[3]["failed"]
     assert rows[1]["weight"] == 5e-05 and rows[1]["test_mse"] == pytest.approx(0.022)
+    # every run failed: the least bad, none sharp
+    assert vr.select_kl_by_latent(val, list(val), latent) == ("1e-05", [])

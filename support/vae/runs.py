@@ -163,16 +163,18 @@ def select_kl_by_latent(val_mse: Mapping[str, float], failed: Sequence[str], val
     Among the runs that did not fail (:func:`select_kl_weight`), those with a validation MSE at most
     ``tolerance`` times the lowest are *sharp*; of these, the one with the highest validation latent score
     ``val_latent`` (e.g. the R² of a ridge probe of Q, fitted on the fitted lattices' latents and scored on the
-    validation lattices) is chosen. Where no sharp run has a finite latent score, the lowest validation MSE.
+    validation lattices) is chosen. Where no sharp run has a finite latent score, the lowest validation MSE; where
+    every run failed, the lowest finite validation MSE (no run is then sharp).
 
     Returns:
         ``(best_key, sharp)``: the chosen key and the sharp keys in sweep order.
     """
     ok = {k: v for k, v in val_mse.items() if k not in failed and math.isfinite(v)}
-    if not ok:
-        ok = {k: v for k, v in val_mse.items() if math.isfinite(v)}
-    if not ok:
-        raise RuntimeError("select_kl_by_latent: no run with a finite validation MSE")
+    if not ok:  # every run failed: the least bad one, as select_kl_weight, and none is sharp
+        finite = {k: v for k, v in val_mse.items() if math.isfinite(v)}
+        if not finite:
+            raise RuntimeError("select_kl_by_latent: no run with a finite validation MSE")
+        return min(finite, key=finite.get), []
     sharp = [k for k, v in ok.items() if v <= tolerance * min(ok.values())]
     scored = {k: val_latent[k] for k in sharp if math.isfinite(val_latent.get(k, float("nan")))}
     best = max(scored, key=scored.get) if scored else min(ok, key=ok.get)

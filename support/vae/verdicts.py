@@ -91,6 +91,9 @@ def spread_sentence(std_q_thesis: float, std_q_test: float) -> str:
 def kl_choice_sentence(rows: Sequence[Mapping], tolerance: float) -> str:
     """How the KL weight was chosen (rows of :func:`support.vae.runs.kl_sweep_rows`)."""
     best = next(r for r in rows if r["chosen"])
+    if all(r["failed"] for r in rows):
+        return (f"All {len(rows)} weights failed (none left the plateau of the best uniform state), so the lowest "
+                f"validation MSE chooses C_KL = {best['weight']:g}; no weight can be said to serve the latent.")
     sharp = [f"{r['weight']:g}" for r in rows if r["sharp"]]
     failed = [f"{r['weight']:g}" for r in rows if r["failed"]]
     head = (f"Of the {len(rows)} weights, {len(sharp)} ({', '.join(sharp)}) reconstruct the validation lattices within "
