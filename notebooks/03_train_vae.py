@@ -133,7 +133,7 @@ model_config = {"L": L, "widths": list(widths), "latent_dim": latent_dim, "stem_
                 "canonical_frame": dmi if canonical_frame else None}
 train_kw = dict(batch_size=batch_size, lr=lr, seed=seed, device=device, dmi=dmi)
 n_params = sum(p.numel() for p in ResidualVAE(**model_config).parameters())
-print(f"ResidualVAE {model_config}")
+print("ResidualVAE", "; ".join(f"{k} = {v}" for k, v in model_config.items()))
 print(f"{n_params / 1e6:.2f} M parameters")
 
 # %% [markdown]
