@@ -602,10 +602,13 @@ targets.round(3)
 # each lattice's own $(D, B)$, with $J = 1$.
 
 # %%
+import pandas as pd
+
 from support.vae import figures as vae_figures
 from support.vae import reconstruction as rec
+from support.vae import verdicts as vae_verdicts
 from support.vae.inference import load_vae, reconstruct
-from support.vae.latent import pearson_interval
+from support.vae.latent import MIN_GROUP_SIZE, group_mean_pearson, pearson_interval
 from support.vae.training import kl_key
 from support.vae.upstream import load_upstream
 
@@ -631,9 +634,10 @@ vae_test_mse_aug = {k: float(np.mean(v)) for k, v in mse_aug.items()}
 vae_figures.plot_mse_by_kl(list(vae_test_mse), kl_weights, vae_test_mse,
                            (best_kl, vae_test_mse_aug[kl_key(best_kl)]))
 plt.show()
-for k, v in vae_test_mse.items():
-    print(f"C_KL = {k:>8}: test MSE {v:.4g}" + ("   <- best on validation" if k == kl_key(best_kl) else ""))
-print(f"C_KL = {kl_key(best_kl):>8} augmented: test MSE {vae_test_mse_aug[kl_key(best_kl)]:.4g}")
+pd.DataFrame([{"C_KL": k, "model": "canonical frame", "test MSE": v, "chosen in chapter 03": k == kl_key(best_kl)}
+              for k, v in vae_test_mse.items()]
+             + [{"C_KL": kl_key(best_kl), "model": "fixed frame + augmentation",
+                 "test MSE": vae_test_mse_aug[kl_key(best_kl)], "chosen in chapter 03": True}]).round(4)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -662,8 +666,9 @@ save_npz(up["out"] / "results" / "vae_reconstructions.npz", inputs=x_test, recon
 en = rec.energy_differences(x_test, recon, D_test, B_test, J=J, dmi=dmi)
 vae_figures.plot_energies(en, x_test.shape[-1] * x_test.shape[-2])
 plt.show()
-print(f"relative energy difference: mean {np.mean(en['rel_diff']):.3g}, mean |.| {np.mean(np.abs(en['rel_diff'])):.3g}; "
-      f"reconstructions higher in energy: {np.mean(en['diff'] > 0):.0%}")
+print(f"relative energy difference: mean {np.mean(en['rel_diff']):.3g}, "
+      f"mean |.| {np.mean(np.abs(en['rel_diff'])):.3g}")
+print(f"reconstructions higher in energy: {np.mean(en['diff'] > 0):.0%}")
 
 # %% [markdown]
 # ### Where the errors are (thesis Picture 3.6)
@@ -691,26 +696,32 @@ vae_figures.plot_field_maps(fm, pick[-1])
 plt.show()
 cos_in, cos_rec = fm["cos_in"].mean(), fm["cos_rec"].mean()
 bad_in, bad_rec = np.mean(fm["cos_in"] < 0.9), np.mean(fm["cos_rec"] < 0.9)
-print(f"mean cos θ: inputs {cos_in:.4f}, reconstructions {cos_rec:.4f}; "
-      f"sites with cos θ < 0.9: inputs {bad_in:.2%}, reconstructions {bad_rec:.2%}")
+print(f"mean cos θ: inputs {cos_in:.4f}, reconstructions {cos_rec:.4f}")
+print(f"sites with cos θ < 0.9: inputs {bad_in:.2%}, reconstructions {bad_rec:.2%}")
 
 # %% [markdown]
 # ### Error versus lattice defects (thesis Picture 3.13, Table 3.3)
 #
 # Is the reconstruction error driven by defects of the skyrmion lattice? Per test lattice, MSE against the number
-# of defects, with the Pearson coefficient (and its 95 % bootstrap interval) and a least-squares line, for every KL
-# weight. Chapter 05 gives the mean over all splits.
+# of defects, with the per-lattice Pearson coefficient (and its 95 % bootstrap interval) and a least-squares line.
+# The thesis's Table 3.3 correlates the defect count with the error *averaged over the lattices of equal defect
+# count*, a different statistic; the table gives both for every KL weight: the group-mean one over counts held by at
+# least `MIN_GROUP_SIZE` test lattices (the rule chapter 05 fixes a priori) and over all counts. Chapter 05 gives the
+# means over all splits.
 
 # %%
 md = rec.mse_vs_defects(mse, defects_test)
 md_ci = pearson_interval(mse, defects_test, seed=seed)
 md_by_kl = {k: rec.mse_vs_defects(v, defects_test)["pearson"] for k, v in mse_by_kl.items()}
+md_groups = {k: (group_mean_pearson(v, defects_test), group_mean_pearson(v, defects_test, min_size=1))
+             for k, v in mse_by_kl.items()}
 vae_figures.plot_mse_vs_defects(mse, defects_test, md, seed)
 plt.show()
-for k, r in md_by_kl.items():
-    print(f"C_KL = {k:>8}: Pearson(MSE, defects) = {r:.3f}")
-print(f"best model: {md_ci['r']:.3f}, 95 % bootstrap interval [{md_ci['low']:.3f}, {md_ci['high']:.3f}]; "
-      f"defects per test lattice {defects_test.mean():.2f} ± {defects_test.std():.2f}")
+print(f"best model: per-lattice r {md_ci['r']:.3f}, 95 % bootstrap interval [{md_ci['low']:.3f}, {md_ci['high']:.3f}]")
+print(f"defects per test lattice {defects_test.mean():.2f} ± {defects_test.std():.2f}")
+pd.DataFrame([{"C_KL": k, "per-lattice r": md_by_kl[k], f"group-mean r (≥ {MIN_GROUP_SIZE})": g["r"],
+               "group-mean r (all counts)": a["r"], f"counts with ≥ {MIN_GROUP_SIZE}": len(g["counts"])}
+              for k, (g, a) in md_groups.items()]).set_index("C_KL").round(3)
 
 # %% [markdown]
 # ### Topological charge
@@ -723,6 +734,7 @@ vae_figures.plot_charges(charges["Q_in"], charges["Q_rec"])
 plt.show()
 print(f"mean |ΔQ| = {charges['abs_error'].mean():.3g}; same integer charge in {charges['match_rate']:.1%} "
       "of the test lattices")
+md_best = md_groups[kl_key(best_kl)][0]
 
 # %%
 vae_summary = {
@@ -731,6 +743,8 @@ vae_summary = {
     "energy_rel_absdiff_mean": float(np.mean(np.abs(en["rel_diff"]))),
     "pearson_mse_defects": md["pearson"], "pearson_mse_defects_interval": [md_ci["low"], md_ci["high"]],
     "pearson_mse_defects_by_kl": md_by_kl,
+    "group_mean_pearson_mse_defects": md_best["r"], "group_mean_pearson_min_size": MIN_GROUP_SIZE,
+    "group_mean_pearson_by_kl": {k: {"min_size": g["r"], "all_counts": a["r"]} for k, (g, a) in md_groups.items()},
     "mse_defects_fit": {"slope": md["slope"], "intercept": md["intercept"]},
     "charge_abs_error_mean": float(charges["abs_error"].mean()), "charge_match_rate": charges["match_rate"],
     "cos_theta_mean": {"inputs": float(cos_in), "reconstructions": float(cos_rec)},
@@ -738,12 +752,26 @@ vae_summary = {
 update_results(results_path(data_dir, profile, "04_evaluate"), vae=vae_summary)
 
 # %%
+vae_glue = {"vae_mse_best": vae_test_mse[kl_key(best_kl)], "vae_r_lattice": md["pearson"], "vae_r_group": md_best["r"],
+            "vae_energy_higher": float(np.mean(en["diff"] > 0)), "vae_charge_match": charges["match_rate"],
+            "vae_cos_rec": float(cos_rec), "vae_cos_in": float(cos_in)}
+for name, value in vae_glue.items():
+    glue(name, float(value), display=False)
+glue("vae_group_verdict", "undefined (fewer than three counts qualify)" if not np.isfinite(md_best["r"])
+     else ("met" if md_best["r"] >= 0.6 else "missed"), display=False)
+glue("vae_energy_sentence", vae_verdicts.energy_sentence(en["diff"]), display=False)
+
+# %%
 # NBVAL_CHECK_OUTPUT
 print(f"relative energy excess of reconstructions (1 digit): {vae_summary['energy_rel_diff_mean']:.1f}")
 print(f"mean cos θ of reconstructions (1 digit): {cos_rec:.1f}; same charge: {charges['match_rate']:.1f}")
 
 # %% [markdown]
-# **Part 2 in short.** The answers are the numbers printed above, this run's: the test MSE per KL weight, how much
-# energy the reconstructions cost, how far their spins turn away from the effective field, how strongly the error
-# follows the number of defects, and how often the topological charge survives. They are stored under `vae` in
-# `04_evaluate.json`.
+# **Part 2 in short** (split 0, this run; stored under `vae` in `04_evaluate.json`). The model chosen in chapter 03
+# reconstructs the test lattices with an MSE of {glue:text}`vae_mse_best:.4f`. {glue:text}`vae_energy_sentence`
+# The spins of the reconstructions point along their effective field at a mean $\cos\theta$ of
+# {glue:text}`vae_cos_rec:.3f` against {glue:text}`vae_cos_in:.3f` for the inputs, and
+# {glue:text}`vae_charge_match:.2f` of the reconstructions keep the integer charge of their lattice. Error and
+# defects: per lattice r = {glue:text}`vae_r_lattice:.2f`; grouped as the thesis does (mean error per defect count,
+# counts held by at least three lattices) r = {glue:text}`vae_r_group:.2f` (target ≥ 0.6:
+# {glue:text}`vae_group_verdict`; thesis 0.84–0.92). Chapter 05 gives both as means over all splits.

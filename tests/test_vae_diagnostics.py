@@ -47,7 +47,7 @@ def test_split_diagnostics_and_their_summary():
     summary = dg.diagnostics_summary(per)
     assert summary["components"]["Q"]["mean"] == pytest.approx(comps["Q"])
     assert summary["components"]["Q"]["std"] == [0.0] * dg.N_COMPONENTS
-    assert "PC3" in dg.component_table(summary) and "mean test" in dg.error_table(per, summary)
+    assert "PC3" in dg.component_table(summary).index and "mean test" in dg.error_table(per, summary).index
     heads = dg.headline_numbers(summary, dg.count_shares(descriptors))
     assert heads["pc0_radius"] == pytest.approx(comps["core radius"][0])
     assert heads["r2_phase_fit"] == pytest.approx(want["r2_phase"]) and "defect_free_test" in heads

@@ -7,6 +7,7 @@ import torch
 from support.chiral import magnet as hb
 from support.chiral.phases import lattice_statistics
 from support.vae import evaluation as ev
+from support.vae import report as rp
 from support.vae.model import ResidualVAE
 
 
@@ -43,22 +44,38 @@ def test_generation_report_sees_copies():
     spins, data = _toy_data(n=20)
     stats = {k: data[k] for k in ("Q", "Mz", "n_skyrmions", "n_defects", "n_elongated")}
     copies = {"spins": np.roll(spins[:5], 3, axis=-1), **{k: v[:5] for k, v in stats.items()}}
-    rep = ev.generation_report(copies, reference=ev.novelty_reference(spins[:10], spins[10:]),
+    rep = ev.generation_report(copies, reference=ev.novelty_reference(spins[:10], spins[10:], np.arange(10) // 2),
                                test_stats={k: v[10:] for k, v in stats.items()}, D_min=0.4)
     assert rep["nearest_train_distance"]["generated"] < 1e-5 < rep["nearest_train_distance"]["test"]
+    # the canonical frame undoes the shift exactly for most copies (the median above); those are flagged as copies
+    assert rep["novelty"]["generated"]["copies"] >= 0.8 and rep["novelty"]["generated"]["inside"] <= 0.2
     assert 0 <= rep["ks_Q"] <= 1 and rep["mean_defects"]["generated"] == pytest.approx(np.mean(stats["n_defects"][:5]))
 
 
-def test_targets_report_misses():
-    summary = {"test_mse": {"mean": 0.02}, "probe_r2_test": {k: {"mean": 0.95} for k in ev.QUANTITIES},
-               "phase_baseline_r2": {"mean": 0.93}, "pearson_pc0_test": {"Q": {"mean": 0.8}},
-               "q_direction_test": {"mean": 0.85}, "mse_defects": {"mean": 0.3}}
-    gsum = {"nearest_ratio": {"mean": 1.25}, "defects_ratio": {"mean": 3.0}, "lattice_fraction": {"mean": 0.9}}
-    rows = {r["key"]: r for r in ev.targets(summary, gsum)}
-    assert not rows["test_mse"]["met"] and rows["probe_Q"]["met"]
-    assert rows["probe_gain_Q"]["value"] == pytest.approx(0.02) and not rows["probe_gain_Q"]["met"]
-    assert not rows["defects_ratio"]["met"] and rows["nearest_ratio"]["met"] and not rows["mse_defects"]["met"]
-    assert "MISSED" in ev.target_table(list(rows.values()))
+def test_targets_report_misses_and_undefined_values():
+    values = {"test_mse": 0.02, "probe_Q": 0.95, "probe_Mz": 0.95, "probe_D": 0.95, "probe_skill_Q": 0.1,
+              "pc0_Q": 0.8, "direction_Q": 0.85, "mse_defects": float("nan"), "novel_fraction": 0.9,
+              "defects_ratio": 3.0, "skx_fraction": 0.9}
+    rows = {r["key"]: r for r in rp.targets(values)}
+    assert not rows["test_mse"]["met"] and rows["probe_Q"]["met"] and not rows["probe_skill_Q"]["met"]
+    assert not rows["defects_ratio"]["met"] and rows["novel_fraction"]["met"]
+    assert rows["mse_defects"]["met"] is None and rows["mse_defects"]["verdict"] == "undefined"
+    table = rp.target_table(list(rows.values()))
+    assert "missed" in set(table["verdict"]) and "probe_gain_Q" not in rows
+
+
+def test_untrained_control_scores_a_fresh_encoder_of_the_same_architecture():
+    torch.manual_seed(1)
+    model = ResidualVAE(L=16, widths=(4, 8), latent_dim=6).eval()
+    spins, data = _toy_data()
+    a = ev.untrained_scores(model, spins, data, np.arange(16), np.arange(16, 24), seed=3)
+    b = ev.untrained_scores(model, spins, data, np.arange(16), np.arange(16, 24), seed=3)
+    assert set(a) == set(ev.CONTROL_SCORES) and a["pearson_pc0_test"] == b["pearson_pc0_test"]  # seeded
+    trained = ev.split_scores(model, spins, data, np.arange(16), np.arange(16, 24), n_boot=10)
+    assert a["test_mse"] != pytest.approx(trained["test_mse"])  # not the model's own weights
+    summary = rp.control_summary([a, b])
+    assert summary["pearson_pc0_test_untrained"]["mean"] == pytest.approx(a["pearson_pc0_test"]["Q"])
+    assert summary["pearson_pc0_test_untrained"]["std"] == 0.0
 
 
 def test_split_generation_chooses_on_training_latents_and_averages_ratios_per_split():
@@ -80,7 +97,8 @@ def test_split_generation_chooses_on_training_latents_and_averages_ratios_per_sp
               / g["reports"]["gmm"]["nearest_train_distance"]["test"] for g in runs]
     assert gsum["nearest_ratio"]["mean"] == pytest.approx(np.mean(ratios))
     assert gsum["nearest_ratio"]["per_split"] == pytest.approx(ratios)
-    table = ev.generation_split_table(runs, gsum)
-    assert "split 1" in table and "spherical" in table
-    best = ev._best_per_covariance({"diag:2": -5.0, "diag:4": -3.0, "full:2": -9.0})
+    table = rp.generation_split_table(runs, gsum)
+    assert "split 1" in table.index and "spherical" in table.loc["split 0", "mixture"]
+    assert 0 <= gsum["novel_fraction"]["mean"] <= 1 and 0 <= gsum["novel_fraction_test"]["mean"] <= 1
+    best = rp.best_per_covariance({"diag:2": -5.0, "diag:4": -3.0, "full:2": -9.0})
     assert best == {"diag": (-3.0, 4), "full": (-9.0, 2)}

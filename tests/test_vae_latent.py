@@ -202,3 +202,31 @@ def test_group_share_is_one_for_a_function_of_the_group_and_zero_for_equal_means
     assert lt.group_share(x, groups) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="group_share"):
         lt.group_share(x[:10], groups)
+
+
+def test_group_mean_pearson_is_the_thesis_statistic_not_the_per_lattice_one():
+    from support.vae.latent import group_mean_pearson, pearson
+    # counts 0, 1, 2 with three lattices each: group means 1, 2, 3 lie on a line, the lattices scatter widely
+    counts = np.repeat([0, 1, 2], 3)
+    errors = np.array([0.0, 1.0, 2.0, -1.0, 2.0, 5.0, 1.0, 3.0, 5.0])
+    g = group_mean_pearson(errors, counts)
+    assert g["r"] == pytest.approx(1.0) and g["means"] == pytest.approx([1.0, 2.0, 3.0]) and g["sizes"] == [3, 3, 3]
+    assert pearson(counts, errors) < 0.7
+    # a count held by one lattice is left out at min_size 3, and decides the coefficient when it enters
+    counts2, errors2 = np.r_[counts, 9], np.r_[errors, -20.0]
+    assert group_mean_pearson(errors2, counts2)["r"] == pytest.approx(1.0)
+    assert group_mean_pearson(errors2, counts2, min_size=1)["r"] < 0
+    # fewer than three qualifying counts: undefined
+    assert np.isnan(group_mean_pearson(errors[:6], counts[:6])["r"])
+
+
+def test_skill_score_stays_meaningful_with_a_negative_baseline_r2():
+    from support.metrics import r2
+    from support.vae.latent import skill_score
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    base = np.array([3.0, 2.0, 1.0, 0.0])  # worse than the mean: R² = -3
+    assert r2(y, base) == pytest.approx(-3.0)
+    assert skill_score(y, y, base) == 1.0 and skill_score(y, base, base) == 0.0
+    mean_pred = np.full(4, 1.5)  # R² 0, a "gain" of 3 in R², but it removes only 75 % of the baseline's error
+    assert skill_score(y, mean_pred, base) == pytest.approx(1 - 1.25 / 5.0)
+    assert np.isnan(skill_score(y, base, y))  # an exact baseline leaves nothing to remove

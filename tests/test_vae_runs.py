@@ -98,3 +98,18 @@ def test_results_summary_and_headline_numbers():
         "test_mse_mean": 0.02, "test_mse_std": 0.01, "n_splits": 2.0, "mse_fixed_frame": 0.05,
         "mse_fixed_frame_augmented": 0.04, "mse_canonical": 0.01, "train_steps": 300.0})
     assert list(vr.headline_numbers(test_mse, 2, 300))[3:5] == ["mse_fixed_frame", "mse_fixed_frame_augmented"]
+
+
+def test_select_kl_by_latent_values_the_latent_among_sharp_runs():
+    val = {"1e-05": 0.010, "5e-05": 0.011, "0.0002": 0.02, "0.001": 0.3}
+    latent = {"1e-05": 0.5, "5e-05": 0.8, "0.0002": 0.95, "0.001": 0.99}
+    best, sharp = vr.select_kl_by_latent(val, ["0.001"], latent, tolerance=1.2)
+    assert sharp == ["1e-05", "5e-05"] and best == "5e-05"  # 0.0002 reads Q better but is not sharp
+    # no finite latent score among the sharp runs: the lowest validation MSE
+    best, _ = vr.select_kl_by_latent(val, ["0.001"], {k: float("nan") for k in val})
+    assert best == "1e-05"
+    rows = vr.kl_sweep_rows(val, latent, {k: 2 * v for k, v in val.items()}, sharp, ["0.001"], "5e-05")
+    assert [r["chosen"] for r in rows] == [False, True, False, False] and rows[3]["failed"]
+    assert rows[1]["weight"] == 5e-05 and rows[1]["test_mse"] == pytest.approx(0.022)
+    # every run failed: the least bad, none sharp
+    assert vr.select_kl_by_latent(val, list(val), latent) == ("1e-05", [])

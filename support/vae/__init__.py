@@ -3,6 +3,7 @@
 Modules, in import order (each imports only those above it, and the physics, dataset and
 infrastructure modules of :mod:`support`):
 
+* :mod:`support.vae.splits`: the phase-point splits (validation points tested by no split);
 * :mod:`support.vae.model`: the residual VAE and its KL divergence;
 * :mod:`support.vae.training`: loss, symmetry augmentation, resumable training loop;
 * :mod:`support.vae.runs`: several runs (the KL-weight sweep, further splits and frames), model selection;
@@ -11,8 +12,11 @@ infrastructure modules of :mod:`support`):
 * :mod:`support.vae.latent`: PCA of latent means, correlations, probes;
 * :mod:`support.vae.reconstruction`: errors, energies, effective fields and charge of reconstructions;
 * :mod:`support.vae.sampling`: latent samplers and the lattices they generate;
+* :mod:`support.vae.novelty`: the two-sided check that generated lattices are new and plausible;
 * :mod:`support.vae.evaluation`: held-out latent probes, PC0 and generation on unseen phase points;
 * :mod:`support.vae.diagnostics`: what the principal components and the reconstruction error follow;
+* :mod:`support.vae.report`: chapter 05's tables, targets and results entries;
+* :mod:`support.vae.verdicts`: the verdict sentences of chapters 03–05, built from the numbers;
 * :mod:`support.vae.figures`: the chapters' figures.
 
 Sign conventions: "Heisenberg conventions" in the package docstring of :mod:`support`.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from support.chiral import magnet as hb
 from support.chiral.symmetry import lattice_angle
@@ -100,25 +101,25 @@ def headline_numbers(summary: Mapping, shares: Mapping[str, float]) -> dict[str,
             **{f"{key}_{part}": errors[part][key]["mean"] for part in ERROR_SETS for key in errors[part]}}
 
 
-def component_table(summary: Mapping) -> str:
-    """|r| of each leading principal component with each descriptor (mean ± std over splits), as text."""
+def component_table(summary: Mapping, shares: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """|r| of each leading principal component with each descriptor (mean ± std over splits); with ``shares``
+    (:func:`count_shares`), a last row: how far the skyrmion count sets each descriptor."""
     comps = summary["components"]
     k = len(next(iter(comps.values()))["mean"])
-    lines = [f"{'test lattices':>14}" + "".join(f"{d:>15}" for d in DESCRIPTORS)]
-    for j in range(k):
-        lines.append(f"{'PC' + str(j):>14}" + "".join(
-            f"{plus_minus({'mean': comps[d]['mean'][j], 'std': comps[d]['std'][j]}, 2):>15}" for d in DESCRIPTORS))
-    return "\n".join(lines)
+    rows = {f"PC{j}": {d: plus_minus({"mean": comps[d]["mean"][j], "std": comps[d]["std"][j]}, 2) for d in DESCRIPTORS}
+            for j in range(k)}
+    if shares is not None:
+        rows["set by Q (η²)"] = {d: f"{shares[d]:.2f}" if d in shares else "" for d in DESCRIPTORS}
+    return pd.DataFrame(rows).T
 
 
-def error_table(per_split: Sequence[Mapping], summary: Mapping) -> str:
-    """The error decomposition per split and set, with the mean over splits, as text."""
-    cols = (("R² MSE ~ (D,B)²", "r2_phase"), ("r(MSE,defects)", "r"), ("r | (D,B)²", "r_given_phase"),
+def error_table(per_split: Sequence[Mapping], summary: Mapping) -> pd.DataFrame:
+    """The error decomposition per split and set, with the mean ± std over splits."""
+    cols = (("R² MSE ~ (D,B)²", "r2_phase"), ("r(MSE, defects)", "r"), ("r | (D,B)²", "r_given_phase"),
             ("defect-free", "defect_free"))
-    lines = [f"{'':>16}" + "".join(f"{name:>17}" for name, _ in cols)]
+    rows = {}
     for name in ERROR_SETS:
-        lines += [f"{f'split {k} {name}':>16}" + "".join(f"{s['errors'][name][key]:17.3f}" for _, key in cols)
-                  for k, s in enumerate(per_split)]
-        lines.append(f"{'mean ' + name:>16}" + "".join(f"{plus_minus(summary['errors'][name][key], 2):>17}"
-                                                       for _, key in cols))
-    return "\n".join(lines)
+        rows.update({f"split {k}, {name}": {c: f"{s['errors'][name][key]:.3f}" for c, key in cols}
+                     for k, s in enumerate(per_split)})
+        rows[f"mean {name}"] = {c: plus_minus(summary["errors"][name][key], 2) for c, key in cols}
+    return pd.DataFrame(rows).T

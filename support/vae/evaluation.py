@@ -15,7 +15,8 @@ import numpy as np
 from support.chiral.phases import is_skyrmion_lattice, lattice_statistics
 from support.vae import latent as lt
 from support.vae import sampling
-from support.vae.inference import reconstruct, unit_spins
+from support.vae import novelty
+from support.vae.inference import reconstruct, unit_spins, untrained_copy
 from support.vae.reconstruction import per_sample_mse
 
 #: Quantities read from the latent space (in this order in every table).
@@ -38,10 +39,14 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
 
     Returns:
         dict with ``pearson_pc0_test`` (|r| per quantity) and ``probe_r2_test`` (per quantity), ``phase_baseline_r2``
-        (ridge on quadratic (D, B) features), ``q_direction_test`` (|r| of the Q direction fitted
+        (ridge on quadratic (D, B) features), ``probe_skill_Q`` (:func:`support.vae.latent.skill_score` of the latent
+        probe of Q over that baseline, on the test lattices), ``q_direction_test`` (|r| of the Q direction fitted
         on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``components_for_0999``
-        (principal components for 99.9 % of the training latents' variance, the thesis's count), ``test_mse``,
-        ``mse_defects`` (Pearson with bootstrap interval), ``defects_std_test``, and the arrays
+        and ``components_for_099`` (principal components for 99.9 % and 99 % of the training latents' variance, the
+        thesis's counts), ``explained_variance_all``, ``test_mse``,
+        ``mse_defects`` (per-lattice Pearson with bootstrap interval), ``mse_defects_groups`` and
+        ``mse_defects_groups_all`` (the thesis's group-mean Pearson, :func:`support.vae.latent.group_mean_pearson`,
+        with the a-priori minimum group size and over all counts), ``defects_std_test``, and the arrays
         ``mu_train``, ``logvar_train``, ``scores_test``, ``reconstruction_test``, ``mse_per_lattice_test`` for figures,
         samplers and :mod:`support.vae.diagnostics`.
     """
@@ -53,21 +58,46 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
     recon = reconstruct(model, spins[test], batch_size)
     mse = per_sample_mse(spins[test], recon)
     defects = np.asarray(data["n_defects"], dtype=np.float64)[test]
+    q_latent = lt.heldout_predictions(ana["mu_train"], y_tr["Q"], ana["mu_test"])
+    q_phase = lt.heldout_predictions(phase_tr, y_tr["Q"], phase_te)
     return {
         # |r|: the sign of a principal component is arbitrary, and may differ between splits
         "pearson_pc0_test": {k: abs(v) for k, v in ana["pearson_pc0"].items()},
         "probe_r2_test": lt.heldout_probe(ana["mu_train"], y_tr, ana["mu_test"], y_te),
         "phase_baseline_r2": lt.heldout_probe(phase_tr, {"Q": y_tr["Q"]}, phase_te, {"Q": y_te["Q"]})["Q"],
+        "probe_skill_Q": lt.skill_score(y_te["Q"], q_latent, q_phase),
         "q_direction_test": lt.direction_correlation(pca.transform(ana["mu_train"])[:, :2], y_tr["Q"],
                                                      ana["scores_test"][:, :2], y_te["Q"]),
         "explained_variance_ratio": [float(v) for v in ana["pca"]["explained_variance_ratio"][:5]],
         "components_for_0999": int(ana["pca"]["components_for_threshold"]),
+        "components_for_099": int(min(np.searchsorted(ana["pca"]["cumulative"], 0.99 - 1e-12) + 1,
+                                      len(ana["pca"]["cumulative"]))),
+        "explained_variance_all": [float(v) for v in ana["pca"]["explained_variance_ratio"]],
         "test_mse": float(np.mean(mse)), "mse_defects": lt.pearson_interval(mse, defects, n_boot=n_boot, seed=seed),
+        "mse_defects_groups": lt.group_mean_pearson(mse, defects),
+        "mse_defects_groups_all": lt.group_mean_pearson(mse, defects, min_size=1),
         "defects_std_test": float(np.std(defects)),
         "mu_train": ana["mu_train"], "logvar_train": ana["logvar_train"], "scores_test": ana["scores_test"],
         "reconstruction_test": recon, "mse_per_lattice_test": mse,
         "pca": pca,
     }
+
+
+#: The scores an untrained encoder is given too (:func:`untrained_scores`).
+CONTROL_SCORES = ("pearson_pc0_test", "probe_r2_test", "q_direction_test", "probe_skill_Q", "test_mse")
+
+
+def untrained_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train: np.ndarray, test: np.ndarray,
+                     *, seed: int = 0, batch_size: int = 256) -> dict:
+    """The control: :func:`split_scores` of the same architecture with random initial weights (seeded), same split.
+
+    A latent score is evidence of learning only as far as it beats this row: the canonical frame, the periodic
+    convolutions and the PCA alone already order lattices by what a random encoder sees (e.g. their density).
+    Returns the :data:`CONTROL_SCORES`.
+    """
+    s = split_scores(untrained_copy(model, seed), spins, data, train, test, batch_size=batch_size, n_boot=10,
+                     seed=seed)
+    return {k: s[k] for k in CONTROL_SCORES}
 
 
 def mean_and_spread(per_split: Sequence[Mapping], key: str) -> dict:
@@ -79,11 +109,13 @@ def mean_and_spread(per_split: Sequence[Mapping], key: str) -> dict:
     return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "per_split": [float(v) for v in vals]}
 
 
-def novelty_reference(x_train: np.ndarray, x_test: np.ndarray, dmi: str = "neel") -> dict[str, np.ndarray]:
+def novelty_reference(x_train: np.ndarray, x_test: np.ndarray, points_train: np.ndarray, dmi: str = "neel") -> dict:
     """What every sampler's lattices of one split are compared with, computed once: the training lattices in
-    their canonical frame (``train_canonical``) and each test lattice's distance to the nearest of them (``d_test``)."""
+    their canonical frame (``train_canonical``), each test lattice's distance to the nearest of them (``d_test``)
+    and the two novelty bounds calibrated on the training lattices alone (``bounds``, :mod:`support.vae.novelty`)."""
     train_c = sampling.canonical(x_train, dmi)
-    return {"train_canonical": train_c, "d_test": sampling.nearest_distance(sampling.canonical(x_test, dmi), train_c)}
+    return {"train_canonical": train_c, "d_test": sampling.nearest_distance(sampling.canonical(x_test, dmi), train_c),
+            "bounds": novelty.calibrate(train_c, points_train)}
 
 
 def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, np.ndarray],
@@ -100,7 +132,8 @@ def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, 
         dmi: point group of the canonical frame.
 
     Returns:
-        ``nearest_train_distance`` (medians for ``generated`` and ``test``, in the canonical frame),
+        ``nearest_train_distance`` (medians for ``generated`` and ``test``, in the canonical frame), ``novelty``
+        (:func:`support.vae.novelty.verdict` of the generated and of the test lattices, and the bounds),
         ``ks_Q``, ``ks_Mz``, ``ks_defects`` (generated vs test), ``mean_defects`` (generated, test),
         ``skyrmion_lattice_fraction`` (generated, test) and the per-lattice distances ``d_generated``,
         ``d_test``.
@@ -111,6 +144,8 @@ def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, 
     test_lattice = is_skyrmion_lattice(test_stats, L, D_min)
     return {
         "nearest_train_distance": {"generated": float(np.median(d_gen)), "test": float(np.median(d_test))},
+        "novelty": {"generated": novelty.verdict(d_gen, reference["bounds"]),
+                    "test": novelty.verdict(d_test, reference["bounds"]), "bounds": dict(reference["bounds"])},
         **{f"ks_{k}": sampling.ks_distance(gen[s], test_stats[s]) for k, s in (("Q", "Q"), ("Mz", "Mz"),
                                                                                ("defects", "n_defects"))},
         "mean_defects": {"generated": float(np.mean(gen["n_defects"])), "test": float(np.mean(test_stats["n_defects"]))},
@@ -149,7 +184,7 @@ def split_generation(model, scores: Mapping, data: Mapping[str, np.ndarray], tra
                             seed=seed, gmm_components=choice["n_components"],
                             gmm_covariance=choice["covariance_type"], batch_size=batch_size)
     test_stats = {k: np.asarray(data[k])[test] for k in LATTICE_STATS}
-    reference = novelty_reference(spins[train], spins[test], dmi)
+    reference = novelty_reference(spins[train], spins[test], np.asarray(data["point"])[train], dmi)
     reports = {k: generation_report(gen[k], reference=reference, test_stats=test_stats, D_min=D_min, dmi=dmi)
                for k in samplers}
     recon = lattice_statistics(unit_spins(scores["reconstruction_test"]))
@@ -162,6 +197,8 @@ def _generation_numbers(split_gen: Mapping, sampler: str) -> dict[str, float]:
     near, defects = r["nearest_train_distance"], r["mean_defects"]
     return {"nearest_generated": near["generated"], "nearest_test": near["test"],
             "nearest_ratio": near["generated"] / near["test"],
+            "novel_fraction": r["novelty"]["generated"]["inside"], "novel_fraction_test": r["novelty"]["test"]["inside"],
+            "copy_fraction": r["novelty"]["generated"]["copies"], "too_far_fraction": r["novelty"]["generated"]["too_far"],
             "defects_generated": defects["generated"], "defects_test": defects["test"],
             "defects_ratio": defects["generated"] / max(defects["test"], 1e-12),
             "ks_Q": r["ks_Q"], "ks_Mz": r["ks_Mz"], "ks_defects": r["ks_defects"],
@@ -176,169 +213,9 @@ def generation_summary(per_split_gen: Sequence[Mapping], sampler: str) -> dict[s
     return {k: mean_and_spread(rows, k) for k in rows[0]}
 
 
-# ----------------------------------------------------------------------------- tables and the results file
+# ----------------------------------------------------------------------------- shared by the tables
 
 
 def plus_minus(entry: Mapping, digits: int = 3) -> str:
     """``mean ± std`` of a :func:`mean_and_spread` entry, as text."""
     return f"{entry['mean']:.{digits}f} ± {entry['std']:.{digits}f}"
-
-
-def score_table(per_split: Sequence[Mapping], summary: Mapping) -> str:
-    """Held-out scores per split and their mean ± standard deviation, as text."""
-    cols = [("test MSE", lambda s: s["test_mse"], summary["test_mse"])]
-    cols += [(f"|r(PC0,{k})|", lambda s, k=k: s["pearson_pc0_test"][k], summary["pearson_pc0_test"][k])
-             for k in QUANTITIES]
-    cols += [(f"R² {k}", lambda s, k=k: s["probe_r2_test"][k], summary["probe_r2_test"][k]) for k in QUANTITIES]
-    cols += [("R² Q | (D,B)²", lambda s: s["phase_baseline_r2"], summary["phase_baseline_r2"]),
-             ("Q direction", lambda s: s["q_direction_test"], summary["q_direction_test"]),
-             ("r(MSE,defects)", lambda s: s["mse_defects"]["r"], summary["mse_defects"])]
-    lines = [f"{'':>14}" + "".join(f"{name:>15}" for name, _, _ in cols)]
-    lines += [f"{'split ' + str(k):>14}" + "".join(f"{get(s):15.4f}" for _, get, _ in cols)
-              for k, s in enumerate(per_split)]
-    lines.append(f"{'mean ± std':>14}" + "".join(f"{plus_minus(m, 3):>15}" for _, _, m in cols))
-    ci = "; ".join(f"split {k} [{s['mse_defects']['low']:.2f}, {s['mse_defects']['high']:.2f}]"
-                   for k, s in enumerate(per_split))
-    return "\n".join(lines) + f"\n95 % bootstrap intervals of r(MSE, defects): {ci}"
-
-
-def frame_table(frames: Mapping[str, Mapping]) -> str:
-    """Held-out scores of the frame comparison (one row per model), as text."""
-    head = f"{'model (split 0)':>24}{'test MSE':>10}{'|r(PC0,Q)|':>12}{'|r(PC0,B)|':>12}" + "".join(
-        f"{'R² ' + k:>9}" for k in QUANTITIES) + f"{'Q direction':>13}"
-    rows = [f"{name.replace('_', ' '):>24}{s['test_mse']:10.4f}{s['pearson_pc0_test']['Q']:12.3f}"
-            f"{s['pearson_pc0_test']['B']:12.3f}" + "".join(f"{s['probe_r2_test'][k]:9.3f}" for k in QUANTITIES)
-            + f"{s['q_direction_test']:13.3f}" for name, s in frames.items()]
-    return "\n".join([head, *rows])
-
-
-def generation_table(reports: Mapping[str, Mapping], summaries: Mapping[str, Mapping]) -> str:
-    """Generated versus test lattices per sampler: novelty, KS distances, defects, skyrmion-lattice fraction."""
-    t = summaries["test"]
-    lines = [f"{'':>8}{'d_near median':>14}{'KS Q':>7}{'KS Mz':>7}{'KS def':>8}{'defects':>9}{'mean Q':>8}"
-             f"{'std Q':>7}{'mean Mz':>9}{'SkX frac':>9}",
-             f"{'test':>8}{next(iter(reports.values()))['nearest_train_distance']['test']:14.4f}{'':>22}"
-             f"{t['mean_defects']:9.2f}{t['mean_Q']:8.2f}{t['std_Q']:7.2f}{t['mean_Mz']:9.3f}"
-             f"{next(iter(reports.values()))['skyrmion_lattice_fraction']['test']:9.2f}"]
-    for k, r in reports.items():
-        g = summaries[k]
-        lines.append(f"{k:>8}{r['nearest_train_distance']['generated']:14.4f}{r['ks_Q']:7.2f}{r['ks_Mz']:7.2f}"
-                     f"{r['ks_defects']:8.2f}{g['mean_defects']:9.2f}{g['mean_Q']:8.2f}{g['std_Q']:7.2f}"
-                     f"{g['mean_Mz']:9.3f}{r['skyrmion_lattice_fraction']['generated']:9.2f}")
-    return "\n".join(lines)
-
-
-def generation_split_table(per_split_gen: Sequence[Mapping], gsum: Mapping[str, Mapping]) -> str:
-    """One sampler's generation numbers per split (``gsum``, :func:`generation_summary`) beside the mixture
-    chosen in each split: novelty, defects, skyrmion-lattice fractions of generated lattices and of the
-    decoder's reconstructions of test lattices, as text."""
-    cols = [("d_near gen/test", "nearest_ratio"), ("defects gen/test", "defects_ratio"), ("KS Q", "ks_Q"),
-            ("SkX frac gen", "lattice_fraction"), ("SkX frac recon", "reconstructed_lattice_fraction")]
-    lines = [f"{'':>10}{'mixture':>16}" + "".join(f"{name:>17}" for name, _ in cols)]
-    for k, g in enumerate(per_split_gen):
-        mix = f"{g['gmm']['n_components']} {g['gmm']['covariance_type']}"
-        lines.append(f"{'split ' + str(k):>10}{mix:>16}" + "".join(f"{gsum[key]['per_split'][k]:17.3f}"
-                                                                   for _, key in cols))
-    lines.append(f"{'mean ± std':>10}{'':>16}" + "".join(f"{plus_minus(gsum[key]):>17}" for _, key in cols))
-    return "\n".join(lines) + "\n\n" + _mixture_scores(per_split_gen)
-
-
-def _best_per_covariance(scores: Mapping[str, float]) -> dict[str, tuple[float, int]]:
-    """``{covariance: (best held-out log-likelihood, its size)}`` from the scores of
-    :func:`support.vae.sampling.select_gmm`."""
-    best: dict[str, tuple[float, int]] = {}
-    for key, value in scores.items():
-        cov, size = key.split(":")
-        if cov not in best or value > best[cov][0]:
-            best[cov] = (value, int(size))
-    return best
-
-
-def _mixture_scores(per_split_gen: Sequence[Mapping]) -> str:
-    """Best held-out log-likelihood per latent of each covariance type (its size in brackets), per split."""
-    per_split = [_best_per_covariance(g["gmm"]["scores"]) for g in per_split_gen]
-    lines = ["held-out log-likelihood per training latent (best size per covariance type):",
-             f"{'':>10}" + "".join(f"{c:>20}" for c in per_split[0])]
-    for k, best in enumerate(per_split):
-        lines.append(f"{'split ' + str(k):>10}" + "".join(f"{f'{v:.4g} ({n})':>20}" for v, n in best.values()))
-    return "\n".join(lines)
-
-
-def _scores_only(scores: Mapping) -> dict:
-    return {k: v for k, v in scores.items()
-            if k not in ("mu_train", "logvar_train", "scores_test", "reconstruction_test", "mse_per_lattice_test",
-                         "pca")}
-
-
-def _mean_over_splits(per_split_gen: Sequence[Mapping], sampler: str) -> dict[str, float]:
-    per = [sampling.summarize(g["gen"][sampler]) for g in per_split_gen]
-    return {k: float(np.mean([p[k] for p in per])) for k in per[0]}
-
-
-def results_entry(summary: Mapping, per_split: Sequence[Mapping], per_split_gen: Sequence[Mapping],
-                  gsum: Mapping[str, Mapping], improved: str, splits: Sequence[Mapping],
-                  frames: Mapping[str, Mapping]) -> dict:
-    """The entries of ``05_latent_analysis.json`` (headline values are means over splits; spreads beside them)."""
-    means = {k: ({q: v["mean"] for q, v in summary[k].items()}) for k in ("pearson_pc0_test", "probe_r2_test")}
-    spreads = {k + "_std": ({q: v["std"] for q, v in summary[k].items()}) for k in ("pearson_pc0_test", "probe_r2_test")}
-    gen_summary = {name: _mean_over_splits(per_split_gen, name) for name in per_split_gen[0]["gen"]}
-    test_fraction = float(np.mean([g["reports"][improved]["skyrmion_lattice_fraction"]["test"] for g in per_split_gen]))
-    return {
-        "split": "phase_point", "n_splits": len(splits),
-        "n_points_train": [int(len(s["train_points"])) for s in splits],
-        "n_points_test": [int(len(s["test_points"])) for s in splits], **means, **spreads,
-        "phase_baseline_r2_Q": summary["phase_baseline_r2"], "q_direction_test": summary["q_direction_test"],
-        "pearson_mse_defects": summary["mse_defects"], "test_mse": summary["test_mse"],
-        "mse_defects_interval_split0": dict(per_split[0]["mse_defects"]),
-        "explained_variance_ratio": np.mean([s["explained_variance_ratio"] for s in per_split], axis=0).tolist(),
-        "components_for_0999": mean_and_spread(per_split, "components_for_0999"),
-        "nearest_train_distance": {"generated": gsum["nearest_generated"]["mean"],
-                                   "test": gsum["nearest_test"]["mean"]},
-        "generated": {"thesis": {k: gen_summary["thesis"][k] for k in ("mean_defects", "mean_Q")},
-                      "improved": {k: gen_summary[improved][k] for k in ("mean_defects", "mean_Q")},
-                      **{k: gsum[k]["mean"] for k in ("ks_Q", "ks_Mz", "ks_defects")},
-                      "skyrmion_lattice_fraction": {
-                          "generated": gsum["lattice_fraction"]["mean"], "test": test_fraction,
-                          "reconstructed_test": gsum["reconstructed_lattice_fraction"]["mean"]},
-                      "test": {"mean_defects": gsum["defects_test"]["mean"]}},
-        "generation": dict(gsum), "gmm_choice": [g["gmm"] for g in per_split_gen],
-        "generated_all": gen_summary, "improved_sampler": improved,
-        "per_split": [_scores_only(s) for s in per_split],
-        "frame_comparison": {name: _scores_only(s) for name, s in frames.items()},
-    }
-
-
-def targets(summary: Mapping, gsum: Mapping[str, Mapping]) -> list[dict]:
-    """The chapter's targets (cpu profile), means over splits.
-
-    Args:
-        summary: held-out scores, :func:`mean_and_spread` of :func:`split_scores` per key.
-        gsum: :func:`generation_summary` of the improved sampler.
-
-    Returns:
-        one dict per target: ``key`` (a glue name), ``name``, ``value`` (measured), ``target`` (text), ``met``.
-    """
-    r2, pc0 = summary["probe_r2_test"], summary["pearson_pc0_test"]
-    ratio_near, ratio_def = gsum["nearest_ratio"]["mean"], gsum["defects_ratio"]["mean"]
-    gain = r2["Q"]["mean"] - summary["phase_baseline_r2"]["mean"]
-    sky = gsum["lattice_fraction"]["mean"]
-    rows = [("test_mse", "test MSE", summary["test_mse"]["mean"], "<= 0.012", summary["test_mse"]["mean"] <= 0.012),
-            ("probe_Q", "ridge R² Q", r2["Q"]["mean"], ">= 0.9", r2["Q"]["mean"] >= 0.9),
-            ("probe_Mz", "ridge R² Mz", r2["Mz"]["mean"], ">= 0.9", r2["Mz"]["mean"] >= 0.9),
-            ("probe_D", "ridge R² D", r2["D"]["mean"], ">= 0.8", r2["D"]["mean"] >= 0.8),
-            ("probe_gain_Q", "R² Q minus (D,B) baseline", gain, ">= 0.05", gain >= 0.05),
-            ("pc0_Q", "|r(PC0, Q)|", pc0["Q"]["mean"], ">= 0.75", pc0["Q"]["mean"] >= 0.75),
-            ("direction_Q", "Q direction |r|", summary["q_direction_test"]["mean"], ">= 0.8",
-             summary["q_direction_test"]["mean"] >= 0.8),
-            ("mse_defects", "r(MSE, defects)", summary["mse_defects"]["mean"], ">= 0.6",
-             summary["mse_defects"]["mean"] >= 0.6),
-            ("nearest_ratio", "nearest-train distance gen / test", ratio_near, ">= 0.8", ratio_near >= 0.8),
-            ("defects_ratio", "defects gen / test", ratio_def, "0.5 .. 2", 0.5 <= ratio_def <= 2.0),
-            ("skx_fraction", "skyrmion-lattice fraction (gen)", sky, ">= 0.8", sky >= 0.8)]
-    return [{"key": k, "name": n, "value": float(v), "target": t, "met": bool(ok)} for k, n, v, t, ok in rows]
-
-
-def target_table(rows: Sequence[Mapping]) -> str:
-    """:func:`targets` as text, one line per target."""
-    return "\n".join(f"{r['name']:>36}: {r['value']:8.4f}  (target {r['target']:>8})  {'met' if r['met'] else 'MISSED'}"
-                     for r in rows)

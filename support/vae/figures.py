@@ -180,6 +180,22 @@ def plot_explained_variance(evr: np.ndarray, cum: np.ndarray, k_threshold: int, 
     return fig
 
 
+def plot_spectrum(evr: np.ndarray, counts: Mapping[float, int]):
+    """The whole explained-variance spectrum (log scale) and its cumulative sum, with the numbers of components
+    that reach each share in ``counts`` (``{0.99: k, 0.999: k'}``) marked (thesis Picture 3.14)."""
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 3.4), constrained_layout=True)
+    ks = np.arange(1, len(evr) + 1)
+    a0.semilogy(ks, np.maximum(evr, 1e-16), "C0.-")
+    a0.set(xlabel="principal component (1 = PC0)", ylabel="explained variance ratio", title="spectrum")
+    a1.plot(ks, np.cumsum(evr), "C1.-")
+    for j, (share, k) in enumerate(sorted(counts.items())):
+        for ax in (a0, a1):
+            ax.axvline(k, color=f"C{j + 2}", ls=":", label=f"{share:.1%}: {k} components")
+    a1.set(xlabel="number of components", ylabel="cumulative share", title="cumulative")
+    a1.legend(fontsize=8)
+    return fig
+
+
 def plot_pc_plane(scores: np.ndarray, targets: Mapping[str, np.ndarray]):
     """Lattices in the PC0–PC1 plane, one panel per named quantity as colour (thesis Picture 3.15)."""
     fig, axes = plt.subplots(1, len(targets), figsize=(3.6 * len(targets), 3.4), constrained_layout=True)

@@ -100,3 +100,14 @@ def reconstruction_mse(model: ResidualVAE, spins, batch_size: int = 256) -> floa
     """Mean squared error over lattices, components and sites of :func:`reconstruct`."""
     recon = reconstruct(model, spins, batch_size)
     return float(np.mean((recon - np.asarray(spins, dtype=np.float32)) ** 2))
+
+
+def untrained_copy(model: ResidualVAE, seed: int = 0) -> ResidualVAE:
+    """The same architecture as ``model`` with fresh random initial weights (seeded), on its device, in eval mode."""
+    gen_state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        fresh = ResidualVAE(**model.config)
+    finally:
+        torch.random.set_rng_state(gen_state)
+    return fresh.to(_device(model)).eval()

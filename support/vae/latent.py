@@ -313,3 +313,65 @@ def direction_correlation(scores_train: np.ndarray, y_train, scores_test: np.nda
     A = np.column_stack([np.asarray(scores_train, dtype=np.float64), np.ones(len(scores_train))])
     coef = np.linalg.lstsq(A, np.asarray(y_train, dtype=np.float64).ravel(), rcond=None)[0]
     return abs(pearson(np.asarray(scores_test, dtype=np.float64) @ coef[:-1], y_test))
+
+
+# ----------------------------------------------------------------------------- the thesis's error-defects statistic
+
+#: Smallest number of lattices a defect count needs to enter the headline group-mean Pearson (fixed a priori:
+#: a mean over one or two lattices is mostly that lattice's own noise, and such groups decide the coefficient).
+MIN_GROUP_SIZE = 3
+
+
+def group_mean_pearson(errors, counts, *, min_size: int = MIN_GROUP_SIZE) -> dict:
+    """Pearson of a count with the mean error over the lattices of that count (the thesis's Table 3.3).
+
+    The thesis correlates the defect count with the reconstruction error *averaged over the lattices of
+    equal defect count*; this is not the per-lattice Pearson (:func:`pearson`), which also sees the spread
+    inside each group. Only counts held by at least ``min_size`` lattices enter; NaN with fewer than three
+    such counts (two points always lie on a line).
+
+    Returns:
+        ``r`` (NaN where undefined), and per kept count ``counts``, ``means`` and ``sizes`` (lists).
+    """
+    errors = np.asarray(errors, dtype=np.float64).ravel()
+    counts = np.asarray(counts).ravel()
+    if errors.shape != counts.shape:
+        raise ValueError(f"group_mean_pearson: shapes differ, {errors.shape} vs {counts.shape}")
+    if min_size < 1:
+        raise ValueError(f"group_mean_pearson: min_size must be >= 1, got {min_size}")
+    values, sizes = np.unique(counts, return_counts=True)
+    keep = values[sizes >= min_size]
+    means = np.array([errors[counts == v].mean() for v in keep])
+    r = pearson(keep.astype(np.float64), means) if len(keep) >= 3 else float("nan")
+    return {"r": r, "counts": keep.tolist(), "means": means.tolist(), "sizes": sizes[sizes >= min_size].tolist()}
+
+
+def heldout_predictions(X_train: np.ndarray, y_train, X_test: np.ndarray, *,
+                        alphas: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3)) -> np.ndarray:
+    """Test-row predictions of the ridge of :func:`heldout_probe` (fitted on training rows only)."""
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, dtype=float)))
+    model.fit(np.asarray(X_train, dtype=np.float64), np.asarray(y_train, dtype=np.float64).ravel())
+    return model.predict(np.asarray(X_test, dtype=np.float64))
+
+
+def skill_score(y_true, y_pred, y_baseline) -> float:
+    """``1 − MSE(y_pred) / MSE(y_baseline)``: the share of the baseline's squared error that ``y_pred`` removes.
+
+    Unlike a difference of R², it stays meaningful when the baseline is worse than the mean (negative R²):
+    1 is perfect, 0 is no better than the baseline, negative is worse. NaN when the baseline is exact.
+    """
+    y_true, y_pred, y_baseline = (np.asarray(v, dtype=np.float64).ravel() for v in (y_true, y_pred, y_baseline))
+    if not y_true.shape == y_pred.shape == y_baseline.shape:
+        raise ValueError(f"skill_score: shapes differ, {y_true.shape}, {y_pred.shape}, {y_baseline.shape}")
+    base = np.mean((y_true - y_baseline) ** 2)
+    return float(1.0 - np.mean((y_true - y_pred) ** 2) / base) if base > 0 else float("nan")
+
+
+def latent_probe_r2(model, x_fit: np.ndarray, y_fit, x_val: np.ndarray, y_val, batch_size: int = 256) -> float:
+    """R² on ``x_val`` of a ridge probe of one quantity from latent means, fitted on the latents of ``x_fit``.
+
+    Chapter 03 scores each KL weight's latent this way on its validation lattices (Q), never on test lattices.
+    """
+    mu_fit, _ = encode(model, x_fit, batch_size)
+    mu_val, _ = encode(model, x_val, batch_size)
+    return heldout_probe(mu_fit, {"y": y_fit}, mu_val, {"y": y_val})["y"]

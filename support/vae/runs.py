@@ -151,6 +151,45 @@ def select_kl_weight(runs: Mapping[str, dict], baseline_mse: float) -> tuple[str
     return min(good, key=good.get), val_mse, failed
 
 
+#: A sweep run whose validation MSE is at most this factor above the sweep's lowest still counts as sharp, and
+#: may be chosen for its latent (fixed a priori: a 20 % worse reconstruction buys a more readable latent).
+KL_MSE_TOLERANCE = 1.2
+
+
+def select_kl_by_latent(val_mse: Mapping[str, float], failed: Sequence[str], val_latent: Mapping[str, float], *,
+                        tolerance: float = KL_MSE_TOLERANCE) -> tuple[str, list[str]]:
+    """Pick the KL weight that values the latent, on validation points only.
+
+    Among the runs that did not fail (:func:`select_kl_weight`), those with a validation MSE at most
+    ``tolerance`` times the lowest are *sharp*; of these, the one with the highest validation latent score
+    ``val_latent`` (e.g. the R² of a ridge probe of Q, fitted on the fitted lattices' latents and scored on the
+    validation lattices) is chosen. Where no sharp run has a finite latent score, the lowest validation MSE; where
+    every run failed, the lowest finite validation MSE (no run is then sharp).
+
+    Returns:
+        ``(best_key, sharp)``: the chosen key and the sharp keys in sweep order.
+    """
+    ok = {k: v for k, v in val_mse.items() if k not in failed and math.isfinite(v)}
+    if not ok:  # every run failed: the least bad one, as select_kl_weight, and none is sharp
+        finite = {k: v for k, v in val_mse.items() if math.isfinite(v)}
+        if not finite:
+            raise RuntimeError("select_kl_by_latent: no run with a finite validation MSE")
+        return min(finite, key=finite.get), []
+    sharp = [k for k, v in ok.items() if v <= tolerance * min(ok.values())]
+    scored = {k: val_latent[k] for k in sharp if math.isfinite(val_latent.get(k, float("nan")))}
+    best = max(scored, key=scored.get) if scored else min(ok, key=ok.get)
+    return best, sharp
+
+
+def kl_sweep_rows(val_mse: Mapping[str, float], val_latent: Mapping[str, float], test_mse: Mapping[str, float],
+                  sharp: Sequence[str], failed: Sequence[str], best: str) -> list[dict]:
+    """One row per KL weight for the results file (thesis Table 3.4): the criterion's inputs, the test MSE
+    (measured after the choice, no part of it) and whether it was chosen."""
+    return [{"weight": float(k), "val_mse": float(val_mse[k]), "val_r2_Q": float(val_latent.get(k, float("nan"))),
+             "failed": k in failed, "sharp": k in sharp, "test_mse": float(test_mse[k]), "chosen": k == best}
+            for k in val_mse]
+
+
 def history_summary(history: dict | None, digits: int = 6) -> dict | None:
     """The per-epoch MSE and KL curves of a run (rounded) and its best epoch, for a results file."""
     if history is None:

@@ -7,8 +7,9 @@ import os
 import numpy as np
 
 from support.book.runtime import from_repo, profile_dir, results_path
-from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params, split_by_point
+from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params
 from support.store.data import load_results
+from support.vae.splits import vae_splits
 
 #: Folder of the skyrmion dataset inside ``profile_dir(data_dir, profile)`` (written by chapter 01).
 SKYRMION_SUBDIR = "skyrmions"
@@ -21,7 +22,7 @@ def load_upstream(data_dir: str | os.PathLike, profile: str) -> dict:
         dict with ``out`` (the profile folder), ``data`` (the skyrmion lattices, see
         ``load_skyrmion_dataset``), ``vae`` (the ``03_train_vae.json`` results), ``dmi`` and ``J``
         (from the dataset manifest), ``kl_weights``, ``best_kl`` and ``splits`` (chapter 03's
-        :func:`support.chiral.dataset.split_by_point` splits, rebuilt from its parameters).
+        :func:`support.vae.splits.vae_splits`, rebuilt from its parameters).
 
     Raises:
         FileNotFoundError: naming the chapter that makes what is missing.
@@ -40,9 +41,11 @@ def load_upstream(data_dir: str | os.PathLike, profile: str) -> dict:
     for key in ("checkpoints", "sweep_checkpoints"):  # named from the repository root in the results file
         vae[key] = {name: str(from_repo(path)) for name, path in vae.get(key, {}).items()}
     kw = vae["split_params"]
-    splits = [split_by_point(data["point"], split=k, **kw) for k in range(kw["n_splits"])]
-    if [s["test_points"].tolist() for s in splits] != vae["test_points"]:
-        raise ValueError("the skyrmion dataset changed since chapter 03 split it; rerun chapter 03 (03_train_vae)")
+    splits = vae_splits(data["point"], **kw)
+    if [s["test_points"].tolist() for s in splits] != vae["test_points"] or (
+            splits[0]["val_points"].tolist() != vae.get("val_points")):
+        raise ValueError("the skyrmion dataset or the split rule changed since chapter 03 split it; rerun chapter 03 "
+                         "(03_train_vae)")
     params = skyrmion_dataset_params(out / SKYRMION_SUBDIR)
     return {"out": out, "data": data, "vae": vae, "dmi": params.get("dmi", "neel"), "J": float(params.get("J", 1.0)),
             "kl_weights": [float(w) for w in vae["kl_weights"]], "best_kl": float(vae["best_kl"]), "splits": splits,
