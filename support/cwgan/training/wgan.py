@@ -116,7 +116,7 @@ def log_steps(total: int, points: int = CURVE_POINTS) -> list[int]:
     """About ``points`` generator steps from 1 to ``total``, evenly spaced in log (distinct integers, ``total`` last)."""
     if total < 1 or points < 1:
         return []
-    return sorted({int(s) for s in np.rint(np.geomspace(1, total, points))} | {int(total)})
+    return sorted({int(s) for s in np.rint(np.geomspace(1, total, points))}) if points > 1 else [int(total)]
 
 
 def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
