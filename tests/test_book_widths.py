@@ -18,6 +18,13 @@ def test_line_of_the_limit_passes(tmp_path):
     assert main([str(tmp_path)]) == 0
 
 
+def test_outputs_do_not_run_into_each_other(tmp_path):
+    """Two results of 60 characters without a final newline are two lines, not one of 120."""
+    _chapter(tmp_path, new_output("display_data", data={"text/plain": "c" * 60}),
+             new_output("display_data", data={"text/plain": "d" * 60}))
+    assert wide_lines(tmp_path) == []
+
+
 def test_over_long_stream_line_is_caught_with_chapter_and_line(tmp_path):
     _chapter(tmp_path, new_output("stream", name="stdout", text="short\n" + "a" * (LIMIT + 1) + "\n"))
     (problem,) = wide_lines(tmp_path)

@@ -56,8 +56,10 @@ def wide_lines(book_dir: str | Path, limit: int = LIMIT) -> list[str]:
         for n, cell in enumerate(nb.cells, start=1):
             if cell.cell_type != "code" or REMOVED & set(cell.get("metadata", {}).get("tags", [])):
                 continue
-            text = "".join(_joined(t) for out in cell.get("outputs", []) for t in _texts(out))
-            for m, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+            # each output on its own lines: a result's text/plain has no final newline to end it
+            lines = [line for out in cell.get("outputs", []) for t in _texts(out)
+                     for line in re.split(r"\r\n|\r|\n", _joined(t))]
+            for m, line in enumerate(lines, start=1):
                 if len(line) > limit:
                     problems.append(f"{path.name}: cell {n}, output line {m}: {len(line)} > {limit} chars: "
                                     f"{line[:60]!r}")
