@@ -8,9 +8,8 @@ into the chapter's words, :func:`plot_learning_curve` draws them on a log axis.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import time
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
