@@ -21,6 +21,7 @@ book: $(STAMP)
 	$(PY) -m support.book run --profile cpu
 	$(PY) -m support.book build
 	$(PY) -m support.book.offline _build/html
+	$(PY) -m support.book.widths book
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \

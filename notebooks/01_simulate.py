@@ -73,6 +73,9 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from IPython.display import display
+from myst_nb import glue
 
 from support import xy
 from support.store.data import update_results
@@ -85,8 +88,9 @@ res_file = results_path(data_dir, profile, "01_simulate")
 # %% [markdown]
 # ### Sample fields and their vortex maps
 # Colour is the spin angle, arrows the spins, red circles $k=+1$, blue squares $k=-1$ (drawn at plaquette centres).
-# The constrained chain at $T=0.1$ keeps the pair of its label; the unconstrained chains create free vortices
-# only around and above $T_{KT}\approx 0.893$.
+# The constrained chain at $T=0.1$ {glue:text}`example_keeps_map` the pair of its label; the unconstrained chains
+# at $T = 0.9$ and $1.5$, around and above $T_{KT}\approx 0.893$, carry {glue:text}`example_vortices_09` and
+# {glue:text}`example_vortices_15` vortices of both signs.
 
 # %%
 pair = xy.pair_map(xy_L, (0, 3), (xy_L // 2, xy_L // 2 - 2))
@@ -99,13 +103,18 @@ for ax, (title, th) in zip(axes, examples):
     im = xy.plot_field(ax, th, title)
 fig.colorbar(im, ax=axes, label=r"$\theta$ (rad)", shrink=0.8)
 plt.show()
+glue("example_keeps_map", "keeps" if xy.matches_map(examples[1][1][None], pair[None])[0] else "loses", display=False)
+for key, (_, th) in zip(("example_vortices_09", "example_vortices_15"), examples[2:]):
+    glue(key, int(np.abs(xy.vortices(th)).sum()), display=False)
 
 # %% [markdown]
 # ### Validating the sampler
 # Unconstrained chains at $L = 16$ from $T = 0.1$ to $2$ (all temperatures run in parallel, several independent
-# chains each for error bars). At low $T$ the spin-wave (harmonic) limits hold: $E/N \to -2 + T/2$ and
-# $\Upsilon \to 1 - T/4$. The helicity modulus drops where it crosses the Nelson–Kosterlitz line $2T/\pi$,
-# near $T_{KT}\approx 0.893$ (finite-size shifted at $L=16$), and the specific heat peaks somewhat above $T_{KT}$.
+# chains each for error bars). At low $T$ the spin-wave (harmonic) limits are $E/N \to -2 + T/2$ and
+# $\Upsilon \to 1 - T/4$; at the lowest temperature of the scan they {glue:text}`spin_wave_verdict` (checked
+# below). The helicity modulus should drop where it crosses the Nelson–Kosterlitz line $2T/\pi$, near
+# $T_{KT}\approx 0.893$ (finite-size shifted at $L=16$), and the specific heat peak somewhat above $T_{KT}$: here it
+# peaks at $T$ = {glue:text}`cv_peak_T`.
 
 # %%
 t0 = time.time()
@@ -132,8 +141,12 @@ plt.show()
 lo = int(np.argmin(Tv))
 print("temperatures:", len(Tv))
 # agreement with the spin-wave limits at the lowest T (tolerances ~ the T^2 corrections at T = 0.1)
-print(f"T={Tv[lo]:.1f}: |E/N - (-2 + T/2)| < 0.01:", bool(abs(mean["energy"][lo] - (-2 + Tv[lo] / 2)) < 0.01))
-print(f"T={Tv[lo]:.1f}: |Upsilon - (1 - T/4)| < 0.02:", bool(abs(mean["helicity"][lo] - (1 - Tv[lo] / 4)) < 0.02))
+sw = {"E": bool(abs(mean["energy"][lo] - (-2 + Tv[lo] / 2)) < 0.01),
+      "Upsilon": bool(abs(mean["helicity"][lo] - (1 - Tv[lo] / 4)) < 0.02)}
+print(f"T={Tv[lo]:.1f}: |E/N - (-2 + T/2)| < 0.01:", sw["E"])
+print(f"T={Tv[lo]:.1f}: |Upsilon - (1 - T/4)| < 0.02:", sw["Upsilon"])
+glue("spin_wave_verdict", "both hold" if all(sw.values()) else "do not both hold", display=False)
+glue("cv_peak_T", f"{Tv[np.argmax(mean['cv'])]:.1f}", display=False)
 
 # %% [markdown]
 # ### The cWGAN data set
@@ -162,10 +175,9 @@ for T, info in per_T.items():
     print(f"T={T}: {info['n_samples']} samples, {len(info['pair_distances'])} distance classes (incl. 0)")
 
 # %% [markdown]
-# Energy of a pair above the defect-free state, against its distance. It grows like the Coulomb-gas law
-# $2\pi J \ln d$ plus twice a core energy (dotted guide, anchored at $d = 1$ of the lowest temperature); axial pairs
-# ($d$ = 3, 4) sit slightly lower than their diagonal neighbours (lattice anisotropy). The $T = 0$ Villain
-# field (dashed) minimises the *quadratic* energy, so its cosine energy lies above the relaxed low-$T$ chains.
+# Energy of a pair above the defect-free state, against its distance, with the Coulomb-gas law $2\pi J \ln d$ plus
+# twice a core energy as a dotted guide (anchored at $d = 1$ of the lowest temperature). The $T = 0$ Villain field
+# (dashed) minimises the *quadratic* energy, not the cosine energy of the chains.
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4.2), constrained_layout=True)
@@ -179,6 +191,22 @@ ax.set_ylabel(r"$\langle E\rangle_d - \langle E\rangle_0$ (J)")
 ax.legend()
 plt.show()
 
+# %%
+d_mc, e_mc = pair_excess_energies(ds, [min(xy_temperatures)])[min(xy_temperatures)]
+e_villain = np.interp(d_mc, d_ax, e0)
+glue("pair_slope", f"{np.polyfit(np.log(d_mc), e_mc, 1)[0]:.2f}", display=False)
+glue("villain_vs_mc", "lies above" if np.all(e_villain > e_mc) else "does not lie everywhere above", display=False)
+axial = [e_mc[i] - np.interp(np.log(a), np.log(d_mc[[i - 1, i + 1]]), e_mc[[i - 1, i + 1]])
+         for a in (3.0, 4.0) for i in np.flatnonzero(np.isclose(d_mc, a)) if 0 < i < len(d_mc) - 1]
+glue("axial_vs_diagonal", "no axial pair between two diagonal ones" if not axial else
+     ", ".join(f"{x:+.2f} J" for x in axial), display=False)
+
+# %% [markdown]
+# At the lowest temperature a straight-line fit of the excess against $\ln d$ has slope {glue:text}`pair_slope` J
+# (the Coulomb-gas law: $2\pi J$). The axial pairs ($d$ = 3, 4) differ from the $\ln d$ interpolation between their
+# diagonal neighbours by {glue:text}`axial_vs_diagonal` (negative: lower, lattice anisotropy). The Villain field's
+# cosine energy {glue:text}`villain_vs_mc` the relaxed chains at every distance.
+
 # %% [markdown]
 # ## Part 2 · Chiral magnet: skyrmion lattices for the VAE
 
@@ -191,9 +219,9 @@ plt.show()
 # interfacial (Néel) DMI $\mathbf D_{ij}=D\,\hat z\times\mathbf u_{ij}$ and $J=1$. The thesis made its lattices with
 # UppASD Monte Carlo at $T=0.006$; we anneal with our own numba sampler (`support.samplers.heisenberg`):
 # geometric cooling from random spins, Metropolis moves in a cone whose width adapts to the temperature, and
-# energy-conserving over-relaxation (reflection of a spin about its local field). Single-threaded it needs
-# about 40–60 ns per attempted update at $L=64$ (`benchmarks/bench_heisenberg.py`), some 20× faster than
-# UppASD's Metropolis mode on this machine (about 960 ns).
+# energy-conserving over-relaxation (reflection of a spin about its local field). One lattice at a time it needs
+# {glue:text}`sk_ns_per_update` ns per attempted update (Metropolis and over-relaxation mixed, timed below at
+# $L$ = {glue:text}`sk_L_timed`; `benchmarks/bench_heisenberg.py` times each move alone).
 #
 # First, exact checks: the Berg–Lüscher charge of an analytic Néel and Bloch skyrmion (core down) is $-1$,
 # and annealing at $B=0$ with $D=\tan(2\pi/12)$ finds the commensurate spiral, whose energy per site
@@ -219,6 +247,17 @@ spiral = anneal_heisenberg(12, D_spiral, 0.0, 2, T_final=sk_T_final, sweeps=1000
 excess = hb.energy(spiral.astype(np.float64), 1.0, D_spiral, 0.0) / 144 + 1 + np.sqrt(1 + D_spiral**2)
 print(f"annealed spiral: E/N - E_gs/N = {np.round(excess, 3)} (T_final = {sk_T_final})")
 
+# %%
+from myst_nb import glue
+
+timed = []
+for _ in range(3):  # best of three: the machine may be shared
+    t0 = time.perf_counter()
+    anneal_heisenberg(sk_L, 0.6, 0.12, 1, T_final=sk_T_final, sweeps=100, n_temps=10, seed=seed)
+    timed.append(time.perf_counter() - t0)
+glue("sk_ns_per_update", f"{min(timed) / (2 * 100 * sk_L**2) * 1e9:.0f}", display=False)  # Metropolis + over-relax.
+glue("sk_L_timed", sk_L, display=False)
+
 # %% [markdown]
 # ### Where do skyrmion lattices form?
 # A coarse scan over $D$ and the reduced field $b = BJ/D^2$ (continuum theory puts the skyrmion crystal near
@@ -239,10 +278,18 @@ scan_seconds = time.perf_counter() - t0
 fig = sph.plot_phase_scan(scan, points)
 plt.show()
 
+# %% [markdown]
+# Phase and charge $Q$ per scan point (FM: ferromagnet, iso: isolated skyrmions, SkX: skyrmion lattice, sp: spiral
+# or mixed):
+
 # %%
-print(sph.phase_table(scan))
-print(f"{len(sph.skyrmion_points(scan))} of {len(scan['D'])} scan points are skyrmion lattices where detection "
-      f"agrees with Q; {len(points)} dataset points drawn inside their region")
+short = dict(zip(sph.PHASES, ("FM", "iso", "SkX", "sp")))
+cells = pd.DataFrame({"D": np.round(scan["D"], 2), "b = BJ/D²": np.round(scan["b"], 2),
+                      "phase": [f"{short[p]} ({q:.0f})" for p, q in zip(scan["phase"], scan["Q"])]})
+display(cells.pivot(index="b = BJ/D²", columns="D", values="phase"))
+print(f"{len(sph.skyrmion_points(scan))} of {len(scan['D'])} scan points are skyrmion lattices where "
+      "detection agrees with Q;")
+print(f"{len(points)} dataset points drawn inside their region")
 
 # %% [markdown]
 # One annealed lattice per phase, with the detected skyrmion centres, their periodic Delaunay mesh and the
@@ -288,8 +335,8 @@ print(f"skyrmions per lattice (integer): {np.mean(sky['n_skyrmions']):.0f}")
 
 # %%
 print(f"Q: mean {sky['Q'].mean():.1f}, range [{sky['Q'].min():.0f}, {sky['Q'].max():.0f}]; Mz: mean {sky['Mz'].mean():.2f}")
-print(f"skyrmions per lattice: {sky['n_skyrmions'].mean():.1f} here (L = {sk_L}); a close-packed 200 x 200 lattice "
-      f"(the thesis's size) would hold {thesis_count:.0f} at the same D")
+print(f"skyrmions per lattice: {sky['n_skyrmions'].mean():.1f} here (L = {sk_L});")
+print(f"a close-packed 200 x 200 lattice (the thesis's size) would hold {thesis_count:.0f} at the same D")
 print(f"defects per lattice: mean {sky['n_defects'].mean():.1f}; "
       f"per detected skyrmion: {sky['n_defects'].sum() / max(sky['n_skyrmions'].sum(), 1):.2f}")
 

@@ -52,10 +52,10 @@
 # large-angle tail that the topological measures of chapter 04 see. Maps are cached up to translation. Chapter 04
 # measures what the minima and the self-consistent stiffness do to the prior's observables against Monte Carlo.
 #
-# Why the prior: in CPU runs before this chapter was written, the paper's recipe matched the exact vortex map on
-# only a small fraction of held-out maps after ~10 minutes, and a prior without spin waves collapsed to one field
-# per map (no thermal fluctuations). The harmonic theory already knows the site-level spin waves at low $T$; the
-# network only has to learn what is beyond it. Both variants are trained and scored below.
+# Why the prior: the paper's U-Net must learn vortex placement and spin waves from the data alone, while the
+# harmonic theory already knows the site-level spin waves at low $T$, so the network only has to learn what is
+# beyond it. Both variants are trained and scored below; a learning curve shows how far the paper's recipe gets
+# on this budget.
 
 # %% tags=["parameters"]
 profile = "cpu"
@@ -86,17 +86,21 @@ learned_seeds = [0, 1]  # training seeds of the learned generator (the first one
 
 # %%
 import time
+from pprint import pformat
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython.display import display
 from myst_nb import glue
 
 from support.cwgan import generate
 from support.cwgan.evaluation import heldout as he
 from support.cwgan.figures import plot_fields, plot_history
 from support.cwgan.models.unet import UNetGenerator
+from support.cwgan import tables
 from support.cwgan.split import monitor_set, split_maps, split_record
+from support.cwgan.training.curve import CURVE_MAPS, curve_glue, curve_scorer, plot_learning_curve
 from support.cwgan.training.wgan import smooth_charge_targets, train_cwgan
 from support.store.data import update_results
 from support.book.runtime import (pick_device, profile_dir, repo_relative, require_upstream, results_path,
@@ -147,13 +151,15 @@ for name, part in (("train", train), ("validation", validation), ("seen_class", 
 print("temperatures:", [round(float(t), 2) for t in np.unique(data["T"])])
 
 # %% [markdown]
-# The physics loss (eq. 1 with the smooth charge of eq. 3) asks for the smooth charge that *real* vortices have:
-# thermal fluctuations and the lattice core keep it well below the integer 1, so a target of 1 would pull cores
-# sharper than Monte Carlo. Measured on the training fields (mean of $k\,q_{\rm smooth}$ at the vortices):
+# The physics loss (eq. 1 with the smooth charge of eq. 3) asks for the smooth charge that *real* vortices have,
+# measured on the training fields (mean of $k\,q_{\rm smooth}$ at the vortices, per temperature): thermal
+# fluctuations and the lattice core keep it below the integer 1 (here at most {glue:text}`smooth_target_max`), so a
+# target of 1 would pull cores sharper than Monte Carlo.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print({T: round(v, 3) for T, v in targets.items()})
+glue("smooth_target_max", f"{max(targets.values()):.3f}", display=False)
 
 # %% [markdown]
 # ## The prior alone
@@ -165,8 +171,8 @@ g0 = UNetGenerator(int(data["theta"].shape[-1]), "prior", widths=prior_model["ge
                    dec_widths=prior_model["gen_dec_widths"], noise_channels=prior_model["noise_channels"],
                    prior=prior_settings)
 summaries = {"prior (untrained)": he.summarize(he.evaluate_generator(g0, test, seed=seed), target_T, 0.0)}
-print(he.targets_table(summaries))
-print("prior settings:", g0.config["prior"])
+print("prior settings:", pformat(g0.config["prior"], width=84, compact=True))
+tables.targets_frame(summaries)
 
 # %% [markdown]
 # ## Training
@@ -177,17 +183,23 @@ print("prior settings:", g0.config["prior"])
 #
 # The critic first trains alone for `critic_warmup` batches: an untrained critic's gradients are noise. The prior
 # variant starts at a good solution, so its generator moves slowly (`g_lr`) and pays for its residual angle
-# (`residual_penalty` × mean $\delta^2$): it leaves the prior only where the critic insists. Without these, a first
-# CPU run (generator lr $10^{-4}$, no warm-up) walked away from the prior within 100 steps — its energy per site
-# rose far above Monte Carlo's — while the critic could not yet tell real from fake.
+# (`residual_penalty` × mean $\delta^2$): it leaves the prior only where the critic insists, and does not follow
+# the noise of a critic that cannot yet tell real from fake.
+#
+# The paper variant is also scored during training, at a few generator steps spaced evenly in log: the exact-map
+# rate and the energy per site (generated minus Monte Carlo) on validation maps at the target temperature — the
+# learning curve below. Its scoring time is not counted as training time.
 
 # %%
+curve_maps = monitor_set(validation, target_T, CURVE_MAPS, seed)
 results = {}
 for variant in variants:
     t0 = time.perf_counter()
     results[variant] = train_cwgan(train, variant=variant, out_dir=out / "cwgan" / variant, model=models[variant],
                                    training=trainings[variant], prior=prior_settings if variant == "prior" else None,
-                                   monitor=he.monitor(monitor, seed=int(seed)), seed=seed, device=dev, progress=True)
+                                   monitor=he.monitor(monitor, seed=int(seed)), seed=seed, device=dev, progress=True,
+                                   curve=curve_scorer(he.monitor(curve_maps, seed=int(seed))) if variant == "paper"
+                                   else None)
     print(f"{variant}: {len(results[variant]['history'])} epochs, "
           f"{results[variant]['train_seconds']:.0f} s of training ({time.perf_counter() - t0:.0f} s this run)")
 
@@ -199,6 +211,33 @@ for variant in variants:
 # %%
 plot_history({v: r["history"] for v, r in results.items()})
 plt.show()
+
+# %% [markdown]
+# ### Learning curve of the paper U-Net
+# The paper trained its U-Net for 120 epochs of 250 000 fields at widths 64–256 (their numbers). Here it trains
+# {glue:text}`curve_last_step` generator steps at encoder widths {glue:text}`paper_widths`, scored at
+# {glue:text}`curve_n_points` steps on {glue:text}`curve_n_fields` generated fields of validation maps at the target
+# temperature (never test maps): the exact-map rate and $\Delta E/N$, generated minus Monte Carlo.
+
+# %%
+curve_rows = results["paper"]["curve"] if "paper" in results else []
+_ = update_results(res_file, paper_learning_curve=curve_rows)
+for key, val in curve_glue(curve_rows).items():
+    glue(key, val, display=False)
+glue("curve_n_points", len(curve_rows), display=False)
+glue("curve_n_fields", len(curve_maps["T"]), display=False)
+glue("paper_widths", f"{min(paper_model['gen_widths'])}–{max(paper_model['gen_widths'])}", display=False)
+if curve_rows:
+    plot_learning_curve(curve_rows)
+    plt.show()
+    display(tables.curve_frame(curve_rows))
+print(f"scoring the curve took {sum(r['seconds'] for r in curve_rows):.1f} s in all")
+
+# %% [markdown]
+# From step {glue:text}`curve_first_step` to step {glue:text}`curve_last_step` the exact-map rate goes from
+# {glue:text}`curve_exact_first` to {glue:text}`curve_exact_last` and $\Delta E/N$ from {glue:text}`curve_dE_first`
+# to {glue:text}`curve_dE_last` J; between the last two points the exact-map rate is {glue:text}`curve_trend`. The
+# curve shows where this budget leaves the paper's recipe, not where the paper's budget would.
 
 # %% [markdown]
 # ## Held-out evaluation
@@ -220,8 +259,8 @@ summaries.update({v: s["seen_class"] for v, s in by_part.items() if "seen_class"
 unseen_summaries = {v: s["unseen_class"] for v, s in by_part.items()}
 train_rate = {v: he.training_rate(r, trainings[v]) for v, r in results.items()}
 checks = {v: he.check_targets(s) for v, s in summaries.items()}
-print(he.targets_table(summaries))
-print(he.targets_table(unseen_summaries, maps="unseen classes"))
+display(tables.targets_frame(summaries).rename_axis(f"T = {target_T}, seen classes"))
+display(tables.targets_frame(unseen_summaries).rename_axis(f"T = {target_T}, unseen classes"))
 for v in results:
     print(f"{v}: training {train_rate[v]:.0f} samples/s (critic + generator batches), "
           f"generation {summaries[v]['generate_samples_per_second']:.0f} samples/s on {dev}")
@@ -231,7 +270,7 @@ for v in results:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(he.match_rate_table(summaries))
+tables.match_rate_frame(summaries)
 
 # %% [markdown]
 # ### Fields of one held-out map
@@ -275,8 +314,9 @@ print("energy rel. error:", {v: round(s["energy_rel_error"], 3) for v, s in summ
 
 # %% [markdown]
 # ## A learned generator
-# **Question.** Neither trained variant above is a learned map from $(k, T, \text{noise})$ to a field: the paper U-Net
-# loses the map, the prior variant needs a per-map solve. Can a network whose inference is one forward pass plus FFTs
+# **Question.** Neither trained variant above is a learned map from $(k, T, \text{noise})$ to a field that keeps
+# the map on this budget: the paper U-Net keeps it on {glue:text}`curve_exact_last` of the validation fields after
+# {glue:text}`curve_last_step` steps (learning curve above), the prior variant needs a per-map solve. Can a network whose inference is one forward pass plus FFTs
 # learn what the cheap physics misses, on pair distances it never saw?
 #
 # **Method** (`support.cwgan.models.learned`). A field is $\theta_V(k) + \delta(k, T) + w_T + \varphi$: the FFT Villain
@@ -293,17 +333,16 @@ print("energy rel. error:", {v: round(s["energy_rel_error"], 3) for v, s in summ
 # %%
 from support.cwgan.figures import plot_learned_curves
 from support.cwgan.models.learned import correction_rms
-from support.cwgan.evaluation.heldout import (HEADLINE, class_curves, headline, learned_fields, learned_glue,
-                                              score_block, seed_mean)
+from support.cwgan.evaluation.heldout import class_curves, headline, learned_fields, learned_glue, score_block, seed_mean
 from support.cwgan.training.learned import train_learned
-from support.cwgan.evaluation.scores import score_table
 from support.cwgan.split import unseen_classes
 
 unseen_cls = list(unseen_classes(seed))
 learned_runs = {s: train_learned(learned_model, learned_training, excluded_classes=unseen_cls, seed=s,
                                  checkpoint=out / "cwgan" / "learned" / f"seed{s}.pt", progress=True)
                 for s in learned_seeds}
-print("unseen classes:", unseen_cls, "| training seconds:", {s: round(r["train_seconds"]) for s, r in learned_runs.items()})
+print("unseen classes:", unseen_cls)
+print("training seconds:", {s: round(r["train_seconds"]) for s, r in learned_runs.items()})
 
 # %%
 seen_cls = [c for c in np.unique(data["distance_class"]).tolist() if c not in unseen_cls]
@@ -315,10 +354,9 @@ for s, r in learned_runs.items():
 blocks = {name: {part: score_block(f, cls, max_tries) for part, cls in (("seen", seen_cls), ("unseen", unseen_cls))}
           for name, f in learned_by_name.items()}
 at = temperature_key(target_T)
-print("unseen classes, T =", at)
-print(score_table({n: headline(b["unseen"], at) for n, b in blocks.items()}, [c[0] for c in HEADLINE]))
-print("seen classes, T =", at)
-print(score_table({n: headline(b["seen"], at) for n, b in blocks.items()}, [c[0] for c in HEADLINE]))
+for part in ("unseen", "seen"):
+    frame = tables.headline_frame({n: headline(b[part], at) for n, b in blocks.items()})
+    display(frame.rename_axis(f"{part} classes, T = {at}"))
 
 # %% [markdown]
 # Observables versus pair distance at the target temperature (unseen classes shaded): Monte Carlo, the physics layers
@@ -344,14 +382,15 @@ _ = update_results(res_file, learned=learned_summary)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for part in ("unseen", "seen"):
-    m = learned_summary["trained_seed_mean"][part]
-    print(part, {k: (round(v[0], 3), round(v[1], 3)) for k, v in m.items()}, "(mean, spread over seeds)")
 print("RMS of the learned correction (rad):", round(rms, 3))
+tables.seed_mean_frame(learned_summary["trained_seed_mean"]).rename_axis("mean ± spread over seeds")
 
 # %%
 for key, val in learned_glue(learned_summary, at).items():
     glue(key, val, display=False)
+lower = [learned_summary["trained_seed_mean"]["seen"][k][0] < learned_summary["trained_seed_mean"]["unseen"][k][0]
+         for k in ("R2 helicity", "R2 chi")]
+glue("seen_r2_vs_unseen", "lower there" if all(lower) else "not lower there in both", display=False)
 
 # %% [markdown]
 # **Answer.** On the unseen classes at $T = 0.1$ the trained generator keeps the map at the first try for
@@ -361,12 +400,13 @@ for key, val in learned_glue(learned_summary, at).items():
 # {glue:text}`learned_r2_helicity` for $\Upsilon$ and {glue:text}`learned_r2_chi` for $\chi$, against
 # {glue:text}`physics_r2_abs_m`, {glue:text}`physics_r2_energy`, {glue:text}`physics_r2_helicity` and
 # {glue:text}`physics_r2_chi` for the physics layers alone (targets: $\geq .95$, $.95$, $.9$, $.85$; mean over the
-# training seeds, spread printed above). The correction moves the angles by {glue:text}`learned_rms` rad (RMS): it
-# presses the vortices of close pairs against the plaquette walls, which removes most of the Villain field's excess
-# static current (the helicity modulus). Pressed vortices cost redraws: on the seen classes, which include the
-# straight close pairs, the first try keeps the map for {glue:text}`learned_seen_first_try` of the fields
-# ({glue:text}`learned_seen_tries` tries on average), and $R^2$ of $\Upsilon$ and $\chi$ is lower there
-# ({glue:text}`learned_seen_r2_helicity` and {glue:text}`learned_seen_r2_chi`): near the walls the constrained
+# training seeds, spread in the table above). The correction moves the angles by {glue:text}`learned_rms` rad (RMS):
+# it presses the vortices of close pairs against the plaquette walls, to remove the Villain field's excess static
+# current (the helicity modulus; compare the $R^2$ of $\Upsilon$ with and without it). Pressed vortices cost
+# redraws: on the seen classes, which include the straight close pairs, the first try keeps the map for
+# {glue:text}`learned_seen_first_try` of the fields ({glue:text}`learned_seen_tries` tries on average), and $R^2$ of
+# $\Upsilon$ and $\chi$ is {glue:text}`seen_r2_vs_unseen` ({glue:text}`learned_seen_r2_helicity` and
+# {glue:text}`learned_seen_r2_chi`): near the walls the constrained
 # ensemble is not Gaussian, and where several minima mix (the diagonal pairs' mirror images) a deterministic
 # correction with Gaussian waves returns one field between them. Chapter 04 scores this generator on maps with
 # several pairs, at another temperature and at $L = 32$.
@@ -375,9 +415,10 @@ for key, val in learned_glue(learned_summary, at).items():
 # ## Answer
 # Of the {glue:text}`n_targets` targets, the untrained prior meets {glue:text}`met_prior_untrained`, the trained
 # paper variant {glue:text}`met_paper` and the trained prior variant {glue:text}`met_prior` (table above, held-out
-# maps, $T = 0.1$); chapter 04 goes on with the best variant printed above. On the `cpu` budget the paper variant
-# must learn vortex placement and spin waves from scratch in a few hundred steps, which the seeds did in 120 GPU
-# epochs; the prior variant starts from the right physics, and the short training with a generator learning rate
-# of $2\times10^{-5}$ leaves the prior almost untouched — chapter 04 compares the trained generator with its prior
-# on observables and topology. Timings (training and generation samples/s) depend on the machine and its load;
+# maps, $T = 0.1$); chapter 04 goes on with the best variant printed above. On this budget the paper variant
+# learns vortex placement and spin waves from scratch in {glue:text}`curve_last_step` generator steps, where the
+# paper trained 120 GPU epochs; its exact-map rate on validation maps is {glue:text}`curve_trend` at the last point
+# of its learning curve. The prior variant starts from the physics and trains with a small generator learning rate
+# (`g_lr`); chapter 04 measures how far the trained generator moved from its prior on observables and topology.
+# Timings (training and generation samples/s) depend on the machine and its load;
 # they are printed above and stored in `results/02_train_cwgan.json`.

@@ -143,6 +143,9 @@ def test_any_L_gives_exact_maps(L):
     theta = generate(g, maps, np.full(4, 0.1), seed=1)
     assert theta.shape == (4, L, L) and theta.dtype == np.float32
     assert np.abs(theta).max() <= np.pi
+    assert np.abs(maps).sum(axis=(1, 2)).min() >= 2           # every map has vortices to keep
+    np.testing.assert_array_equal(xy.vortices(theta), maps)   # the exact charge map, plaquette by plaquette
+    assert not np.any(xy.matches_map(theta, np.roll(maps, 1, axis=-1)))   # and not a shifted one
 
 
 def test_deterministic_for_a_seed():

@@ -118,3 +118,32 @@ def test_monitor_callback_joins_the_history_and_sees_the_current_generator(tmp_p
     res2 = training.train_cwgan(d, variant="prior", out_dir=tmp_path / "b", model=MODEL,
                                 training=dict(TRAIN, epochs=0), prior={"max_tries": 7}, progress=False)
     assert load_checkpoint(res2["checkpoint"])["config"]["prior"]["max_tries"] == 7
+
+
+def test_log_steps_are_log_spaced_and_end_at_the_total():
+    assert training.log_steps(300, 6) == [1, 3, 10, 31, 96, 300]
+    assert training.log_steps(4, 6) == [1, 2, 3, 4]            # fewer steps than points: each step once
+    assert training.log_steps(0) == [] and training.log_steps(10, 1) == [10]
+
+
+def test_learning_curve_rows_at_the_chosen_steps_survive_resume_and_leave_training_alone(tmp_path):
+    d = stand_in_data(L)
+    weights = []
+
+    def curve(gen):
+        weights.append(float(gen.head.weight.detach().abs().sum()))
+        return {"score": weights[-1]}
+
+    plain = training.train_cwgan(d, variant="paper", out_dir=tmp_path / "plain", model=MODEL, training=TRAIN,
+                                 seed=3, progress=False)
+    assert plain["curve"] == []
+    run = dict(variant="paper", out_dir=tmp_path / "c", model=MODEL, seed=3, progress=False, curve=curve)
+    training.train_cwgan(d, training=dict(TRAIN, epochs=1), **run)
+    res = training.train_cwgan(d, training=TRAIN, **run)        # resumes epoch 2, keeps epoch 1's rows
+    assert [r["step"] for r in res["curve"]] == training.log_steps(4) == [1, 2, 3, 4]
+    assert [r["score"] for r in res["curve"]] == weights and len(set(weights)) == 4   # the generator moved
+    for p, q in zip(plain["generator"].state_dict().values(), res["generator"].state_dict().values()):
+        assert torch.equal(p, q)                                  # scoring draws nothing from training's streams
+    # a checkpoint made without the curve is trained again, from step 1
+    res = training.train_cwgan(d, training=TRAIN, **dict(run, out_dir=tmp_path / "plain", curve_steps=[2, 4]))
+    assert [r["step"] for r in res["curve"]] == [2, 4]

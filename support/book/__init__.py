@@ -4,6 +4,7 @@
 * :mod:`~support.book.spec`, :mod:`~support.book.params`: typed parameter rules, checked before any work;
 * :mod:`~support.book.cells`: cell tags that fold code, outputs without machine paths;
 * :mod:`~support.book.offline`: the built book works without network;
+* :mod:`~support.book.widths`: no output line of the executed chapters wider than the column;
 * :mod:`~support.book.paper_check`: ``make paper-check``;
 * :mod:`~support.book.progress`, :mod:`~support.book.runtime`: progress bars and run-time choices
   (device, threads, seeds, data folders). These two import nothing of :mod:`support`, so every

@@ -12,7 +12,8 @@ By role, bottom up (imports point down this list only):
   learned generator;
 * :mod:`~support.cwgan.evaluation`: one module per question (held-out scorecards, evaluation sets,
   scores against Monte Carlo, topology, Monte Carlo references, cost, generalisation);
-* :mod:`~support.cwgan.upstream`, :mod:`~support.cwgan.figures`: chapter 04's inputs, the chapters' figures.
+* :mod:`~support.cwgan.upstream`, :mod:`~support.cwgan.figures`, :mod:`~support.cwgan.tables`: chapter 04's
+  inputs, the chapters' figures, chapter 02's tables.
 
 The public contract is :func:`load_generator`, :func:`generate` and :func:`sample_exact` (re-exported here). Array layout,
 bond-angle sign, plaquette orientation and periodicity: see the conventions in :mod:`support`.

@@ -2,7 +2,8 @@
 
 :func:`train_cwgan` trains one variant, checkpoints every epoch and resumes; what it measures on
 the side comes from a ``monitor`` callback (e.g. :func:`support.cwgan.evaluation.heldout.monitor`),
-so the loop itself neither evaluates nor plots.
+so the loop itself neither evaluates nor plots. A learning curve is the same idea at finer grain: a
+``curve`` callback scored at a few log-spaced generator steps (:func:`log_steps`).
 
 Checkpoints of one variant live in one folder: ``generator.pt`` (:func:`support.cwgan.generator.save_generator`)
 and ``critic.pt`` (model config + weights, for use elsewhere), ``training.pt`` (everything needed to
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -34,6 +35,8 @@ DEFAULT_TRAIN = dict(
     physics_start_epoch=None, physics_lr=1e-5, physics_weight=1.0, physics_defect_weight=None,
     loss_limit=1e6, amp=False, compile=False,
 )
+#: points of a learning curve (:func:`log_steps`)
+CURVE_POINTS = 6
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +112,13 @@ def build_networks(variant: str, L: int, *, gen_widths, gen_dec_widths=None, noi
     return gen, critic
 
 
+def log_steps(total: int, points: int = CURVE_POINTS) -> list[int]:
+    """About ``points`` generator steps from 1 to ``total``, evenly spaced in log (distinct integers, ``total`` last)."""
+    if total < 1 or points < 1:
+        return []
+    return sorted({int(s) for s in np.rint(np.geomspace(1, total, points))}) if points > 1 else [int(total)]
+
+
 def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
     for g in opt.param_groups:
         g["lr"] = lr
@@ -121,7 +131,9 @@ def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
 def train_cwgan(train: dict[str, np.ndarray], *, variant: str, out_dir: str | Path, model: dict, training: dict,
                 prior: dict | None = None, monitor: Callable[[UNetGenerator], dict] | None = None, seed: int = 0,
                 device: str | torch.device = "cpu", progress: bool = True,
-                on_epoch_end: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
+                on_epoch_end: Callable[[int, dict], None] | None = None,
+                curve: Callable[[UNetGenerator], dict] | None = None,
+                curve_steps: Sequence[int] | None = None) -> dict[str, Any]:
     """Train one cWGAN-GP variant, checkpointing every epoch; resumes from ``out_dir`` when possible.
 
     Args:
@@ -139,9 +151,14 @@ def train_cwgan(train: dict[str, np.ndarray], *, variant: str, out_dir: str | Pa
         device: torch device.
         progress: tqdm bars.
         on_epoch_end: called as ``on_epoch_end(epoch, history_entry)`` after each checkpoint.
+        curve: called as ``curve(generator)`` right after the generator steps ``curve_steps``; its floats
+            with ``step`` make one row of the learning curve (its time is not training time).
+        curve_steps: generator steps (counted from 1 over all epochs) of the curve; default
+            :func:`log_steps` of the run's total. A checkpoint made without the curve is trained again.
 
     Returns:
-        ``{"generator", "critic", "history", "train_seconds", "checkpoint"}``.
+        ``{"generator", "critic", "history", "curve", "train_seconds", "checkpoint"}`` (``curve``: the
+        rows ``{"step", **curve(generator)}``, empty without ``curve``).
 
     Raises:
         TrainingDiverged: a loss became NaN/inf or exceeded ``loss_limit``; the last complete
@@ -176,14 +193,19 @@ def train_cwgan(train: dict[str, np.ndarray], *, variant: str, out_dir: str | Pa
     out = Path(out_dir)
     ckpt_path = out / "training.pt"
     history: list[dict] = []
+    curve_rows: list[dict] = []
     start_epoch, train_seconds = 0, 0.0
-    if ckpt_path.exists():
-        ck = load_checkpoint(ckpt_path, expect_config=run_config, map_location=device)
+    ck = load_checkpoint(ckpt_path, expect_config=run_config, map_location=device) if ckpt_path.exists() else None
+    if ck is not None and curve is not None and ck["meta"].get("curve") is None:
+        print(f"{ckpt_path}: made without a learning curve; training {variant} again")
+        ck = None
+    if ck is not None:
         gen.load_state_dict(ck["state"]["generator"])
         critic.load_state_dict(ck["state"]["critic"])
         opt_g.load_state_dict(ck["state"]["opt_g"])
         opt_d.load_state_dict(ck["state"]["opt_d"])
         start_epoch, history, train_seconds = ck["meta"]["epoch"], list(ck["meta"]["history"]), ck["meta"]["train_seconds"]
+        curve_rows = list(ck["meta"].get("curve") or [])
     cuda = device.type == "cuda"
     g_fwd, d_fwd = (torch.compile(gen), torch.compile(critic)) if (cuda and tc["compile"]) else (gen, critic)
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if (cuda and tc["amp"]) else \
@@ -194,6 +216,7 @@ def train_cwgan(train: dict[str, np.ndarray], *, variant: str, out_dir: str | Pa
     target_of_T = torch.as_tensor([targets.get(temperature_key(t), 1.0) for t in T_np], dtype=torch.float32)
     bs, nc = tc["batch_size"], tc["n_critic"]
     steps = int(tc["steps_per_epoch"] or max(1, n // (bs * nc)))
+    curve_at = set(log_steps(tc["epochs"] * steps) if curve_steps is None else curve_steps) if curve else set()
 
     def fake_batch(idx, rng, grad):
         k, t = charges_t[idx].to(device), T_t[idx].to(device)
@@ -253,6 +276,10 @@ def train_cwgan(train: dict[str, np.ndarray], *, variant: str, out_dir: str | Pa
             for key, val in (("d_loss", d_loss), ("g_loss", g_loss), ("gp", gp), ("w_distance", w_dist), ("physics", phys)):
                 sums[key] += float(val.detach()) / steps
             bar.set_postfix(W=f"{float(w_dist.detach()):.3f}", gp=f"{float(gp.detach()):.3f}")
+            if epoch * steps + step + 1 in curve_at:
+                t_curve = time.perf_counter()
+                curve_rows.append(to_jsonable({"step": epoch * steps + step + 1, **curve(gen)}))
+                t0 += time.perf_counter() - t_curve  # scoring is not training
         train_seconds += time.perf_counter() - t0
         entry = dict(epoch=epoch + 1, seconds=time.perf_counter() - t0, physics_on=bool(physics), **sums)
         if monitor is not None:
@@ -264,12 +291,13 @@ def train_cwgan(train: dict[str, np.ndarray], *, variant: str, out_dir: str | Pa
         save_checkpoint(ckpt_path, config=run_config,
                         state=dict(generator=gen.state_dict(), critic=critic.state_dict(),
                                    opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict()),
-                        meta=dict(epoch=epoch + 1, history=history, train_seconds=train_seconds))
-        save_json(out / "history.json", dict(variant=variant, config=run_config, history=history))
+                        meta=dict(epoch=epoch + 1, history=history, train_seconds=train_seconds,
+                                  curve=curve_rows if curve else None))
+        save_json(out / "history.json", dict(variant=variant, config=run_config, history=history, curve=curve_rows))
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1, entry)
     if start_epoch == tc["epochs"] == 0 or not (out / "generator.pt").exists():
         save_generator(out / "generator.pt", gen, epoch=0)
     gen.eval()
-    return dict(generator=gen, critic=critic, history=history, train_seconds=train_seconds,
+    return dict(generator=gen, critic=critic, history=history, curve=curve_rows, train_seconds=train_seconds,
                 checkpoint=str(out / "generator.pt"))
