@@ -481,7 +481,7 @@ cwgan_summary.update(cost_per_sample=costs, cost_slope={m: cost.log_log_slope(c)
 # %% [markdown]
 # **Answer.** At $L =$ {glue:text}`cost_L_max` an independent field of a new map costs, set-up and redraws
 # included, {glue:text}`speedup_learned` times less with the learned generator than with constrained Monte Carlo
-# and {glue:text}`speedup_paper` times less with the paper U-Net (which keeps no map; see the sets above); the
+# and {glue:text}`speedup_paper` times less with the paper U-Net (whose exact-map rates the sets above give); the
 # prior-based variants, whose per-map set-up grows fastest, are {glue:text}`speedup_prior_alone` times cheaper at
 # this size (`not timed`: above `gan_prior_max_L`). The slopes in the legend are the growth exponents in $L$.
 
@@ -560,7 +560,8 @@ print(f"part 1 took {time.perf_counter() - t_part1:.0f} s")
 # %%
 # NBVAL_CHECK_OUTPUT
 saved = np.load(out / "results" / "cwgan_samples.npz")
-print("cwgan_samples.npz:", {k: saved[k].shape for k in saved.files}, "| T:", [round(float(t), 3) for t in np.unique(saved["T"])])
+print("cwgan_samples.npz:", {k: saved[k].shape for k in saved.files})
+print("temperatures:", [round(float(t), 3) for t in np.unique(saved["T"])])
 print("pairs share map and T:", bool(np.array_equal(saved["charges"], ev["charges"][at0_idx])))
 print("Acc_topo (generator):", {m: round(v, 1) for m, v in cwgan_summary["acc_topo"].items()})
 
