@@ -32,7 +32,8 @@ test: $(STAMP)
 paper-check: $(STAMP)
 	$(PY) -m support.book.paper_check
 
-# Regenerate the nbval reference notebooks from a fresh smoke run.
+# Regenerate the nbval reference notebooks and the results reference (tests/smoke_results.json)
+# from one fresh smoke run.
 nbval-refresh: $(STAMP)
 	rm -rf data/smoke
 	$(PY) -m support.book run --profile smoke

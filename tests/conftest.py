@@ -26,3 +26,32 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+# -------------------------------------------------------------------------------------------------
+# the smoke book under nbval, and the results regression test that judges what it wrote
+# -------------------------------------------------------------------------------------------------
+
+_SMOKE_BOOK = pytest.StashKey[dict]()
+#: test modules that read the results the nbval notebooks of this session wrote
+_AFTER_THE_BOOK = ("test_results_regression.py",)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the results regression tests right after the last nbval notebook, and note whether the book runs
+    in this session (``make test``) and since when."""
+    import time
+
+    notebooks = [i for i, item in enumerate(items) if item.path.suffix == ".ipynb"]
+    config.stash[_SMOKE_BOOK] = {"executed": bool(notebooks), "session_start": time.time()}
+    if notebooks:
+        after = [item for item in items if item.path.name in _AFTER_THE_BOOK]
+        rest = [item for item in items if item.path.name not in _AFTER_THE_BOOK]
+        last = max(i for i, item in enumerate(rest) if item.path.suffix == ".ipynb")
+        items[:] = rest[:last + 1] + after + rest[last + 1:]
+
+
+@pytest.fixture
+def smoke_book(request):
+    """``{"executed": the nbval notebooks run in this session, "session_start": POSIX time}``."""
+    return request.config.stash[_SMOKE_BOOK]

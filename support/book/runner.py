@@ -3,7 +3,7 @@
     python -m support.book run --profile cpu [--only 02,04] [-p NAME VALUE ...] [--yes]
     python -m support.book check --profile cpu [--only 02,04] [-p NAME VALUE ...]   # validate only
     python -m support.book build
-    python -m support.book refs          # refresh the nbval reference notebooks (smoke outputs)
+    python -m support.book refs          # refresh the nbval notebooks and tests/smoke_results.json (smoke run)
 
 For each chapter ``notebooks/NN_name.py``: convert to ``book/NN_name.ipynb``, execute it with
 papermill using the profile's ``common`` section, then the chapter's section, then the ``-p``
@@ -315,6 +315,17 @@ def refresh_references() -> list[Path]:
     return written
 
 
+def refresh_results_reference() -> Path:
+    """Write ``tests/smoke_results.json`` from the results of the smoke run that made ``book/*.ipynb``."""
+    from support.book import results_reference
+    from support.store.integrity import CorruptFileError
+
+    try:
+        return results_reference.refresh(BOOK, chapters())
+    except (FileNotFoundError, CorruptFileError, ValueError) as err:
+        raise BookError(f"results reference not written: {err}") from None
+
+
 def _strip_output(output):
     """Drop images/HTML from an output (nbval-lax only compares marked text outputs)."""
     output = copy.deepcopy(output)
@@ -338,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     check_p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     check_p.add_argument("--yes", action="store_true", help="accept a GPU-sized profile without a GPU")
     sub.add_parser("build", help="build the HTML book into _build/html")
-    sub.add_parser("refs", help="refresh tests/notebooks from smoke-profile outputs in book/")
+    sub.add_parser("refs", help="refresh tests/notebooks and tests/smoke_results.json from the smoke run in book/")
     args = parser.parse_args(argv)
     try:
         if args.command in ("run", "check"):
@@ -359,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "build":
             print(f"[book] built {build()}")
         else:
-            for path in refresh_references():
+            for path in [*refresh_references(), refresh_results_reference()]:
                 print(f"[book] wrote {path.relative_to(ROOT)}")
     except BookError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -107,8 +107,9 @@ def require_upstream(data_dir: str | os.PathLike, profile: str, chapter: str, ne
             load_results(path)
         except OSError:
             bad.append((need, f"{path} (missing)"))
-        except ValueError as err:     # CorruptFileError: unreadable, or not what its chapter wrote
-            bad.append((need, f"{path} ({getattr(err, 'problem', err)})"))
+        except ValueError as err:     # CorruptFileError: unreadable, or not what its chapter wrote (or records.json)
+            where = getattr(err, "path", path)
+            bad.append((need, f"{where} ({getattr(err, 'problem', err)})"))
     if bad:
         listing = "; ".join(f"chapter {n[:2]}: {p}" for n, p in bad)
         raise FileNotFoundError(f"{chapter} needs the results of {listing}. Run `python -m support.book run --profile "

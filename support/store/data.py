@@ -62,10 +62,14 @@ def _atomic_write(path: Path, write: Callable[[Any], None], mode: str = "wb") ->
         raise
 
 
+def _json_bytes(obj: Any) -> bytes:
+    return json.dumps(to_jsonable(obj), indent=2, sort_keys=False).encode()
+
+
 def save_json(path: str | os.PathLike, obj: Any) -> None:
     """Write JSON atomically (numpy scalars and arrays are converted)."""
-    text = json.dumps(to_jsonable(obj), indent=2, sort_keys=False)
-    _atomic_write(Path(path), lambda fh: fh.write(text), mode="w")
+    raw = _json_bytes(obj)
+    _atomic_write(Path(path), lambda fh: fh.write(raw))
 
 
 def load_json(path: str | os.PathLike) -> Any:
@@ -125,49 +129,80 @@ def update_results(path: str | os.PathLike, **entries: Any) -> dict:
 
     The read-modify-write happens under the file's lock, so concurrent writers lose no keys. An existing file
     that is unreadable or differs from its record (damaged, or edited after its chapter wrote it) is kept aside
-    as ``<name>.corrupt`` and the chapter starts it afresh, so a rerun of that chapter repairs it.
+    as ``<name>.corrupt`` and the chapter starts it afresh, so a rerun of that chapter repairs it. The new
+    record goes in as *pending* before the file is replaced, so a kill between the two leaves a file that
+    :func:`load_results` accepts and records (not one it refuses).
     """
     path = Path(path)
     with file_lock(path):
         try:
             results = load_results(path) if path.exists() else {}
         except CorruptFileError as err:
-            os.replace(path, path.with_name(path.name + ".corrupt"))
-            print(f"warning: {err} Kept aside as {path.name}.corrupt; writing it afresh.", file=sys.stderr)
-            results = {}
+            if err.path != path:          # records.json is damaged, not this file: take it as it is
+                results = _readable_or_aside(path)
+            else:
+                _keep_aside(path, err)
+                results = {}
         results.update(to_jsonable(entries))
-        save_json(path, results)
+        raw = _json_bytes(results)
+        _record_results(path, pending={"size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()})
+        _atomic_write(path, lambda fh: fh.write(raw))
         _record_results(path)
     return results
 
 
-def _record_results(path: Path) -> None:
+def _keep_aside(path: Path, err: Exception) -> None:
+    os.replace(path, path.with_name(path.name + ".corrupt"))
+    print(f"warning: {err} Kept aside as {path.name}.corrupt; writing it afresh.", file=sys.stderr)
+
+
+def _readable_or_aside(path: Path) -> dict:
+    try:
+        return load_json(path)
+    except CorruptFileError as err:
+        _keep_aside(path, err)
+        return {}
+
+
+def _record_results(path: Path, *, pending: dict | None = None) -> None:
+    """Record a results file's size and checksum in ``records.json`` (or ``pending``: the record of the bytes
+    about to replace it, kept beside the current one). An unreadable ``records.json`` is kept aside, with a
+    warning, and started afresh."""
     records_path = path.parent / RESULTS_RECORDS
     with file_lock(records_path):
-        try:
-            records = load_json(records_path) if records_path.exists() else {}
-        except CorruptFileError:
-            records = {}          # rebuilt record by record as the chapters write
-        records[path.name] = file_record(path)
+        records = _readable_or_aside(records_path) if records_path.exists() else {}
+        if pending is not None:
+            records[path.name] = {**(records.get(path.name) or {}), "pending": pending}
+        else:
+            records[path.name] = file_record(path)
         save_json(records_path, records)
 
 
 def load_results(path: str | os.PathLike) -> dict:
-    """A chapter's results JSON, checked against its record (a file without a record loads as it is).
+    """A chapter's results JSON, checked against its record in ``records.json`` (a file without a record
+    loads as it is; one that matches its pending record, written just before an interrupt, is recorded now).
 
     Raises:
         FileNotFoundError: the file is missing.
-        CorruptFileError: unreadable, or different from what its chapter wrote; the message says which chapter
-            to rerun.
+        CorruptFileError: unreadable, or different from what its chapter wrote (the message says which chapter
+            to rerun); or ``records.json`` is unreadable (then no results file can be checked).
     """
     path = Path(path)
     records_path = path.parent / RESULTS_RECORDS
-    try:
-        record = load_json(records_path).get(path.name) if records_path.exists() else None
-    except CorruptFileError:
+    if records_path.exists():
+        try:
+            record = load_json(records_path).get(path.name)
+        except CorruptFileError as err:
+            raise CorruptFileError(records_path, err.problem, "No results file can be checked. Rerun the "
+                                   "chapters (each records its file again; this one is kept aside).") from None
+    else:
         record = None
+    pending = record.pop("pending", None) if record else None
     problem = record_problem(path, record) if record is not None else None
-    if problem is not None and path.exists():
+    if problem is not None and pending is not None and record_problem(path, pending) is None:
+        print(f"{path}: its record was not completed after it was written (an interrupt); recorded now.")
+        _record_results(path)
+    elif problem is not None and path.exists():
         raise CorruptFileError(path, f"{problem}", _results_remedy(path))
     try:
         return load_json(path)
