@@ -39,8 +39,9 @@ MACHINE_KEYS = ("chapter_seconds", "*seconds*", "*_per_second", "cost_per_sample
 MACHINE_PATHS = ("*code_version*",)
 #: the committed reference of the smoke book's results
 REFERENCE = REPO_ROOT / "tests" / "smoke_results.json"
-#: the tolerance a refresh writes: two smoke runs on one machine agree to the last bit (see the test's docstring)
-REL_TOL, ABS_TOL = 1e-9, 1e-12
+#: the tolerance a refresh writes: two smoke runs on one machine agree to the last bit (see the test's docstring);
+#: 1e-6 relative leaves room for float32 sums in another order on another CPU, far below any change of method
+REL_TOL, ABS_TOL = 1e-6, 1e-9
 #: a chapter's results file: NN_name.json (records.json and timings.json are not results)
 RESULTS_FILE = re.compile(r"^\d\d_\w+\.json$")
 
