@@ -1,6 +1,7 @@
 """Scoring variants on a set: shapes, the noise-floor row, the saved fields, z-scores and the verdict table."""
 
 import numpy as np
+import torch
 import pytest
 
 from support import xy
@@ -71,3 +72,19 @@ def test_rows_carry_z_scores_sizes_and_training_distribution(tiny_set):
     head = gz.headline({"s": scores}, ["villain", "missing"])
     assert head["s_villain_distribution"] == "inside" and head["s_missing_z_within"] == "not scored"
     assert head["s_mc_noise_floor_distribution"] == "outside"
+
+
+def test_exact_variant_keeps_maps_thins_and_records_its_autocorrelation(tiny_set):
+    from support.cwgan.models.learned import LearnedGenerator
+
+    torch.manual_seed(0)
+    variant = gz.ExactVariant(LearnedGenerator(widths=[4]), thin=3)
+    ref = tiny_set["reference"]
+    theta = variant(ref["charges"], ref["T"], seed=0)
+    assert theta.shape == ref["theta"].shape and xy.matches_map(theta, ref["charges"]).all()
+    assert set(variant.variance_factor) == {0.1, 0.5} and all(f >= 1.0 for f in variant.variance_factor.values())
+    assert np.array_equal(theta, variant(ref["charges"], ref["T"], seed=0))          # seeded
+    scores, _, _ = gz.score_variants(tiny_set, {"exact": variant}, n_thresholds=4, topo_fields=1, seed=0)
+    assert scores["exact"]["exact_map"] == 1.0 and scores["exact"]["n_fields"] == len(ref["theta"])
+    with pytest.raises(ValueError):
+        gz.ExactVariant(None, thin=0)

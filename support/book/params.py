@@ -102,7 +102,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "gan_set_samples_per_map": integer(3, why="a map's jackknife standard error needs three fields"),
         "gan_set_pilot_sweeps": integer(4, why="tau_int needs a series"), "gan_set_topo_fields": _count,
         "gan_unseen_T": _pos, "gan_multi_T": _temps, "gan_cost_maps": _count, "gan_outside_T": _pos,
-        "gan_many_pairs": list_of(integer(1), distinct=True),
+        "gan_many_pairs": list_of(integer(1), distinct=True), "gan_exact_thin": _count,
         "gan_prior_sets": list_of(choice(*_GAN_SETS), min_len=0, distinct=True),
         "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
         "gan_prior_max_L": integer(16, why="the prior-based variants are timed up to this L"),

@@ -57,17 +57,21 @@ def score_variants(eval_set: Mapping[str, object], variants: Mapping[str, Varian
     scores = {}
     for name, r in rows.items():
         scores[name] = set_scores.score_set(ref_summary, set_scores.summarize_set(r, thresholds, topo_fields=topo_fields))
-        scores[name].update(set_z_scores(eval_set, r["theta"], is_mc=name == NOISE_FLOOR), n_fields=len(r["theta"]),
+        own = getattr(variants.get(name), "variance_factor", None)
+        scores[name].update(set_z_scores(eval_set, r["theta"], is_mc=name == NOISE_FLOOR, own_factor=own),
+                            n_fields=len(r["theta"]),
                             in_training_distribution=(name in conditions
                                                       and in_training_distribution(eval_set["maps"], conditions[name])))
     return scores, {name: r["theta"] for name, r in rows.items()}, seconds
 
 
-def set_z_scores(eval_set: Mapping[str, object], theta: np.ndarray, *, is_mc: bool) -> dict[str, object]:
+def set_z_scores(eval_set: Mapping[str, object], theta: np.ndarray, *, is_mc: bool,
+                 own_factor: Mapping[float, float] | None = None) -> dict[str, object]:
     """z-scores of ``theta`` (one field per reference field) against the set's reference, per temperature.
 
     Monte Carlo rows (reference, and the noise floor when ``is_mc``) carry the autocorrelation factor of
-    their spacing (:func:`~support.cwgan.evaluation.z_scores.correlated_variance_factor`).
+    their spacing (:func:`~support.cwgan.evaluation.z_scores.correlated_variance_factor`); a row of correlated
+    chain states carries its own (``own_factor`` per temperature, e.g. :class:`ExactVariant`'s).
 
     Returns:
         ``{"z": {observable: z} at the lowest temperature, "z_by_T": {T: {observable: z}}, "z_within",
@@ -81,7 +85,8 @@ def set_z_scores(eval_set: Mapping[str, object], theta: np.ndarray, *, is_mc: bo
         factor = z_scores.correlated_variance_factor(spacing["tau_int"], spacing["spacing"])
         maps, N = ref["map"][sel], ref["theta"].shape[-1] * ref["theta"].shape[-2]
         reference = z_scores.set_estimate(z_scores.per_field(ref["theta"][sel], t), maps, t, N, factor)
-        estimate = z_scores.set_estimate(z_scores.per_field(theta[sel], t), maps, t, N, factor if is_mc else 1.0)
+        own = (own_factor or {}).get(t, factor if is_mc else 1.0)
+        estimate = z_scores.set_estimate(z_scores.per_field(theta[sel], t), maps, t, N, own)
         by_T[temperature_key(t)] = z_scores.z_scores(estimate, reference)
     every = {f"{t}/{k}": v for t, z in by_T.items() for k, v in z.items()}
     return {"z": next(iter(by_T.values())), "z_by_T": by_T, **z_scores.summary(every)}
@@ -115,6 +120,39 @@ def generator_variant(generator, *, batch_size: int = 256) -> Variant:
             raise ValueError(f"the generator cannot run at L = {charges.shape[-1]}")
         return generate(g, charges, T, seed=seed, batch_size=batch_size)
     return draw
+
+
+class ExactVariant:
+    """The learned generator inside the exact chain (:func:`support.cwgan.exact.sample_exact`) as a variant.
+
+    One chain per (map, T) of the reference rows: burn-in, then every ``thin``-th state, as many as the map has
+    reference fields. Kept states of one chain are correlated: each call records per temperature the
+    autocorrelation factor of the kept states (``variance_factor``, from the integrated autocorrelation time of
+    E and |M| on each chain's full series, averaged over the maps), which :func:`set_z_scores` applies to this
+    row as it does to Monte Carlo's.
+    """
+
+    def __init__(self, generator, *, thin: int = 10):
+        if thin < 1:
+            raise ValueError(f"thin must be >= 1, got {thin}")
+        self.generator, self.thin, self.variance_factor = generator, int(thin), {}
+
+    def __call__(self, charges: np.ndarray, T: np.ndarray, seed: int) -> np.ndarray:
+        from support import xy
+        from support.cwgan.evaluation.mc_reference import integrated_autocorrelation_time as iat
+        from support.cwgan.exact import sample_exact
+
+        out, taus = np.empty(charges.shape, np.float32), {}
+        keys = [(charges[i].tobytes(), round(float(T[i]), 6)) for i in range(len(T))]
+        for g, key in enumerate(dict.fromkeys(keys)):
+            rows = [i for i, k in enumerate(keys) if k == key]
+            theta, _ = sample_exact(self.generator, charges[rows[0]], key[1], len(rows) * self.thin,
+                                    seed=chunk_seed(seed, 15, g))
+            out[rows] = theta[self.thin - 1::self.thin]
+            taus.setdefault(key[1], []).append(max(iat(xy.energy(theta)), iat(xy.magnetization(theta))))
+        self.variance_factor = {t: z_scores.correlated_variance_factor(float(np.mean(v)), self.thin)
+                                for t, v in taus.items()}
+        return out
 
 
 def baseline_variant(kind: str, **settings) -> Variant:
@@ -162,7 +200,8 @@ def paired_residual(eval_set: Mapping[str, object], fields: Mapping[str, np.ndar
     return out
 
 
-LABELS = {"learned": "The learned generator", "paper": "The paper U-Net", "prior": "The prior U-Net"}
+LABELS = {"learned": "The learned generator", "paper": "The paper U-Net", "prior": "The prior U-Net",
+          "exact": "The exact chain (the learned generator inside Metropolis-Hastings)"}
 Z_COLUMNS = {"energy": "z E/N", "abs_m": "z |M|", "helicity": "z Υ", "cv": "z C_v", "chi": "z χ"}
 
 
