@@ -569,7 +569,8 @@ print(f"part 1 took {time.perf_counter() - t_part1:.0f} s")
 # %%
 # NBVAL_CHECK_OUTPUT
 saved = np.load(out / "results" / "cwgan_samples.npz")
-print("cwgan_samples.npz:", {k: saved[k].shape for k in saved.files})
+for key in saved.files:
+    print(f"cwgan_samples.npz {key}: {saved[key].shape}")
 print("temperatures:", [round(float(t), 3) for t in np.unique(saved["T"])])
 print("pairs share map and T:", bool(np.array_equal(saved["charges"], ev["charges"][at0_idx])))
 print("Acc_topo (generator):", {m: round(v, 1) for m, v in cwgan_summary["acc_topo"].items()})

@@ -29,5 +29,10 @@ def test_variant_sentence_counts_inside_and_outside_and_names_the_worst():
     s = verdicts.variant_sentence(scores, "g", "G")
     assert "1 of 1 sets inside its training distribution (a)" in s
     assert "1 of 3 sets outside its training distribution (c)" in s
-    assert "9.5 (b, m at T = 0.1)" in s
+    assert "largest |z| on the sets outside is 9.5 (b, m at T = 0.1)" in s
     assert verdicts.worst(scores["b"]["g"]) == (9.5, "0.1", "m")
+
+
+def test_variant_sentence_of_a_variant_scored_inside_only_names_the_inside_worst():
+    s = verdicts.variant_sentence({"a": {"g": _row({"e": 5.0})}}, "g", "G")
+    assert "0 of 1 sets inside" in s and "outside" not in s and "on the sets inside is 5.0" in s

@@ -43,7 +43,7 @@ def variant_sentence(set_scores: Scores, variant: str, label: str) -> str:
     """Where ``variant`` cannot be told from Monte Carlo, inside and outside its training distribution,
     and its largest |z| outside (or inside, if it was scored on no set outside)."""
     scored = {name: s[variant] for name, s in set_scores.items() if variant in s}
-    parts, largest = [], None
+    parts, largest, last = [], None, ""
     for inside, where in ((True, "inside"), (False, "outside")):
         group = {name: r for name, r in scored.items() if bool(r["in_training_distribution"]) is inside}
         if not group:
@@ -51,10 +51,10 @@ def variant_sentence(set_scores: Scores, variant: str, label: str) -> str:
         good = [name for name, r in group.items() if indistinguishable(r)]
         parts.append(f"{len(good)} of {len(group)} sets {where} its training distribution"
                      + (f" ({', '.join(good)})" if good else ""))
-        largest = max((worst(r) + (name,) for name, r in group.items()))
+        largest, last = max((worst(r) + (name,) for name, r in group.items())), where
     z, t, k, name = largest
-    return (f"{label} cannot be told from Monte Carlo on {' and on '.join(parts)}; its largest |z| on the "
-            f"{'last' if len(parts) > 1 else 'scored'} group is {z:.1f} ({name}, {k} at T = {t}).")
+    return (f"{label} cannot be told from Monte Carlo on {' and on '.join(parts)}; its largest |z| on the sets "
+            f"{last} is {z:.1f} ({name}, {k} at T = {t}).")
 
 
 R2_TARGET, ACC_TARGET = 0.9, 0.8                 # the chapter's targets (cpu profile)
@@ -84,6 +84,6 @@ def target_sentence(table, label: str) -> str:
     miss as well (targets this reference set is too small to decide)."""
     missed = table[~table["met"].astype(bool)]
     undecided = int((~missed["floor meets"].astype(bool)).sum())
-    return (f"{label} meets {int(table['met'].sum())} of {len(table)} targets; of its {len(missed)} misses, "
+    return (f"{label[:1].upper()}{label[1:]} meets {int(table['met'].sum())} of {len(table)} targets; of its {len(missed)} misses, "
             f"{undecided} are missed by the two Monte Carlo halves as well, so this many reference fields cannot "
             f"decide them, and {len(missed) - undecided} are the generator's own.")
