@@ -145,6 +145,8 @@ sw = {"E": bool(abs(mean["energy"][lo] - (-2 + Tv[lo] / 2)) < 0.01),
       "Upsilon": bool(abs(mean["helicity"][lo] - (1 - Tv[lo] / 4)) < 0.02)}
 print(f"T={Tv[lo]:.1f}: |E/N - (-2 + T/2)| < 0.01:", sw["E"])
 print(f"T={Tv[lo]:.1f}: |Upsilon - (1 - T/4)| < 0.02:", sw["Upsilon"])
+
+# %%
 glue("spin_wave_verdict", "both hold" if all(sw.values()) else "do not both hold", display=False)
 glue("cv_peak_T", f"{Tv[np.argmax(mean['cv'])]:.1f}", display=False)
 

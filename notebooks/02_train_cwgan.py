@@ -159,6 +159,8 @@ print("temperatures:", [round(float(t), 2) for t in np.unique(data["T"])])
 # %%
 # NBVAL_CHECK_OUTPUT
 print({T: round(v, 3) for T, v in targets.items()})
+
+# %%
 glue("smooth_target_max", f"{max(targets.values()):.3f}", display=False)
 
 # %% [markdown]
@@ -269,7 +271,6 @@ for v in results:
 # The exact-map match rate at every temperature of the data set (the other targets are stated at the target $T$):
 
 # %%
-# NBVAL_CHECK_OUTPUT
 tables.match_rate_frame(summaries)
 
 # %% [markdown]
@@ -383,6 +384,8 @@ _ = update_results(res_file, learned=learned_summary)
 # %%
 # NBVAL_CHECK_OUTPUT
 print("RMS of the learned correction (rad):", round(rms, 3))
+
+# %%
 tables.seed_mean_frame(learned_summary["trained_seed_mean"]).rename_axis("mean ± spread over seeds")
 
 # %%
