@@ -43,7 +43,7 @@ gan_set_maps = {"seen_class": 8, "unseen_class": 16, "multi_pair": 8, "unseen_T"
                 "L64": 4, "outside_T": 4}  # maps per class or group
 gan_set_samples_per_map = 8  # MC reference fields per map (and as many on an independent noise-floor chain)
 gan_set_pilot_sweeps = 2000  # sweeps of the pilot chains that measure tau_int per set and temperature
-gan_set_topo_fields = 32  # fields per group for the topological measures of the evaluation sets
+gan_set_topo_fields = 32  # fields per group for the sets' topological measures at L (fewer by (L/L')^2 on larger sets)
 gan_unseen_T = 0.3  # temperature of the unseen_T set (between the training temperatures)
 gan_multi_T = [0.1, 0.5]  # temperatures of the multi_pair and many_pairs sets
 gan_many_pairs = [4, 5, 6]  # pair counts of the many_pairs set (more than any training map)
@@ -161,8 +161,8 @@ half = split_half_mask(np.unique(np.stack([Tev, cls], 1), axis=0, return_inverse
 names = cwgan_figures.source_names(upstream["variant"])
 cwgan_summary = dict(variant=upstream["variant"], T=T0)
 print(f"generator: variant '{upstream['variant']}' from {upstream['generator_path']}")
-print(f"Monte Carlo reference: {len(idx)} fields from chapter 01, {len(Tev) - len(idx)} new; "
-      f"temperatures {temps}, headline T = {T0}")
+print(f"Monte Carlo reference: {len(idx)} fields from chapter 01, {len(Tev) - len(idx)} new")
+print(f"temperatures {temps}, headline T = {T0}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -216,7 +216,8 @@ set_scores, set_seconds = {}, {}
 for name, st in sets.items():
     set_scores[name], fields, set_seconds[name] = generalisation.score_variants(
         st, generalisation.variants_for_set(variants, name, gan_prior_sets), n_thresholds=gan_topo_thresholds,
-        topo_fields=gan_set_topo_fields, seed=seed, conditions=conditions)
+        topo_fields=eval_sets.topo_fields_at(gan_set_topo_fields, L, st["maps"]["charges"].shape[-1]), seed=seed,
+        conditions=conditions)
     generalisation.save_set_fields(out / "results" / f"cwgan_eval_{name}.npz", st,
                                    {v: f for v, f in fields.items() if v in trained})
     if name == "seen_class":

@@ -103,3 +103,8 @@ def test_measured_spacing_is_twice_tau_rounded_up():
     s = es.measured_spacing(k, 0.1, burn_in=50, pilot_sweeps=400, seed=0)
     assert s["tau_int"] == max(s["tau_int_energy"], s["tau_int_m"]) and s["tau_int"] >= 0.5
     assert s["spacing"] == int(np.ceil(2 * s["tau_int"]))
+
+
+def test_topological_fields_shrink_with_the_lattice_and_keep_two():
+    assert es.topo_fields_at(32, 16, 16) == 32 and es.topo_fields_at(32, 16, 32) == 8
+    assert es.topo_fields_at(32, 16, 64) == 2 and es.topo_fields_at(4, 16, 64) == 2

@@ -237,7 +237,8 @@ def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_p
     ``definition`` passes the set definitions (``unseen_T``, ``multi_T``, ...) to :func:`set_maps`.
     The spacing is measured per temperature on pilot chains of the set's first maps (up to 8). On a set of
     another size ``L'``, burn-in and pilot sweeps are scaled by ``(L'/L)^2``: local Metropolis moves the
-    longest spin waves in about ``L^2`` sweeps, and a pilot much shorter than that underestimates tau.
+    longest spin waves in about ``L^2`` sweeps, and a pilot much shorter than that underestimates tau; the
+    pilot runs on ``(L/L')^2`` as many maps (at least 2).
 
     Returns:
         ``{"maps": rows, "spacing": {T: measured_spacing(...)}, "reference": rows, "noise_floor": rows}``.
@@ -245,9 +246,10 @@ def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_p
     maps = set_maps(name, L=L, target_T=target_T, n_maps=n_maps, seed=seed, dataset_maps=dataset_maps, **definition)
     scale = max(1.0, (maps["charges"].shape[-1] / L) ** 2)
     burn_in, pilot_sweeps = int(round(burn_in * scale)), int(round(pilot_sweeps * scale))
+    n_pilot = max(2, int(8 / scale))          # as many sweeps x sites of pilot as at L, up to the longer chains
     spacing = {}
     for t in np.unique(maps["T"]):
-        pilot = maps["charges"][maps["T"] == t][:8]
+        pilot = maps["charges"][maps["T"] == t][:n_pilot]
         spacing[round(float(t), 6)] = measured_spacing(pilot, float(t), burn_in=burn_in, pilot_sweeps=pilot_sweeps,
                                                        seed=chunk_seed(seed, 13, 5, SETS.index(name)))
     mc = mc_reference(maps, samples_per_map=samples_per_map, burn_in=burn_in,
@@ -286,3 +288,9 @@ def set_overview(sets: Mapping[str, Mapping[str, object]]):
                    "spacing (sweeps)": ", ".join(str(v["spacing"]) for v in st["spacing"].values())}
             for name, st in sets.items()}
     return pd.DataFrame(rows).T
+
+
+def topo_fields_at(n: int, L: int, set_L: int) -> int:
+    """Fields per group for a set's topological measures: ``n`` at the training size ``L``, scaled by
+    ``(L / set_L)^2`` on larger lattices (the cluster radius and diameter cost O(N^2) per field), at least 2."""
+    return max(2, int(round(n * (L / set_L) ** 2)))
