@@ -36,3 +36,15 @@ def test_variant_sentence_counts_inside_and_outside_and_names_the_worst():
 def test_variant_sentence_of_a_variant_scored_inside_only_names_the_inside_worst():
     s = verdicts.variant_sentence({"a": {"g": _row({"e": 5.0})}}, "g", "G")
     assert "0 of 1 sets inside" in s and "outside" not in s and "on the sets inside is 5.0" in s
+
+
+def test_target_table_and_sentence_separate_own_misses_from_undecided_ones():
+    names = {"generator": "gen", "MC halves": "floor"}
+    r2 = {"generator": {"0.1": {"abs_m": 0.95, "energy": 0.5, "helicity": 0.2, "chi": -1.0, "nu": 1.0}},
+          "MC halves": {"0.1": {"abs_m": 0.99, "energy": 0.99, "helicity": 0.5, "chi": -3.0, "nu": 1.0}}}
+    acc = {"generator": {"area": 0.9}, "MC halves": {"area": 0.95}}
+    table = verdicts.target_table(r2, acc, names, "0.1")
+    assert list(table["met"]) == [True, False, False, False, True, True]
+    s = verdicts.target_sentence(table, "gen")
+    assert s.startswith("Gen meets 3 of 6 targets; of its 3 misses, 2 are missed by the two Monte Carlo halves")
+    assert s.endswith("and 1 is the generator's own.")

@@ -84,6 +84,8 @@ def target_sentence(table, label: str) -> str:
     miss as well (targets this reference set is too small to decide)."""
     missed = table[~table["met"].astype(bool)]
     undecided = int((~missed["floor meets"].astype(bool)).sum())
-    return (f"{label[:1].upper()}{label[1:]} meets {int(table['met'].sum())} of {len(table)} targets; of its {len(missed)} misses, "
-            f"{undecided} are missed by the two Monte Carlo halves as well, so this many reference fields cannot "
-            f"decide them, and {len(missed) - undecided} are the generator's own.")
+    own = len(missed) - undecided
+    return (f"{label[:1].upper()}{label[1:]} meets {int(table['met'].sum())} of {len(table)} targets; of its "
+            f"{len(missed)} misses, {undecided} {'is' if undecided == 1 else 'are'} missed by the two Monte Carlo "
+            f"halves as well (this many reference fields cannot decide {'it' if undecided == 1 else 'them'}) and "
+            f"{own} {'is' if own == 1 else 'are'} the generator's own.")
