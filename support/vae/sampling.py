@@ -247,14 +247,9 @@ def nearest_distance(candidates: np.ndarray, reference: np.ndarray, batch_size: 
     positions are then at distance ~0. A sampler that copies training lattices gives generated
     lattices much closer to the training set than held-out test lattices are.
     """
-    ref = np.asarray(reference, dtype=np.float64).reshape(len(reference), -1)
-    ref_sq = np.sum(ref * ref, axis=1)
-    out = []
-    for i in range(0, len(candidates), batch_size):
-        c = np.asarray(candidates[i:i + batch_size], dtype=np.float64).reshape(-1, ref.shape[1])
-        d2 = np.sum(c * c, axis=1)[:, None] + ref_sq[None] - 2.0 * c @ ref.T
-        out.append(np.sqrt(np.maximum(d2.min(axis=1), 0.0) / ref.shape[1]))
-    return np.concatenate(out) if out else np.zeros(0)
+    from support.vae.novelty import pairwise_distance
+
+    return pairwise_distance(candidates, reference, batch_size).min(axis=1)
 
 
 def ks_distance(a, b) -> float:
