@@ -42,6 +42,8 @@ val_fraction = 0.1  # share of the remaining points held out for model selection
 workers = 2  # runs trained side by side (one process each)
 threads_per_run = 1  # torch threads of each training run (0: cores // workers)
 scheduler = None  # where the runs go: None here (workers processes), "" a Dask LocalCluster, or "tcp://host:8786"
+size_widths = [8, 16, 32]  # channels of the size study's models (every size; stem: the model's default)
+size_train_steps = 300  # optimiser steps of every run of the size study
 
 # %%
 import time
@@ -51,10 +53,10 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from support.store.data import update_results
+from support.store.data import load_results, update_results
 from support.book.runtime import pick_device, profile_dir, require_upstream, results_path, seed_everything, set_threads
 from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params
-from support.vae import figures, runs, training, verdicts
+from support.vae import figures, runs, size_study, training, verdicts
 from support.vae.inference import load_vae, reconstruct, reconstruction_mse
 from support.vae.latent import latent_probe_r2
 from support.vae.model import ResidualVAE
@@ -216,6 +218,25 @@ figures.plot_reconstruction_rows(show, rows)
 plt.show()
 
 # %% [markdown]
+# ## The size study's models
+# Chapter 05 asks whether the latent scores move with the lattice size. Chapter 01 annealed lattices at the sizes of
+# its study, at the same phase points. Here one model per size and split is trained: the splits are those of the
+# design's *phase points* (`support.vae.size_study.point_splits`), so a split tests the same $(D, B)$ at every size;
+# every model has the same narrower widths `size_widths` (to fit the budget; the main model above is wider and
+# trains longer), the chosen $C_{KL}$ and `size_train_steps` optimiser steps.
+
+# %%
+design = size_study.load_design(load_results(results_path(data_dir, profile, "01_simulate")))
+size_data = size_study.load_size_data(out, design["sizes"], design["main_L"], design["configs_per_point"])
+size_splits = size_study.point_splits(design["n_points"], **split_kw)
+size_config = {**model_config, "widths": list(size_widths), "stem_width": None}
+size_jobs = size_study.size_jobs(size_data, size_splits, size_config, best_kl, out, train_steps=size_train_steps,
+                                 warmup_steps=warmup_steps, **train_kw)
+size_runs = size_study.run_summary(runs.train_runs(size_jobs, workers=workers, threads=run_threads,
+                                                   scheduler=scheduler), size_jobs)
+pd.DataFrame(size_runs).T[["L", "split", "status", "val_mse", "seconds", "steps"]]
+
+# %% [markdown]
 # ## Results
 
 # %%
@@ -229,7 +250,8 @@ update_results(
     test_mse=test_mse, val_mse=val_mse, failed_kl_weights=failed, uniform_baseline_mse=baseline,
     **runs.results_summary(sweep, all_runs, models, test_mse_runs, n_splits),
     model_config=model_config, train_steps=train_steps, epochs=schedule["epochs"],
-    train_seconds=runs.total_train_seconds(all_runs),
+    train_seconds=runs.total_train_seconds(all_runs), size_runs=size_runs,
+    size_params={"widths": list(size_widths), "train_steps": size_train_steps, "kl_weight": best_kl},
     sweep_wall_seconds=sweep_seconds, splits_wall_seconds=more_seconds, chapter_seconds=chapter_seconds)
 
 # %%

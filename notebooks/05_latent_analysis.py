@@ -42,11 +42,12 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from support.store.data import save_npz, update_results
+from support.book.runner import load_profile
+from support.store.data import load_results, save_npz, update_results
 from support.book.runtime import profile_dir, require_upstream, results_path, seed_everything, set_threads
 from support.vae import diagnostics as dg
 from support.vae import evaluation as ev
-from support.vae import figures, sampling, verdicts
+from support.vae import figures, sampling, size_study, verdicts
 from support.vae import latent as lt
 from support.vae import report as rp
 from support.vae.inference import load_vae
@@ -226,13 +227,54 @@ plt.show()
 figures.plot_examples({"test": sky["spins"][test0], **{k: g0["gen"][k]["spins"] for k in samplers}}, n_examples, seed)
 plt.show()
 
+# %% [markdown]
+# ## Does the gap close with size?
+#
+# The latent scores above miss the thesis's on 48 × 48 lattices with about ten skyrmions each, against about two
+# hundred on the thesis's 200 × 200. Is the small torus the reason? Chapters 01 and 03 ran the same pipeline at the
+# sizes of the study (`support.vae.size_study`): the same phase points and lattices per point, the same splits of
+# the points, the same (narrower, shorter-trained) model at every size. Each model is scored here exactly as
+# above, with its untrained control. The change of a score from the smallest to the largest size is taken split
+# by split (the same test points) and counts as resolved when it exceeds `size_study.RESOLVED_SE` standard errors
+# of those changes, a rule fixed before the study ran. Dashed lines: the cpu targets.
+
+# %%
+res01, res03 = (load_results(results_path(data_dir, profile, c)) for c in ("01_simulate", "03_train_vae"))
+design = size_study.load_design(res01)
+size_data = size_study.load_size_data(out, design["sizes"], design["main_L"], design["configs_per_point"])
+size_splits = size_study.point_splits(design["n_points"], **res03["split_params"])
+size_rows = [size_study.score_size(L, size_data[L], size_splits, size_study.checkpoints_of(res03["size_runs"], L),
+                                   device=device, batch_size=batch_size, seed=seed) for L in design["sizes"]]
+size_study.plot_scores_against_L(size_rows, size_study.references())
+plt.show()
+size_study.score_table(size_rows)
+
+# %%
+size_changes = size_study.change_table(size_rows)
+size_changes
+
+# %% [markdown]
+# What would the thesis's size cost? The time of one anneal (chapter 01) and of one optimiser step (chapter 03)
+# measured at the study's sizes, fitted by a power of $L$ and carried to the paper profile's size, lattices, sweeps
+# and steps (one core; the paper profile's model is wider than the study's, so its training costs more still).
+
+# %%
+paper = load_profile("paper")
+needs = size_study.target_needs(
+    {int(L): v["anneal_seconds"] for L, v in design["per_size"].items()}, size_study.step_seconds(res03["size_runs"]),
+    L=paper["01_simulate"]["sk_L"], lattices=paper["01_simulate"]["sk_n_points"] * paper["01_simulate"][
+        "sk_configs_per_point"], sweeps_ratio=paper["01_simulate"]["sk_sweeps"] / design["timed_sweeps"],
+    steps=paper["03_train_vae"]["train_steps"])
+pd.Series(needs).round(3).to_frame(f"L = {needs['L']}, from the measured growth")
+
 # %%
 save_npz(out / "results" / "vae_generated.npz", thesis=g0["gen"]["thesis"]["spins"],
          improved=g0["gen"][improved_sampler]["spins"])
 results = rp.results_entry(summary, per_split, per_split_gen, gsum, improved_sampler, splits, frames, control)
 target_rows = rp.targets(rp.target_values(summary, gsum))
 update_results(results_path(data_dir, profile, "05_latent_analysis"), **results, targets=target_rows,
-               diagnostics=diag_summary)
+               diagnostics=diag_summary, size_study=size_rows, size_changes=size_changes.to_dict("index"),
+               size_needs=needs)
 rp.target_table(target_rows)
 
 # %%
@@ -243,9 +285,10 @@ numbers = {r["key"]: r["value"] for r in target_rows} | {
     "L": L, "area_ratio": (200 / L) ** 2, "recon_fraction": gsum["reconstructed_lattice_fraction"]["mean"],
     "nearest_ratio": gsum["nearest_ratio"]["mean"],
     "components_99": ev_summary["components_for_99"]["mean"], "components_999": ev_summary["components_for_999"]["mean"],
-    "latent_dim": s0["mu_train"].shape[1], **dg.headline_numbers(diag_summary, shares)}
+    "latent_dim": s0["mu_train"].shape[1], **dg.headline_numbers(diag_summary, shares),
+    **{f"size_{k}": v for k, v in needs.items()}}
 sentences = verdicts.chapter05(rows, summary, ctrl, results, diag, diag_summary, gsum, summaries0["test"]["std_Q"],
-                               lt.MIN_GROUP_SIZE)
+                               lt.MIN_GROUP_SIZE) | {"size_answer": size_study.answer(size_rows)}
 for name, value in numbers.items():
     glue(name, float(value), display=False)
 for name, value in {**sentences, **{r["key"] + "_verdict": r["verdict"] for r in target_rows}}.items():
@@ -295,3 +338,9 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   unseen test lattices, every one a skyrmion lattice, {glue:text}`recon_fraction:.2f` pass the same filter, a rough
 #   ceiling for any latent sampler. The KS distances of $Q$, $M_z$ and defects are in the table above.
 #   {glue:text}`spread_sentence`
+# - **Lattice size.** The size study, with narrower models trained for fewer steps than the main model (the
+#   tables above). {glue:text}`size_answer` At $L$ = {glue:text}`size_L:.0f` the paper profile's
+#   {glue:text}`size_lattices:.0f` lattices would take about {glue:text}`size_anneal_core_hours:.0f` core-hours
+#   of annealing (cost growing as $L^{a}$ with $a$ = {glue:text}`size_anneal_exponent:.2f` measured) and its
+#   training steps about {glue:text}`size_train_core_hours:.0f` core-hours at the study's widths
+#   ($L^{b}$, $b$ = {glue:text}`size_step_exponent:.2f`): the paper profile's job, on a GPU.

@@ -70,6 +70,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "sk_configs_per_point": _count, "sk_sweeps": _count, "sk_n_temps": _count,
         "sk_T_start": _pos, "sk_T_final": _pos,
         "sk_n_points": integer(2, why="phase points drawn inside the skyrmion-lattice region; splits need several"),
+        "sk_size_L": list_of(integer(16), distinct=True, increasing=True),
+        "sk_size_configs": _count,
     },
     "02_train_cwgan": {
         "threads": integer(0, CORES, why=f"0: all cores; this machine has {CORES}"),
@@ -88,7 +90,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "n_splits": _count, "test_fraction": number(0, 1, lo_open=True),
         "workers": integer(1, why="processes side by side, at most one per KL weight"),
         "threads_per_run": integer(0, CORES, why=f"0: cores // workers; this machine has {CORES}"),
-        "scheduler": SCHEDULER,
+        "scheduler": SCHEDULER, "size_widths": _widths, "size_train_steps": _count,
     },
     "04_evaluate": {
         "gan_variant": choice("learned", "best", "paper", "prior"), "gan_T_target": _pos, "gan_max_per_class": _count,
@@ -232,6 +234,15 @@ def annealing_schedule(values):
     return out
 
 
+def size_study_configs(values):
+    """The size study takes its lattices at the main size from the dataset: it cannot ask for more per point."""
+    size, configs = (_valid(values, "01_simulate", n) for n in ("sk_size_configs", "sk_configs_per_point"))
+    if size is not None and configs is not None and size > configs:
+        return [("01_simulate", "sk_size_configs", f"must be <= sk_configs_per_point = {configs} (the main size "
+                                                   "takes its lattices from the dataset)")]
+    return []
+
+
 def samplers_compared(values):
     """Chapter 05 compares every sampler against the thesis's and reports one of them as improved."""
     samplers = _valid(values, "05_latent_analysis", "samplers")
@@ -317,7 +328,8 @@ def _can_write(folder: Path) -> bool:
 
 
 CROSS_RULES: list[Callable[[dict], list[tuple[str, str, str]]]] = [
-    unet_divides_L, target_T_in_data, evaluated_variant_trained, annealing_schedule, samplers_compared,
+    unet_divides_L, target_T_in_data, evaluated_variant_trained, annealing_schedule, size_study_configs,
+    samplers_compared,
     gan_widths_pair, shares_fit, sizes_fit, data_dir_writable]
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -163,3 +164,28 @@ def load_skyrmion_dataset(out_dir: str | os.PathLike, *, lattices_only: bool = T
 def skyrmion_dataset_params(out_dir: str | os.PathLike) -> dict:
     """Generation parameters (``L``, ``points``, seeds, schedule) from a dataset's manifest."""
     return load_json(Path(out_dir) / "manifest.json")["params"]
+
+
+def first_configs(data: Mapping[str, np.ndarray], configs_per_point: int) -> dict[str, np.ndarray]:
+    """The first ``configs_per_point`` annealed lattices of every point (datasets are stored in point order)."""
+    point = np.asarray(data["point"])
+    if np.any(np.diff(point) < 0):
+        raise ValueError("the dataset is not in point order")
+    config = np.arange(len(point)) - np.searchsorted(point, point, side="left")
+    keep = config < configs_per_point
+    return {k: np.asarray(v)[keep] for k, v in data.items()}
+
+
+def anneal_seconds(L: int, *, sweeps: int = 100, n_temps: int = 10, dmi: str = "neel", seed: int = 0,
+                   repeats: int = 2) -> float:
+    """Wall seconds of one short anneal of one ``L × L`` lattice (best of ``repeats``: the machine may be shared).
+
+    An anneal costs ``sweeps`` Metropolis plus as many over-relaxation sweeps of ``L²`` updates each, so the
+    time of the chapter's anneals is this one scaled by their sweeps over ``sweeps``.
+    """
+    timed = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        anneal_points(L, np.array([0.6]), np.array([0.12]), seed=seed, sweeps=sweeps, n_temps=n_temps, dmi=dmi)
+        timed.append(time.perf_counter() - t0)
+    return min(timed)

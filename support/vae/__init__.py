@@ -16,6 +16,7 @@ infrastructure modules of :mod:`support`):
 * :mod:`support.vae.evaluation`: held-out latent probes, PC0 and generation on unseen phase points;
 * :mod:`support.vae.diagnostics`: what the principal components and the reconstruction error follow;
 * :mod:`support.vae.report`: chapter 05's tables, targets and results entries;
+* :mod:`support.vae.size_study`: the same pipeline at several lattice sizes (data, runs, scores, cost);
 * :mod:`support.vae.verdicts`: the verdict sentences of chapters 03–05, built from the numbers;
 * :mod:`support.vae.figures`: the chapters' figures.
 

@@ -109,6 +109,15 @@ def mean_and_spread(per_split: Sequence[Mapping], key: str) -> dict:
     return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "per_split": [float(v) for v in vals]}
 
 
+def defined_mean_and_spread(values) -> dict:
+    """Mean and standard deviation over the splits where a value is defined (finite), the per-split values and
+    how many splits define it (a group-mean Pearson is undefined in a split with too few qualifying counts)."""
+    v = np.asarray(values, dtype=np.float64)
+    ok = v[np.isfinite(v)]
+    return {"mean": float(ok.mean()) if len(ok) else float("nan"), "std": float(ok.std()) if len(ok) else float("nan"),
+            "per_split": v.tolist(), "splits_defined": len(ok)}
+
+
 def novelty_reference(x_train: np.ndarray, x_test: np.ndarray, points_train: np.ndarray, dmi: str = "neel") -> dict:
     """What every sampler's lattices of one split are compared with, computed once: the training lattices in
     their canonical frame (``train_canonical``), each test lattice's distance to the nearest of them (``d_test``)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from support.vae import sampling
-from support.vae.evaluation import QUANTITIES, mean_and_spread, plus_minus
+from support.vae.evaluation import QUANTITIES, defined_mean_and_spread, mean_and_spread, plus_minus
 from support.vae.latent import MIN_GROUP_SIZE
 
 #: The typed targets of chapter 05 (cpu profile): (key, name, rule, bound(s)); checked by :func:`targets`.
@@ -171,19 +171,13 @@ def target_table(rows: Sequence[Mapping]) -> pd.DataFrame:
                           "verdict": r["verdict"]} for r in rows]).set_index("target")
 
 
-def _nan_mean(values) -> dict:
-    v = np.asarray(values, dtype=np.float64)
-    ok = v[np.isfinite(v)]
-    return {"mean": float(ok.mean()) if len(ok) else float("nan"), "std": float(ok.std()) if len(ok) else float("nan"),
-            "per_split": v.tolist(), "splits_defined": len(ok)}
-
-
 def defects_summary(per_split: Sequence[Mapping]) -> dict:
     """``mse_defects`` of the results file: group-mean and per-lattice Pearson, mean and spread over the splits where
     each is defined, the per-split values with the counts and group sizes, and the minimum group size."""
-    return {"group_mean_pearson": _nan_mean([s["mse_defects_groups"]["r"] for s in per_split]),
-            "group_mean_pearson_all_counts": _nan_mean([s["mse_defects_groups_all"]["r"] for s in per_split]),
-            "per_lattice_pearson": _nan_mean([s["mse_defects"]["r"] for s in per_split]),
+    spread = defined_mean_and_spread
+    return {"group_mean_pearson": spread([s["mse_defects_groups"]["r"] for s in per_split]),
+            "group_mean_pearson_all_counts": spread([s["mse_defects_groups_all"]["r"] for s in per_split]),
+            "per_lattice_pearson": spread([s["mse_defects"]["r"] for s in per_split]),
             "min_group_size": MIN_GROUP_SIZE,
             "per_split": [{"per_lattice": s["mse_defects"], "group_mean": s["mse_defects_groups"],
                            "group_mean_all_counts": s["mse_defects_groups_all"]} for s in per_split]}

@@ -251,6 +251,17 @@ def step_schedule(n_train: int, batch_size: int, steps: int, warmup_steps: int =
     return {"epochs": max(1, math.ceil(steps / per_epoch)), "warmup_epochs": warmup_steps / per_epoch}
 
 
+def run_job(model_config: dict, spins: np.ndarray, split: Mapping[str, np.ndarray], kl_weight: float,
+            folder: str | os.PathLike, *, augmented: bool = False, train_steps: int, warmup_steps: int,
+            batch_size: int, **train_kw) -> dict:
+    """One job of :func:`train_runs`: ``model_config`` on a split's fit lattices (validation: its ``val``
+    lattices), ``train_steps`` optimiser steps, checkpoint at :func:`checkpoint_path` under ``folder``."""
+    return {"model_config": model_config, "train_spins": spins[split["fit"]], "val_spins": spins[split["val"]],
+            "kl_weight": kl_weight, "path": checkpoint_path(folder, kl_weight, augmented), "augmented": augmented,
+            "batch_size": batch_size, **step_schedule(len(split["fit"]), batch_size, train_steps, warmup_steps),
+            **train_kw}
+
+
 def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, model_config: dict, kl_weight: float,
                root: str | os.PathLike, *, frame_comparison: bool, train_steps: int, warmup_steps: int,
                batch_size: int, **train_kw) -> dict[str, dict]:
@@ -262,10 +273,8 @@ def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, mo
     under ``root/split_0/fixed_frame``. Every run gets ``train_steps`` optimiser steps.
     """
     def job(config: dict, split: Mapping[str, np.ndarray], folder: Path, augmented: bool) -> dict:
-        return {"model_config": config, "train_spins": spins[split["fit"]], "val_spins": spins[split["val"]],
-                "kl_weight": kl_weight, "path": checkpoint_path(folder, kl_weight, augmented), "augmented": augmented,
-                "batch_size": batch_size, **step_schedule(len(split["fit"]), batch_size, train_steps, warmup_steps),
-                **train_kw}
+        return run_job(config, spins, split, kl_weight, folder, augmented=augmented, train_steps=train_steps,
+                       warmup_steps=warmup_steps, batch_size=batch_size, **train_kw)
 
     root = Path(root)
     jobs = {f"split_{k}": job(model_config, s, root / f"split_{k}", False) for k, s in enumerate(splits) if k > 0}
