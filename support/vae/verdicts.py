@@ -47,10 +47,10 @@ def defects_sentence(summary: Mapping, row: Mapping, n_splits: int, min_size: in
     per_lattice = f"per lattice, r = {_pm(p)}"
     if g["splits_defined"] == 0:
         return (f"No split has three defect counts held by at least {min_size} test lattices, so the thesis's "
-                f"group-mean statistic is undefined here (target ≥ 0.6: {row['verdict']}); {per_lattice}.")
+                f"group-mean statistic is undefined here (target {row['target']}: {row['verdict']}); {per_lattice}.")
     return (f"Grouped as the thesis does (the mean error of the lattices of each defect count, counts held by at "
             f"least {min_size} lattices), defects and error correlate at r = {_pm(g)} over the {g['splits_defined']} "
-            f"of {n_splits} splits where three counts qualify (target ≥ 0.6: {row['verdict']}; thesis 0.84–0.92); "
+            f"of {n_splits} splits where three counts qualify (target {row['target']}: {row['verdict']}; thesis 0.84–0.92); "
             f"{per_lattice}.")
 
 
