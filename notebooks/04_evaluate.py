@@ -712,14 +712,46 @@ print(f"mean cos θ: inputs {cos_in:.4f}, reconstructions {cos_rec:.4f}")
 print(f"sites with cos θ < 0.9: inputs {bad_in:.2%}, reconstructions {bad_rec:.2%}")
 
 # %% [markdown]
+# ### Local energy (thesis Picture 3.8)
+#
+# Where does a reconstruction pay its energy? The energy per site $E_i$ (each bond split half to each end, plus the
+# site's Zeeman term, so a map sums to the lattice's energy) of the input and of the reconstruction under the
+# lattice's own $(D, B)$, and the excess $E_i^{rec} - E_i^{in}$, for the test lattices with the median and the
+# highest error. One number over all test lattices: the share of the total excess carried by the sites within two
+# lattice spacings of a skyrmion wall (a site whose $S^z$ changes sign towards a neighbour, in the input), beside
+# the share of the sites that lie there, which is what an evenly spread excess would give.
+
+# %%
+le = rec.local_energy_maps(x_test, recon, D_test, B_test, J=J, dmi=dmi)
+le_where = rec.excess_share(le["excess"], rec.wall_band(x_test, width=2.0))
+le_pick = {order[len(order) // 2]: "median error", pick[-1]: "highest error"}  # one row if they coincide
+vae_figures.plot_local_energy(le, list(le_pick), [f"{what}, MSE {mse[i]:.2g}" for i, what in le_pick.items()])
+plt.show()
+print(f"energy excess within 2 spacings of a wall: {le_where['excess_share']:.1%} "
+      f"(on {le_where['site_share']:.1%} of the sites)")
+
+# %% [markdown]
+# ### Reconstructions per KL weight (thesis Pictures 3.10–3.11)
+#
+# The test lattices of the error examples above, $S^z$, reconstructed by the model of every KL weight of chapter
+# 03's sweep (one row per weight, its MSE on each lattice in the titles). The thesis sets beside these pictures the
+# error–defects relation per weight: here it is the table of the next section, one row per $C_{KL}$.
+
+# %%
+by_kl = rec.reconstruct_sweep(up["vae"]["sweep_checkpoints"], x_test[pick], device=device, batch_size=vae_batch_size)
+vae_figures.plot_reconstruction_rows(x_test[pick], [(f"$C_{{KL}}$ = {k}", r) for k, r in by_kl.items()
+                                                    if r is not None])
+plt.show()
+
+# %% [markdown]
 # ### Error versus lattice defects (thesis Picture 3.13, Table 3.3)
 #
 # Is the reconstruction error driven by defects of the skyrmion lattice? Per test lattice, MSE against the number
 # of defects, with the per-lattice Pearson coefficient (and its 95 % bootstrap interval) and a least-squares line.
 # The thesis's Table 3.3 correlates the defect count with the error *averaged over the lattices of equal defect
 # count*, a different statistic; the table gives both for every KL weight: the group-mean one over counts held by at
-# least `MIN_GROUP_SIZE` test lattices (the rule chapter 05 fixes a priori) and over all counts. Chapter 05 gives the
-# means over all splits.
+# least `MIN_GROUP_SIZE` test lattices (the rule chapter 05 fixes a priori) and over all counts: the thesis's
+# error–defects per KL weight, beside the reconstructions per weight above. Chapter 05 gives the means over all splits.
 
 # %%
 md = rec.mse_vs_defects(mse, defects_test)
@@ -760,13 +792,16 @@ vae_summary = {
     "mse_defects_fit": {"slope": md["slope"], "intercept": md["intercept"]},
     "charge_abs_error_mean": float(charges["abs_error"].mean()), "charge_match_rate": charges["match_rate"],
     "cos_theta_mean": {"inputs": float(cos_in), "reconstructions": float(cos_rec)},
+    "local_energy_excess": {"wall_band_width": 2.0, "excess_share_near_walls": le_where["excess_share"],
+                            "site_share_near_walls": le_where["site_share"]},
 }
 update_results(results_path(data_dir, profile, "04_evaluate"), vae=vae_summary)
 
 # %%
 vae_glue = {"vae_mse_best": vae_test_mse[kl_key(best_kl)], "vae_r_lattice": md["pearson"], "vae_r_group": md_best["r"],
             "vae_energy_higher": float(np.mean(en["diff"] > 0)), "vae_charge_match": charges["match_rate"],
-            "vae_cos_rec": float(cos_rec), "vae_cos_in": float(cos_in)}
+            "vae_cos_rec": float(cos_rec), "vae_cos_in": float(cos_in),
+            "vae_excess_near_walls": le_where["excess_share"], "vae_sites_near_walls": le_where["site_share"]}
 for name, value in vae_glue.items():
     glue(name, float(value), display=False)
 glue("vae_group_verdict", "undefined (fewer than three counts qualify)" if not np.isfinite(md_best["r"])
@@ -783,7 +818,9 @@ print(f"mean cos θ of reconstructions (1 digit): {cos_rec:.1f}; same charge: {c
 # reconstructs the test lattices with an MSE of {glue:text}`vae_mse_best:.4f`. {glue:text}`vae_energy_sentence`
 # The spins of the reconstructions point along their effective field at a mean $\cos\theta$ of
 # {glue:text}`vae_cos_rec:.3f` against {glue:text}`vae_cos_in:.3f` for the inputs, and
-# {glue:text}`vae_charge_match:.2f` of the reconstructions keep the integer charge of their lattice. Error and
+# {glue:text}`vae_charge_match:.2f` of the reconstructions keep the integer charge of their lattice. The sites within
+# two lattice spacings of a skyrmion wall, {glue:text}`vae_sites_near_walls:.2f` of all sites, carry
+# {glue:text}`vae_excess_near_walls:.2f` of the reconstructions' energy excess. Error and
 # defects: per lattice r = {glue:text}`vae_r_lattice:.2f`; grouped as the thesis does (mean error per defect count,
 # counts held by at least three lattices) r = {glue:text}`vae_r_group:.2f` (target ≥ 0.6:
 # {glue:text}`vae_group_verdict`; thesis 0.84–0.92). Chapter 05 gives both as means over all splits.

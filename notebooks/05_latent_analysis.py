@@ -45,7 +45,7 @@ from myst_nb import glue
 from support.book.runner import load_profile
 from support.store.data import load_results, save_npz, update_results
 from support.book.runtime import profile_dir, require_upstream, results_path, seed_everything, set_threads
-from support.vae import diagnostics as dg
+from support.vae import correlations as cr, diagnostics as dg
 from support.vae import evaluation as ev
 from support.vae import figures, sampling, size_study, verdicts
 from support.vae import latent as lt
@@ -115,6 +115,35 @@ plt.show()
 g = lt.mean_per_group(s0["scores_test"][:, 0], np.rint(targets_test["Q"]).astype(int))
 figures.plot_group_means(g)
 plt.show()
+
+# %% [markdown]
+# ## $D$, $Q$ and $M_z$ among themselves: does PC0 follow $Q$ or $D$?
+#
+# The charge is not independent of the phase point: denser skyrmions at larger $D$ carry a larger $|Q|$; the field
+# sets $M_z$. The Pearson matrix of $D$, $B$, $Q$ and $M_z$ over all lattices of the dataset, and its mean over the
+# splits' test lattices (few phase points each, so few distinct $(D, B)$), says how much. A PC0 that followed $D$
+# alone would then correlate with $Q$ as well. The partial correlation of PC0 with $Q$ given $D$ (both freed of their
+# least-squares line in $D$ on the test lattices) is what is left of the PC0–$Q$ coefficient once $D$ is held fixed;
+# PC0 with $D$ given $Q$ is its mirror. PC0's sign is fixed per split so that PC0 of the training latents rises with
+# $Q$, which lets the signed coefficients be averaged over the splits.
+
+# %%
+dqm = cr.dqm_summary(sky, per_split, [train_of[k] for k in range(len(splits))], [s["test"] for s in splits])
+dqm_numbers = cr.glue_numbers({f"dqm_{a}_{b}": dqm["dataset"][a][b] for a, b in (("D", "Q"), ("D", "Mz"), ("Q", "Mz"))}
+                              | {"dqm_pc0_Q": dqm["pc0_Q_test"], "dqm_partial_Q_D": dqm["partial_pc0_Q_given_D"],
+                                 "dqm_partial_D_Q": dqm["partial_pc0_D_given_Q"]})
+for name, value in dqm_numbers.items():
+    glue(name, value, display=False)
+display(rp.correlation_table(dqm))
+rp.pc0_partial_table(dqm)
+
+# %% [markdown]
+# Over all lattices, $r(D, Q)$ = {glue:text}`dqm_D_Q:.2f`, $r(D, M_z)$ = {glue:text}`dqm_D_Mz:.2f` and
+# $r(Q, M_z)$ = {glue:text}`dqm_Q_Mz:.2f`. On the test lattices, mean ± std over the splits: $r(\mathrm{PC0}, Q)$ =
+# {glue:text}`dqm_pc0_Q:.2f` ± {glue:text}`dqm_pc0_Q_std:.2f`, given $D$ {glue:text}`dqm_partial_Q_D:.2f` ±
+# {glue:text}`dqm_partial_Q_D_std:.2f`, and $r(\mathrm{PC0}, D)$ given $Q$ {glue:text}`dqm_partial_D_Q:.2f` ±
+# {glue:text}`dqm_partial_D_Q_std:.2f`. A partial coefficient near zero would leave the PC0–$Q$ coefficient to $D$; one
+# near the plain coefficient, to $Q$ itself.
 
 # %% [markdown]
 # ## What the leading components follow (all splits)
@@ -219,6 +248,33 @@ figures.plot_nearest_distances({k: r["d_generated"] for k, r in g0["reports"].it
 plt.show()
 
 # %% [markdown]
+# ### PC0 of the generated lattices (thesis Table 3.6, Picture 3.17)
+#
+# Does the position of a latent sample along PC0 set the charge, magnetisation and defects of the lattice decoded
+# from it, as it does for test lattices? Each sampler's latent samples are projected onto the split's training PCA
+# (PC0 oriented as above) and set against $Q$, $M_z$ and the defect count of their lattices; the test lattices enter
+# with the PC0 of their latent means. The figure shows split 0, the table its Pearson coefficients and their mean ±
+# std over the splits.
+
+# %%
+along = [cr.generated_along_pc0(per_split[k], per_split_gen[k], sky["Q"][train_of[k]]) for k in range(len(splits))]
+along_summary = cr.along_pc0_summary(along)
+along_r = along_summary["pearson"]
+for name, value in cr.glue_numbers({f"along_{e}_{q}": along_r[k][q] for e, k in (("gen", improved_sampler),
+                                    ("test", "test")) for q in ("Q", "Mz")}).items():
+    glue(name, value, display=False)
+figures.plot_along_pc0(along[0]["pc0"], along[0]["stats"])
+plt.show()
+rp.along_pc0_table(along[0], along_summary)
+
+# %% [markdown]
+# Mean ± std over the splits: for the lattices of the improved sampler (`improved_sampler`), $r(\mathrm{PC0}, Q)$ =
+# {glue:text}`along_gen_Q:.2f` ± {glue:text}`along_gen_Q_std:.2f` and $r(\mathrm{PC0}, M_z)$ =
+# {glue:text}`along_gen_Mz:.2f` ± {glue:text}`along_gen_Mz_std:.2f`; for the test lattices' latent means
+# {glue:text}`along_test_Q:.2f` ± {glue:text}`along_test_Q_std:.2f` and {glue:text}`along_test_Mz:.2f` ±
+# {glue:text}`along_test_Mz_std:.2f`.
+
+# %% [markdown]
 # ### Examples (thesis Picture 3.19)
 #
 # $S^z$ of generated lattices with skyrmion centres, Delaunay mesh and defects, next to test lattices.
@@ -273,8 +329,8 @@ save_npz(out / "results" / "vae_generated.npz", thesis=g0["gen"]["thesis"]["spin
 results = rp.results_entry(summary, per_split, per_split_gen, gsum, improved_sampler, splits, frames, control)
 target_rows = rp.targets(rp.target_values(summary, gsum))
 update_results(results_path(data_dir, profile, "05_latent_analysis"), **results, targets=target_rows,
-               diagnostics=diag_summary, size_study=size_rows, size_changes=size_changes.to_dict("index"),
-               size_needs=needs)
+               diagnostics=diag_summary, generated_along_pc0=along_summary, dqm_correlations=dqm, size_study=size_rows,
+               size_changes=size_changes.to_dict("index"), size_needs=needs)
 rp.target_table(target_rows)
 
 # %%

@@ -53,6 +53,33 @@ def test_pearson_exact_and_degenerate():
     assert names == ["a", "b"] and np.allclose(np.diag(m), 1.0) and m[0, 1] == pytest.approx(m[1, 0])
 
 
+def _orthogonal_columns(n=60, k=3, seed=4):
+    """A column ``z`` and ``k`` unit columns orthogonal to the constant, to ``z`` and to each other."""
+    g = np.random.default_rng(seed)
+    cols, _ = np.linalg.qr(np.column_stack([np.ones(n), g.standard_normal((n, k + 1))]))
+    return cols[:, 1], [cols[:, 2 + j] for j in range(k)]
+
+
+def test_partial_correlation_removes_a_common_cause():
+    z, (e1, e2, _) = _orthogonal_columns()
+    x, y = 3 * z + e1, 3 * z + e2                 # correlated only through z
+    assert lt.pearson(x, y) == pytest.approx(0.9, abs=1e-12)   # 9 / (9 + 1)
+    assert lt.partial_correlation(x, y, z) == pytest.approx(0.0, abs=1e-12)
+    # the same residual on both sides: 1; opposite residuals: -1, though x and y rise together
+    assert lt.partial_correlation(z + e1, 2 * z + e1, z) == pytest.approx(1.0, abs=1e-12)
+    assert lt.pearson(3 * z + e1, 3 * z - e1) > 0.7
+    assert lt.partial_correlation(3 * z + e1, 3 * z - e1, z) == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_partial_correlation_given_a_constant_or_several_columns():
+    z, (e1, e2, e3) = _orthogonal_columns()
+    x, y = z + e1 + e2, z + e1 + e3
+    assert lt.partial_correlation(x, y, np.ones_like(z)) == pytest.approx(lt.pearson(x, y), abs=1e-12)
+    assert lt.partial_correlation(x, y, np.column_stack([z, e1])) == pytest.approx(0.0, abs=1e-12)
+    assert lt.partial_correlation(x, y, z) == pytest.approx(0.5, abs=1e-12)   # e1·e1 / |e1 + e2| |e1 + e3|
+    assert np.isnan(lt.partial_correlation(z, y, z))   # nothing of x is left once z is removed
+
+
 def test_multiple_correlation_of_uncorrelated_columns():
     rng = np.random.default_rng(3)
     # orthonormal columns orthogonal to the constant: centred and exactly uncorrelated (like PCA scores)

@@ -14,6 +14,7 @@ infrastructure modules of :mod:`support`):
 * :mod:`support.vae.sampling`: latent samplers and the lattices they generate;
 * :mod:`support.vae.novelty`: the two-sided check that generated lattices are new and plausible;
 * :mod:`support.vae.evaluation`: held-out latent probes, PC0 and generation on unseen phase points;
+* :mod:`support.vae.correlations`: D, B, Q, Mz among themselves and with PC0 (generated lattices, partial given D);
 * :mod:`support.vae.diagnostics`: what the principal components and the reconstruction error follow;
 * :mod:`support.vae.report`: chapter 05's tables, targets and results entries;
 * :mod:`support.vae.size_study`: the same pipeline at several lattice sizes (data, runs, scores, cost);

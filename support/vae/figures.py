@@ -142,6 +142,22 @@ def plot_field_maps(fm: Mapping[str, np.ndarray], i: int):
     return fig
 
 
+def plot_local_energy(maps: Mapping[str, np.ndarray], pick: Sequence[int], labels: Sequence[str]):
+    """Energy per site of input and reconstruction (one colour scale per row) and the excess (thesis Picture 3.8)."""
+    fig, axes = plt.subplots(len(pick), 3, figsize=(10, 3.1 * len(pick)), squeeze=False, constrained_layout=True)
+    for row, i, label in zip(axes, pick, labels):
+        lo, hi = min(maps["in"][i].min(), maps["rec"][i].min()), max(maps["in"][i].max(), maps["rec"][i].max())
+        for ax, key, title in ((row[0], "in", f"{label}\n$E_i$ input"), (row[1], "rec", "$E_i$ reconstruction")):
+            im = ax.imshow(maps[key][i], origin="lower", cmap="viridis", vmin=lo, vmax=hi)
+            ax.set(title=title, xlabel="x (sites)", ylabel="y (sites)")
+        fig.colorbar(im, ax=row[1], fraction=0.046, label="$E_i$ ($J$)")
+        top = np.abs(maps["excess"][i]).max() or 1.0  # a symmetric scale keeps 0 white
+        im = row[2].imshow(maps["excess"][i], origin="lower", cmap="RdBu_r", vmin=-top, vmax=top)
+        row[2].set(title=r"excess $E_i^{rec} - E_i^{in}$", xlabel="x (sites)", ylabel="y (sites)")
+        fig.colorbar(im, ax=row[2], fraction=0.046, label=r"$\Delta E_i$ ($J$)")
+    return fig
+
+
 def plot_mse_vs_defects(mse: np.ndarray, defects: np.ndarray, fit: Mapping[str, float], seed: int = 0):
     """Reconstruction MSE per lattice against its defect count (jittered), with the line and Pearson r."""
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
@@ -239,7 +255,7 @@ def plot_along_pc0(pc0: Mapping[str, np.ndarray], ensembles: Mapping[str, Mappin
         for ax, key in zip(axes, ("Q", "Mz", "n_defects")):
             ax.scatter(x, ensembles[name][key], s=5, alpha=0.5, label=name)
     for ax, key in zip(axes, ("Q", "Mz", "n_defects")):
-        ax.set(xlabel="PC0 of the latent sample", ylabel=_LABELS[key])
+        ax.set(xlabel="PC0 (latent sample; test: latent mean)", ylabel=_LABELS[key])
     axes[0].legend(markerscale=3)
     return fig
 

@@ -74,6 +74,21 @@ def _residual(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     return y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
 
 
+def partial_correlation(x, y, given) -> float:
+    """Pearson of ``x`` and ``y`` after the least-squares fit on ``given`` ``(n,)`` or ``(n, k)`` is removed from both.
+
+    What is left of a correlation once a third quantity is held fixed (linearly): if ``x`` follows ``y`` only
+    because both follow ``given``, it is about 0. NaN where nothing of ``x`` or ``y`` is left (a residual below
+    1e-9 of its input's size is round-off, not a signal: e.g. ``D`` constant on the lattices, or ``x = given``).
+    """
+    x, y = (np.asarray(v, dtype=np.float64).ravel() for v in (x, y))
+    z = np.asarray(given, dtype=np.float64).reshape(len(x), -1)
+    left = [_residual(v, z) for v in (x, y)]
+    if any(np.linalg.norm(r) <= 1e-9 * np.abs(v).max(initial=0.0) * np.sqrt(len(v)) for r, v in zip(left, (x, y))):
+        return float("nan")
+    return pearson(*left)
+
+
 def multiple_correlation(X, y) -> float:
     """The largest Pearson correlation of ``y`` with a linear combination of the columns of ``X`` ``(n, k)``.
 
@@ -299,7 +314,7 @@ def error_decomposition(mse, defects, D, B) -> dict[str, float]:
     if not len(mse) == len(defects) == len(phase):
         raise ValueError(f"error_decomposition: {len(mse)} errors, {len(defects)} defect counts, {len(phase)} points")
     left = _residual(mse, phase)
-    return {"r": pearson(mse, defects), "r_given_phase": pearson(left, _residual(defects, phase)),
+    return {"r": pearson(mse, defects), "r_given_phase": partial_correlation(mse, defects, phase),
             "r2_phase": float(1.0 - np.var(left) / np.var(mse)) if np.var(mse) > 0 else float("nan"),
             "defect_free": float(np.mean(defects == 0))}
 

@@ -22,19 +22,24 @@ from support.vae.latent import linear_fit, pearson
 # ----------------------------------------------------------------------------- test error per checkpoint
 
 
+def reconstruct_sweep(checkpoints: Mapping[str, str | os.PathLike | None], x: np.ndarray, *, device: str = "auto",
+                      batch_size: int = 256) -> dict[str, np.ndarray | None]:
+    """Reconstructions of ``x`` by each named checkpoint (e.g. one per KL weight, thesis Pictures 3.10–3.11).
+
+    A name without a checkpoint (``None``, or no file: e.g. a diverged run) gets ``None``.
+    """
+    return {name: (reconstruct(load_vae(path, device), x, batch_size)
+                   if path is not None and Path(path).exists() else None) for name, path in checkpoints.items()}
+
+
 def mse_sweep(checkpoints: Mapping[str, str | os.PathLike | None], x_test: np.ndarray, *, device: str = "auto",
               batch_size: int = 256) -> dict[str, np.ndarray]:
     """Per-lattice test MSE of each named checkpoint (Table 3.2 is its mean over lattices).
 
     A name without a checkpoint (``None``, or no file: e.g. a diverged run) gets an all-NaN array.
     """
-    res = {}
-    for name, path in checkpoints.items():
-        if path is None or not Path(path).exists():
-            res[name] = np.full(len(x_test), np.nan)
-            continue
-        res[name] = per_sample_mse(x_test, reconstruct(load_vae(path, device), x_test, batch_size))
-    return res
+    recs = reconstruct_sweep(checkpoints, x_test, device=device, batch_size=batch_size)
+    return {name: np.full(len(x_test), np.nan) if r is None else per_sample_mse(x_test, r) for name, r in recs.items()}
 
 
 # ----------------------------------------------------------------------------- errors
@@ -129,6 +134,56 @@ def field_map_differences(inputs: np.ndarray, recon: np.ndarray, D, B, *, J: flo
     b = field_maps(recon, D, B, J=J, dmi=dmi)
     return {"h_abs_in": a["h_abs"], "h_abs_rec": b["h_abs"], "cos_in": a["cos_theta"], "cos_rec": b["cos_theta"],
             "h_sqdiff": (a["h_abs"] - b["h_abs"]) ** 2, "cos_sqdiff": (a["cos_theta"] - b["cos_theta"]) ** 2}
+
+
+# ----------------------------------------------------------------------------- local energy
+
+
+def local_energy_maps(inputs: np.ndarray, recon: np.ndarray, D, B, *, J: float = 1.0,
+                      dmi: str = "neel") -> dict[str, np.ndarray]:
+    """Energy per site of inputs and reconstructions and the reconstruction's excess (thesis Picture 3.8).
+
+    :func:`support.chiral.magnet.local_energy` of the unit spins under each lattice's own ``(D, B)``: every bond
+    split half to each end, plus the site's Zeeman term, so a map sums to the lattice's energy of
+    :func:`energy_differences`. Keys ``in``, ``rec`` and ``excess = rec − in``, each ``(n, L, L)``.
+    """
+    inputs, recon = _check_pair(inputs, recon)
+    e_in = _per_hamiltonian(hb.local_energy, unit_spins(inputs), D, B, J=J, dmi=dmi)
+    e_rec = _per_hamiltonian(hb.local_energy, unit_spins(recon), D, B, J=J, dmi=dmi)
+    return {"in": e_in, "rec": e_rec, "excess": e_rec - e_in}
+
+
+def wall_band(spins: np.ndarray, width: float = 2.0) -> np.ndarray:
+    """Sites within ``width`` lattice spacings of a skyrmion wall (the ``S^z = 0`` contour), ``(n, L, L)`` bool.
+
+    The wall is every site whose ``S^z`` differs in sign from one of its four neighbours (the contour passes
+    between them); the band adds every site at Euclidean distance ≤ ``width`` from a wall site (periodic). A
+    lattice without a sign change (no skyrmion) has an empty band.
+    """
+    up = unit_spins(spins)[:, 2] >= 0
+    wall = np.zeros_like(up)
+    for shift in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        wall |= up != np.roll(up, shift, axis=(-2, -1))
+    r = int(np.floor(width))
+    band = wall.copy()
+    for di in range(-r, r + 1):
+        for dj in range(-r, r + 1):
+            if di * di + dj * dj <= width * width:
+                band |= np.roll(wall, (di, dj), axis=(-2, -1))
+    return band
+
+
+def excess_share(excess: np.ndarray, band: np.ndarray) -> dict[str, float]:
+    """Where a reconstruction's energy excess sits: ``excess_share``, the part of the total excess (summed over
+    all lattices) carried by the ``band`` sites, beside ``site_share``, the part of the sites in the band (what an
+    evenly spread excess would give). Sites that lose energy count negatively, so the share can leave [0, 1];
+    NaN when the total excess is 0."""
+    excess, band = np.asarray(excess, dtype=np.float64), np.asarray(band, dtype=bool)
+    if excess.shape != band.shape:
+        raise ValueError(f"excess_share: shapes differ, {excess.shape} vs {band.shape}")
+    total = excess.sum()
+    return {"excess_share": float(excess[band].sum() / total) if total != 0 else float("nan"),
+            "site_share": float(band.mean()) if band.size else float("nan")}
 
 
 # ----------------------------------------------------------------------------- lattices: Q, Mz, defects

@@ -129,6 +129,41 @@ def generation_table(reports: Mapping[str, Mapping], summaries: Mapping[str, Map
     return pd.DataFrame(rows).T.round(3)
 
 
+_ALONG_NAMES = {"Q": "Q", "Mz": "Mz", "n_defects": "defects"}
+
+
+def along_pc0_table(split0: Mapping, summary: Mapping) -> pd.DataFrame:
+    """Pearson of PC0 with each statistic per ensemble (the samplers' latent samples, the test lattices' latent
+    means): split 0 and mean ± std over splits (:func:`support.vae.correlations.generated_along_pc0`, its summary)."""
+    rows = {}
+    for ens, r in split0["pearson"].items():
+        row = {}
+        for q, name in _ALONG_NAMES.items():
+            m = summary["pearson"][ens][q]
+            row |= {(f"r(PC0, {name})", "split 0"): r[q], (f"r(PC0, {name})", "mean"): m["mean"],
+                    (f"r(PC0, {name})", "std"): m["std"]}
+        rows["test (latent means)" if ens == "test" else f"{ens} (latent samples)"] = row
+    return pd.DataFrame.from_dict(rows, orient="index").round(3)
+
+
+def correlation_table(dqm: Mapping) -> pd.DataFrame:
+    """The Pearson matrix among the quantities over all lattices beside its mean over the splits' test lattices."""
+    names = dqm["quantities"]
+    full = pd.DataFrame(dqm["dataset"]).loc[names, names]
+    test = pd.DataFrame({a: {b: dqm["test"][a][b]["mean"] for b in names} for a in names}).loc[names, names]
+    return pd.concat({"all lattices": full, "test lattices (mean over splits)": test}, axis=1).round(3)
+
+
+def pc0_partial_table(dqm: Mapping) -> pd.DataFrame:
+    """PC0's plain and partial coefficients on the test lattices, per split, mean and std (PC0 oriented per split)."""
+    cols = {"r(PC0, Q)": "pc0_Q_test", "r(PC0, Q | D)": "partial_pc0_Q_given_D",
+            "r(PC0, D | Q)": "partial_pc0_D_given_Q"}
+    n = len(dqm["pc0_Q_test"]["per_split"])
+    rows = {f"split {k}": {c: dqm[key]["per_split"][k] for c, key in cols.items()} for k in range(n)}
+    rows |= {stat: {c: dqm[key][stat] for c, key in cols.items()} for stat in ("mean", "std")}
+    return pd.DataFrame(rows).T.round(3)
+
+
 def _check(rule: str, bound, value: float) -> bool | None:
     """Whether ``value`` meets the target; ``None`` when it is undefined (NaN)."""
     if not np.isfinite(value):
