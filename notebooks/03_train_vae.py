@@ -44,6 +44,7 @@ threads_per_run = 1  # torch threads of each training run (0: cores // workers)
 scheduler = None  # where the runs go: None here (workers processes), "" a Dask LocalCluster, or "tcp://host:8786"
 size_widths = [8, 16, 32]  # channels of the size study's models (every size; stem: the model's default)
 size_train_steps = 300  # optimiser steps of every run of the size study
+size_latent_per_site = 0.0  # latent size of the study's models per lattice site (0: latent_dim at every size)
 
 # %%
 import time
@@ -231,10 +232,10 @@ size_data = size_study.load_size_data(out, design["sizes"], design["main_L"], de
 size_splits = size_study.point_splits(design["n_points"], **split_kw)
 size_config = {**model_config, "widths": list(size_widths), "stem_width": None}
 size_jobs = size_study.size_jobs(size_data, size_splits, size_config, best_kl, out, train_steps=size_train_steps,
-                                 warmup_steps=warmup_steps, **train_kw)
+                                 warmup_steps=warmup_steps, latent_per_site=size_latent_per_site, **train_kw)
 size_runs = size_study.run_summary(runs.train_runs(size_jobs, workers=workers, threads=run_threads,
                                                    scheduler=scheduler), size_jobs)
-pd.DataFrame(size_runs).T[["L", "split", "status", "val_mse", "seconds", "steps"]]
+pd.DataFrame(size_runs).T[["L", "split", "latent_dim", "status", "val_mse", "seconds", "steps"]]
 
 # %% [markdown]
 # ## Results
@@ -251,7 +252,8 @@ update_results(
     **runs.results_summary(sweep, all_runs, models, test_mse_runs, n_splits),
     model_config=model_config, train_steps=train_steps, epochs=schedule["epochs"],
     train_seconds=runs.total_train_seconds(all_runs), size_runs=size_runs,
-    size_params={"widths": list(size_widths), "train_steps": size_train_steps, "kl_weight": best_kl},
+    size_params={"widths": list(size_widths), "train_steps": size_train_steps, "kl_weight": best_kl,
+                 "latent_per_site": size_latent_per_site},
     sweep_wall_seconds=sweep_seconds, splits_wall_seconds=more_seconds, chapter_seconds=chapter_seconds)
 
 # %%

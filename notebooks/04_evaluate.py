@@ -621,6 +621,7 @@ from support.vae import reconstruction as rec
 from support.vae import verdicts as vae_verdicts
 from support.vae.inference import load_vae, reconstruct
 from support.vae.latent import MIN_GROUP_SIZE, group_mean_pearson, pearson_interval
+from support.vae.report import target_bound
 from support.vae.training import kl_key
 from support.vae.upstream import load_upstream
 
@@ -804,8 +805,10 @@ vae_glue = {"vae_mse_best": vae_test_mse[kl_key(best_kl)], "vae_r_lattice": md["
             "vae_excess_near_walls": le_where["excess_share"], "vae_sites_near_walls": le_where["site_share"]}
 for name, value in vae_glue.items():
     glue(name, float(value), display=False)
+group_target = target_bound("mse_defects")  # chapter 05's target, here on split 0 alone
+glue("vae_group_target", group_target, display=False)
 glue("vae_group_verdict", "undefined (fewer than three counts qualify)" if not np.isfinite(md_best["r"])
-     else ("met" if md_best["r"] >= 0.6 else "missed"), display=False)
+     else ("met" if md_best["r"] >= group_target else "missed"), display=False)
 glue("vae_energy_sentence", vae_verdicts.energy_sentence(en["diff"]), display=False)
 
 # %%
@@ -822,5 +825,6 @@ print(f"mean cos θ of reconstructions (1 digit): {cos_rec:.1f}; same charge: {c
 # two lattice spacings of a skyrmion wall, {glue:text}`vae_sites_near_walls:.2f` of all sites, carry
 # {glue:text}`vae_excess_near_walls:.2f` of the reconstructions' energy excess. Error and
 # defects: per lattice r = {glue:text}`vae_r_lattice:.2f`; grouped as the thesis does (mean error per defect count,
-# counts held by at least three lattices) r = {glue:text}`vae_r_group:.2f` (target ≥ 0.6:
+# counts held by at least three lattices) r = {glue:text}`vae_r_group:.2f`
+# (target ≥ {glue:text}`vae_group_target:.1f`:
 # {glue:text}`vae_group_verdict`; thesis 0.84–0.92). Chapter 05 gives both as means over all splits.

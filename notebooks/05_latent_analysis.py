@@ -290,9 +290,10 @@ plt.show()
 # hundred on the thesis's 200 × 200. Is the small torus the reason? Chapters 01 and 03 ran the same pipeline at the
 # sizes of the study (`support.vae.size_study`): the same phase points and lattices per point, the same splits of
 # the points, the same (narrower, shorter-trained) model at every size. Each model is scored here exactly as
-# above, with its untrained control. The change of a score from the smallest to the largest size is taken split
-# by split (the same test points) and counts as resolved when it exceeds `size_study.RESOLVED_SE` standard errors
-# of those changes, a rule fixed before the study ran. Dashed lines: the cpu targets.
+# above, with its untrained control (grey in the first panel). How a score moves with size is measured split by
+# split, on the same test points at every size: the slope of the score against $\log_2 L$, a change per doubling of
+# $L$. A mean slope counts as resolved when it exceeds `size_study.RESOLVED_SE` standard errors of the per-split
+# slopes, a rule fixed before the study ran. Dashed lines: the cpu targets.
 
 # %%
 res01, res03 = (load_results(results_path(data_dir, profile, c)) for c in ("01_simulate", "03_train_vae"))

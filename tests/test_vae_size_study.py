@@ -38,19 +38,22 @@ def _rows(values_by_L):
     return [{"L": L, "score": {"per_split": list(v)}} for L, v in values_by_L.items()]
 
 
-def test_paired_change_resolves_a_consistent_rise_and_not_noise():
-    rise = ss.paired_change(_rows({32: [0.5, 0.6, 0.4], 64: [0.7, 0.81, 0.6]}), "score")
-    assert rise["direction"] == "rises" and rise["delta"] == pytest.approx(0.2033, abs=1e-4) and rise["n"] == 3
+def test_size_trend_resolves_a_consistent_rise_and_not_noise():
+    rise = ss.size_trend(_rows({32: [0.5, 0.6, 0.4], 64: [0.7, 0.81, 0.6]}), "score")
+    assert rise["direction"] == "rises" and rise["slope"] == pytest.approx(0.2033, abs=1e-4) and rise["n"] == 3
     # the same means, but the per-split changes disagree in sign: not resolved
-    noise = ss.paired_change(_rows({32: [0.5, 0.6, 0.4], 64: [0.9, 0.4, 0.81]}), "score")
+    noise = ss.size_trend(_rows({32: [0.5, 0.6, 0.4], 64: [0.9, 0.4, 0.81]}), "score")
     assert noise["direction"] == "no resolved change"
-    fall = ss.paired_change(_rows({64: [0.3, 0.41, 0.2], 32: [0.5, 0.6, 0.4]}), "score")  # rows in any order
+    fall = ss.size_trend(_rows({32: [0.5, 0.6, 0.4], 64: [0.3, 0.41, 0.2]}), "score")
     assert fall["direction"] == "falls"
 
 
-def test_paired_change_skips_undefined_splits():
-    c = ss.paired_change(_rows({32: [0.5, np.nan, 0.4], 64: [0.7, 0.8, np.nan]}), "score")
-    assert c["n"] == 1 and c["direction"] == "undefined"
+def test_size_trend_is_a_slope_per_doubling_over_the_defined_sizes():
+    # exact: 0.1 per doubling in every split; split 1 undefined at L = 16, split 2 defined at one size only
+    rows = _rows({16: [0.3, np.nan, np.nan], 32: [0.4, 0.5, np.nan], 64: [0.5, 0.6, 0.9]})
+    t = ss.size_trend(rows, "score")
+    assert t["n"] == 2 and t["slope"] == pytest.approx(0.1) and t["se"] == pytest.approx(0.0, abs=1e-12)
+    assert ss.size_trend(_rows({32: [0.5, np.nan, 0.4], 64: [0.7, 0.8, np.nan]}), "score")["direction"] == "undefined"
 
 
 def test_power_law_recovers_an_exact_power_and_predicts():
@@ -115,3 +118,21 @@ def test_checkpoints_of_refuses_failed_runs():
         ss.checkpoints_of(runs, 16)
     with pytest.raises(ValueError):
         ss.checkpoints_of(runs, 32)
+
+
+def _full_row(L, value, control):
+    keys = ("pearson_pc0_test_Q", "q_direction_test", "mse_defects_group_mean", "pearson_pc0_test_Q_untrained")
+    return {"L": L, **{k: {"per_split": list(value), "mean": float(np.mean(value)), "std": float(np.std(value))}
+                       for k in keys[:3]},
+            keys[3]: {"per_split": [control] * 3, "mean": control, "std": 0.0}}
+
+
+def test_answer_reads_direction_and_target_off_the_numbers():
+    rows = [_full_row(32, [0.5, 0.55, 0.6], 0.3), _full_row(64, [0.8, 0.85, 0.9], 0.2)]
+    text = ss.answer(rows)
+    assert text.startswith("From L = 32 to L = 64: |r(PC0, Q)| rises (+0.30 ± 0.00 per doubling of L, 3 splits;")
+    assert "0.85 ± 0.04 at L = 64, which meets the target 0.75" in text
+    assert "the Q direction's |r| rises" in text and "which misses the target 0.8" not in text
+    assert "goes from 0.30 to 0.20" in text
+    falling = ss.answer(list(reversed([_full_row(32, [0.8, 0.85, 0.9], 0.3), _full_row(64, [0.5, 0.55, 0.6], 0.2)])))
+    assert "|r(PC0, Q)| falls" in falling and "which misses the target 0.75" in falling

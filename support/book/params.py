@@ -91,6 +91,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "workers": integer(1, why="processes side by side, at most one per KL weight"),
         "threads_per_run": integer(0, CORES, why=f"0: cores // workers; this machine has {CORES}"),
         "scheduler": SCHEDULER, "size_widths": _widths, "size_train_steps": _count,
+        "size_latent_per_site": number(0, why="0: latent_dim at every size"),
     },
     "04_evaluate": {
         "gan_variant": choice("learned", "best", "paper", "prior"), "gan_T_target": _pos, "gan_max_per_class": _count,

@@ -173,6 +173,11 @@ def _check(rule: str, bound, value: float) -> bool | None:
     return bool(value <= bound) if rule == "<=" else bool(value >= bound)
 
 
+def target_bound(key: str):
+    """The bound of one of the :data:`TARGETS` (a number, or the ``(low, high)`` of an ``in`` rule)."""
+    return {k: bound for k, _, _, bound in TARGETS}[key]
+
+
 def targets(values: Mapping[str, float]) -> list[dict]:
     """The :data:`TARGETS` checked against measured means over splits ``{key: value}``.
 

@@ -7,7 +7,7 @@ torus; the study tests it. The same pipeline runs at a few sizes ``L`` with ever
 * the same phase points (chapter 01's), the same number of annealed lattices per point and the same anneal
   (the dataset at the main size is the first ``configs_per_point`` lattices of each point of the main dataset);
 * the same splits of the *points* (:func:`point_splits`): split ``k`` tests the same ``(D, B)`` at every size,
-  so a score's change with ``L`` is measured split by split (:func:`paired_change`);
+  so a score's change with ``L`` is measured split by split (:func:`size_trend`);
 * the same architecture, KL weight, batch and number of optimiser steps at every size (only the input size and
   the dense layers' widths follow ``L``);
 * the same scores (:func:`support.vae.evaluation.split_scores`) and the untrained-encoder control.
@@ -106,11 +106,19 @@ def lattice_split(split: Mapping[str, np.ndarray], point: np.ndarray) -> dict[st
     return {name: np.flatnonzero(np.isin(point, split[f"{name}_points"])) for name in ("fit", "val", "test")}
 
 
+def latent_dim_at(L: int, latent_dim: int, latent_per_site: float) -> int:
+    """The study's latent size at ``L``: ``latent_dim`` at every size, or ``latent_per_site · L²`` when that is set
+    (a lattice of ``L²`` sites holds about ``L²`` times as many skyrmions to encode)."""
+    return int(latent_dim) if latent_per_site <= 0 else max(1, round(latent_per_site * L * L))
+
+
 def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequence[Mapping[str, np.ndarray]],
-              model_config: dict, kl_weight: float, root: str | os.PathLike, **run_kw) -> dict[str, dict]:
+              model_config: dict, kl_weight: float, root: str | os.PathLike, *, latent_per_site: float = 0.0,
+              **run_kw) -> dict[str, dict]:
     """One training job per size and split (:func:`support.vae.runs.run_job`), under ``root/size_L<L>/split_<k>``.
 
-    Every job gets ``model_config`` with its own ``L``, the same KL weight and ``run_kw`` (steps, batch, ...).
+    Every job gets ``model_config`` with its own ``L`` and latent size (:func:`latent_dim_at`), the same KL
+    weight and ``run_kw`` (steps, batch, ...).
 
     Raises:
         ValueError: a size keeps no lattice of a split's fitted or validation points.
@@ -123,7 +131,9 @@ def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequenc
             if empty:
                 raise ValueError(f"at L = {L} split {k} keeps no {' or '.join(empty)} lattice (too few phase points "
                                  "or lattices per point for the size study; raise sk_n_points or sk_size_configs)")
-            jobs[f"L{L}_split_{k}"] = run_job({**model_config, "L": int(L)}, data["spins"], idx, kl_weight,
+            config = {**model_config, "L": int(L),
+                      "latent_dim": latent_dim_at(L, model_config["latent_dim"], latent_per_site)}
+            jobs[f"L{L}_split_{k}"] = run_job(config, data["spins"], idx, kl_weight,
                                               Path(root) / f"size_L{L}" / f"split_{k}", **run_kw)
     return jobs
 
@@ -136,6 +146,7 @@ def run_summary(runs: Mapping[str, dict], jobs: Mapping[str, dict]) -> dict[str,
         job = jobs[name]
         steps = job["epochs"] * -(-len(job["train_spins"]) // job["batch_size"])
         out[name] = {"L": int(job["model_config"]["L"]), "split": int(name.rsplit("_", 1)[1]),
+                     "latent_dim": int(job["model_config"]["latent_dim"]),
                      "path": repo_relative(r["path"]), "status": r["status"], "val_mse": float(r["val_mse"]),
                      "seconds": float(r["seconds"]), "steps": int(steps)}
     return out
@@ -206,21 +217,26 @@ def study_row(L: int, data: Mapping[str, np.ndarray], splits: Sequence[Mapping[s
     }
 
 
-def paired_change(rows: Sequence[Mapping], key: str) -> dict:
-    """Change of a score from the smallest to the largest size, split by split (the same test points).
+def size_trend(rows: Sequence[Mapping], key: str) -> dict:
+    """How a score moves with size, split by split (a split tests the same points at every size).
 
-    Returns ``delta`` (mean over the splits where both are defined), ``se`` (their standard error, ``ddof=1``),
-    ``n`` and ``direction``: ``"rises"`` or ``"falls"`` when ``|delta| > RESOLVED_SE · se``, else
-    ``"no resolved change"`` (``"undefined"`` with fewer than two splits).
+    Per split, the least-squares slope of the score against ``log2 L`` over the sizes where it is defined (two at
+    least): the change per doubling of ``L``. Returns ``slope`` (the mean over those splits), ``se`` (its standard
+    error, ``ddof=1``), ``n`` (splits) and ``direction``: ``"rises"`` or ``"falls"`` when
+    ``|slope| > RESOLVED_SE · se``, else ``"no resolved change"`` (``"undefined"`` with fewer than two splits).
     """
-    by_L = sorted(rows, key=lambda r: r["L"])
-    d = np.asarray(by_L[-1][key]["per_split"], float) - np.asarray(by_L[0][key]["per_split"], float)
-    d = d[np.isfinite(d)]
-    if len(d) < 2:
-        return {"delta": float("nan"), "se": float("nan"), "n": int(len(d)), "direction": "undefined"}
-    delta, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
-    direction = "no resolved change" if abs(delta) <= RESOLVED_SE * se else ("rises" if delta > 0 else "falls")
-    return {"delta": delta, "se": se, "n": int(len(d)), "direction": direction}
+    x = np.log2([r["L"] for r in rows])
+    values = np.array([r[key]["per_split"] for r in rows], dtype=float)  # (sizes, splits)
+    slopes = []
+    for column in values.T:
+        ok = np.isfinite(column)
+        if ok.sum() >= 2:
+            slopes.append(np.polyfit(x[ok], column[ok], 1)[0])
+    if len(slopes) < 2:
+        return {"slope": float("nan"), "se": float("nan"), "n": len(slopes), "direction": "undefined"}
+    slope, se = float(np.mean(slopes)), float(np.std(slopes, ddof=1) / np.sqrt(len(slopes)))
+    direction = "no resolved change" if abs(slope) <= RESOLVED_SE * se else ("rises" if slope > 0 else "falls")
+    return {"slope": slope, "se": se, "n": len(slopes), "direction": direction}
 
 
 def power_law(L: Sequence[float], values: Sequence[float]) -> dict:
@@ -273,12 +289,12 @@ def score_table(rows: Sequence[Mapping]) -> pd.DataFrame:
 
 
 def change_table(rows: Sequence[Mapping]) -> pd.DataFrame:
-    """Per score, the change from the smallest to the largest size split by split (:func:`paired_change`)."""
+    """Per score, its change per doubling of ``L``, split by split (:func:`size_trend`)."""
     out = {}
     for key, label in PLOTTED:
-        c = paired_change(rows, key)
-        out[label] = {"change": round(c["delta"], 4), "standard error": round(c["se"], 4), "splits": c["n"],
-                      "verdict": c["direction"]}
+        c = size_trend(rows, key)
+        out[label] = {"change per doubling of L": round(c["slope"], 4), "standard error": round(c["se"], 4),
+                      "splits": c["n"], "verdict": c["direction"]}
     return pd.DataFrame(out).T
 
 
@@ -299,13 +315,15 @@ def answer(rows: Sequence[Mapping]) -> str:
     refs, parts = references(), []
     for key, label in (("pearson_pc0_test_Q", "|r(PC0, Q)|"), ("q_direction_test", "the Q direction's |r|"),
                        ("mse_defects_group_mean", "the group-mean error–defects r")):
-        c, last = paired_change(by_L, key), by_L[-1][key]
+        c, last = size_trend(by_L, key), by_L[-1][key]
         met = "meets" if last["mean"] >= refs[key] else "misses"
-        parts.append(f"{label} {c['direction']} (change {c['delta']:+.2f} ± {c['se']:.2f} over {c['n']} splits; "
+        parts.append(f"{label} {c['direction']} ({c['slope']:+.2f} ± {c['se']:.2f} per doubling of L, {c['n']} splits; "
                      f"{last['mean']:.2f} ± {last['std']:.2f} at L = {by_L[-1]['L']}, which {met} the target "
                      f"{refs[key]:g})")
     lo, hi = by_L[0]["L"], by_L[-1]["L"]
-    return f"From L = {lo} to L = {hi}: " + "; ".join(parts) + "."
+    control = [r["pearson_pc0_test_Q_untrained"]["mean"] for r in (by_L[0], by_L[-1])]
+    return (f"From L = {lo} to L = {hi}: " + "; ".join(parts) + f". An untrained encoder's |r(PC0, Q)| goes from "
+            f"{control[0]:.2f} to {control[1]:.2f} over the same sizes.")
 
 
 #: Scores plotted against L, with their reference lines (the thesis's numbers or the issue's targets).
@@ -323,6 +341,9 @@ def plot_scores_against_L(rows: Sequence[Mapping], references: Mapping[str, floa
         ax.errorbar(Ls, [r[key]["mean"] for r in rows], yerr=[r[key]["std"] for r in rows], marker="o", capsize=3)
         for L, r in zip(Ls, rows):
             ax.scatter([L] * len(r[key]["per_split"]), r[key]["per_split"], s=10, color="grey", zorder=3)
+        if key == "pearson_pc0_test_Q":  # what the architecture gives without training
+            ax.plot(Ls, [r["pearson_pc0_test_Q_untrained"]["mean"] for r in rows], "s:", color="grey",
+                    label="untrained")
         if key in references:
             ax.axhline(references[key], color="k", ls="--", lw=1, label="target")
             ax.legend(fontsize=8)
