@@ -133,6 +133,6 @@ def test_answer_reads_direction_and_target_off_the_numbers():
     assert text.startswith("From L = 32 to L = 64: |r(PC0, Q)| rises (+0.30 ± 0.00 per doubling of L, 3 splits;")
     assert "0.85 ± 0.04 at L = 64, which meets the target 0.75" in text
     assert "the Q direction's |r| rises" in text and "which misses the target 0.8" not in text
-    assert "goes from 0.30 to 0.20" in text
+    assert "goes from 0.30 to 0.20" in text and "margin over it is +0.25 at L = 32 and +0.65 at L = 64" in text
     falling = ss.answer(list(reversed([_full_row(32, [0.8, 0.85, 0.9], 0.3), _full_row(64, [0.5, 0.55, 0.6], 0.2)])))
     assert "|r(PC0, Q)| falls" in falling and "which misses the target 0.75" in falling

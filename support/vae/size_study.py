@@ -322,8 +322,10 @@ def answer(rows: Sequence[Mapping]) -> str:
                      f"{refs[key]:g})")
     lo, hi = by_L[0]["L"], by_L[-1]["L"]
     control = [r["pearson_pc0_test_Q_untrained"]["mean"] for r in (by_L[0], by_L[-1])]
+    margin = [r["pearson_pc0_test_Q"]["mean"] - c for r, c in zip((by_L[0], by_L[-1]), control)]
     return (f"From L = {lo} to L = {hi}: " + "; ".join(parts) + f". An untrained encoder's |r(PC0, Q)| goes from "
-            f"{control[0]:.2f} to {control[1]:.2f} over the same sizes.")
+            f"{control[0]:.2f} to {control[1]:.2f} over the same sizes: the trained encoder's margin over it is "
+            f"{margin[0]:+.2f} at L = {lo} and {margin[1]:+.2f} at L = {hi}.")
 
 
 #: Scores plotted against L, with their reference lines (the thesis's numbers or the issue's targets).
