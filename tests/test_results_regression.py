@@ -79,7 +79,8 @@ RUN = {"01_simulate": {"xy_validation": {"T": [0.1, 0.9], "abs_m": [0.97, 0.25],
                        "chapter_seconds": 20.6},
        "03_train_vae": {"checkpoints": {"split_1": "data/smoke/split_1/vae/kl_0.0001.pt"}, "best_kl": None,
                         "train_seconds": [3.0, 4.0], "speedup": 1.9, "generate_samples_per_second": 8e3,
-                        "cost_per_sample": 1e-3, "cost_slope": 2.0}}
+                        "cost_per_sample": 1e-3, "cost_slope": 2.0,
+                        "size_needs": {"anneal_exponent": 2.0, "lattices": 2860}}}
 
 
 def _ref(run=RUN, **kw):
@@ -156,7 +157,7 @@ def test_machine_figures_and_absolute_paths_are_left_out():
     run = _edited(**{"01_simulate/chapter_seconds": 99.0, "01_simulate/dataset": "/elsewhere/xy",
                      "03_train_vae/train_seconds": [1.0], "03_train_vae/speedup": 0.5,
                      "03_train_vae/generate_samples_per_second": 1.0, "03_train_vae/cost_per_sample": 9.0,
-                     "03_train_vae/cost_slope": 0.1})
+                     "03_train_vae/cost_slope": 0.1, "03_train_vae/size_needs/anneal_exponent": 1.8})
     out = rr.compare(run, _ref())
     assert not out.failed and out.new == []
 

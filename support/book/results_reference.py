@@ -4,7 +4,7 @@ nbval checks the few numbers a chapter prints; this module checks every value a 
 (``<data_dir>/smoke/results/NN_*.json``). A results file is flattened to *key paths* (``xy_validation.abs_m``,
 ``by_T."0.1".r2``, ``rows[2].acc``) and leaves; leaves that say how long something took or what it cost on this
 machine (``chapter_seconds``, ``*seconds*``, ``*_per_second``, ``cost_per_sample``, ``cost_slope``, ``speedup*``,
-``growth_exponent``, ...) and absolute paths are left out, everything else is pinned:
+``growth_exponent``, ``size_needs``, ...) and absolute paths are left out, everything else is pinned:
 
 * numbers: ``|run - reference| <= abs + rel * |reference|`` (``numpy.isclose``'s rule);
 * booleans, strings (a checkpoint path relative to the repository, say), ``null`` (a non-finite number) and
@@ -32,9 +32,10 @@ from typing import Any
 from support.book.runtime import REPO_ROOT
 
 #: leaf names (the last dict key of a path) that measure time or cost on this machine, not the method
-#: (``growth_exponent``: the slope of log seconds per independent field against log L, chapter 04)
+#: (``growth_exponent``: the slope of log seconds per independent field against log L, chapter 04; ``size_needs``:
+#: chapter 05's cost of the size study carried to L = 200, fitted to timed anneals and training steps)
 MACHINE_KEYS = ("chapter_seconds", "*seconds*", "*_per_second", "cost_per_sample", "cost_slope", "speedup*",
-                "growth_exponent", "*wall*", "*timing*", "*elapsed*")
+                "growth_exponent", "size_needs", "*wall*", "*timing*", "*elapsed*")
 #: key paths left out whatever their name: the code version of a manifest changes with every commit
 MACHINE_PATHS = ("*code_version*",)
 #: the committed reference of the smoke book's results
