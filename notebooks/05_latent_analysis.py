@@ -286,8 +286,9 @@ plt.show()
 # %% [markdown]
 # ## Does the gap close with size?
 #
-# The latent scores above miss the thesis's on 48 × 48 lattices with about ten skyrmions each, against about two
-# hundred on the thesis's 200 × 200. Is the small torus the reason? Chapters 01 and 03 ran the same pipeline at the
+# The scores above come from one lattice size, a small fraction of the area of the thesis's 200 × 200 (the answer
+# below gives the ratio). Where they fall short of the thesis's, is the small torus the reason, with few skyrmions
+# whose count fixes the lattice's orientation and defects? Chapters 01 and 03 ran the same pipeline at the
 # sizes of the study (`support.vae.size_study`): the same phase points and lattices per point, the same splits of
 # the points, the same (narrower, shorter-trained) model at every size. Each model is scored here exactly as
 # above, with its untrained control (grey in the first panel). How a score moves with size is measured split by
