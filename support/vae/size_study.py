@@ -9,7 +9,7 @@ torus; the study tests it. The same pipeline runs at a few sizes ``L`` with ever
 * the same splits of the *points* (:func:`point_splits`): split ``k`` tests the same ``(D, B)`` at every size,
   so a score's change with ``L`` is measured split by split (:func:`size_trend`);
 * the same architecture, KL weight, batch and number of optimiser steps at every size (only the input size and
-  the dense layers' widths follow ``L``);
+  the dense layers' widths follow ``L``, and the latent size too when ``latent_per_site`` is set);
 * the same scores (:func:`support.vae.evaluation.split_scores`) and the untrained-encoder control.
 
 Chapter 01 anneals the lattices, chapter 03 trains the models, chapter 05 scores them (:func:`study_row`).
