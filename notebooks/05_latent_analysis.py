@@ -323,6 +323,9 @@ needs = size_study.target_needs(
     L=paper["01_simulate"]["sk_L"], lattices=paper["01_simulate"]["sk_n_points"] * paper["01_simulate"][
         "sk_configs_per_point"], sweeps_ratio=paper["01_simulate"]["sk_sweeps"] / design["timed_sweeps"],
     steps=paper["03_train_vae"]["train_steps"])
+for name, value in needs.items():
+    glue(f"size_{name}", float(value), display=False)
+glue("size_answer", size_study.answer(size_rows), display=False)
 pd.Series(needs).round(3).to_frame(f"L = {needs['L']}, from the measured growth")
 
 # %%
@@ -343,10 +346,9 @@ numbers = {r["key"]: r["value"] for r in target_rows} | {
     "L": L, "area_ratio": (200 / L) ** 2, "recon_fraction": gsum["reconstructed_lattice_fraction"]["mean"],
     "nearest_ratio": gsum["nearest_ratio"]["mean"],
     "components_99": ev_summary["components_for_99"]["mean"], "components_999": ev_summary["components_for_999"]["mean"],
-    "latent_dim": s0["mu_train"].shape[1], **dg.headline_numbers(diag_summary, shares),
-    **{f"size_{k}": v for k, v in needs.items()}}
+    "latent_dim": s0["mu_train"].shape[1], **dg.headline_numbers(diag_summary, shares)}
 sentences = verdicts.chapter05(rows, summary, ctrl, results, diag, diag_summary, gsum, summaries0["test"]["std_Q"],
-                               lt.MIN_GROUP_SIZE) | {"size_answer": size_study.answer(size_rows)}
+                               lt.MIN_GROUP_SIZE)
 for name, value in numbers.items():
     glue(name, float(value), display=False)
 for name, value in {**sentences, **{r["key"] + "_verdict": r["verdict"] for r in target_rows}}.items():
