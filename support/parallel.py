@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from support.book.progress import tqdm
+from support.book.runtime import available_cores
 
 _CLIENTS: dict[str, Any] = {}
 
@@ -61,7 +61,7 @@ def _connect(scheduler: str):
     # One single-threaded worker process per core: the Monte Carlo kernels then run one task per
     # core. A random dashboard port, so that two books on one machine do not collide; warnings of
     # the cluster's own logs stay out of the executed notebooks.
-    cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+    cluster = LocalCluster(n_workers=available_cores(), threads_per_worker=1, processes=True,
                            dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster)
 

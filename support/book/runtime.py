@@ -21,13 +21,19 @@ def pick_device(device: str = "auto"):
     return dev
 
 
+def available_cores() -> int:
+    """The cores this book may use: ``OMP_NUM_THREADS`` when set (a user's or a rounding regime's limit), else all."""
+    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return max(1, int(limit)) if limit.isdigit() else (os.cpu_count() or 1)
+
+
 def set_threads(n: int | None = None) -> int:
-    """Use ``n`` threads (default: all cores) for torch and numba, one pool at a time.
+    """Use ``n`` threads (default: :func:`available_cores`) for torch and numba, one pool at a time.
 
     numba kernels and torch ops run one after another in this book, so each may use every core;
     what must not happen is both pools spinning at once, which neither library does here.
     """
-    n = int(n or os.cpu_count() or 1)
+    n = int(n or available_cores())
     try:
         import torch
 

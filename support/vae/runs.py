@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from support.book.progress import tqdm
-from support.book.runtime import repo_relative
+from support.book.runtime import available_cores, repo_relative
 from support.store.checkpoint import TrainingDiverged
 from support.vae.training import checkpoint_path, kl_key, train_vae
 
@@ -87,7 +87,7 @@ def _run_all(args: Mapping[str, tuple], *, workers: int, threads: int | None, sc
             return {name: _sweep_job(*a[:6], {**a[6], "progress": progress}, threads) for name, a in args.items()}
         finally:
             torch.set_num_threads(before)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    threads = threads or max(1, available_cores() // workers)
     # spawn, not fork: a forked child of a process whose OpenMP pool is running can hang
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
         futures = {name: ex.submit(_sweep_job, *a[:6], {**a[6], "progress": False}, threads) for name, a in args.items()}
