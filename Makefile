@@ -23,8 +23,10 @@ book: $(STAMP)
 	$(PY) -m support.book.offline _build/html
 	$(PY) -m support.book.widths book
 
+# REGIME=generic (what CI uses) runs the tests as a CPU without AVX would round; see support/book/rounding.py.
+REGIME ?= native
 test: $(STAMP)
-	$(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
+	$(PY) -m support.book.rounding exec $(REGIME) -- $(PY) -m pytest tests -q --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900 -p no:cacheprovider
 
 # The paper profile end to end on a CPU: counts and epochs shrunk, every size kept
@@ -32,10 +34,17 @@ test: $(STAMP)
 paper-check: $(STAMP)
 	$(PY) -m support.book.paper_check
 
-# Regenerate the nbval reference notebooks and the results reference (tests/smoke_results.json)
-# from one fresh smoke run.
+# Regenerate the nbval reference notebooks and the results reference (tests/smoke_results.json):
+# the smoke book under each other rounding regime (support/book/rounding.py) into data/rounding/, then
+# natively (its notebooks become the nbval references, its results the reference values, and the
+# regimes' spread each value's tolerance). About 4 smoke runs: 10-15 minutes on 2 cores.
+ROUNDING_REGIMES := generic avx2 one_thread
 nbval-refresh: $(STAMP)
-	rm -rf data/smoke
+	rm -rf data/smoke data/rounding
+	for regime in $(ROUNDING_REGIMES); do \
+		$(PY) -m support.book.rounding exec $$regime -- $(PY) -m support.book run --profile smoke \
+			-p data_dir data/rounding/$$regime || exit 1; \
+	done
 	$(PY) -m support.book run --profile smoke
 	$(PY) -m support.book refs
 

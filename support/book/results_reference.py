@@ -1,19 +1,32 @@
-"""The smoke book's results, pinned: a committed reference of every headline value and a comparison at stated tolerances.
+"""The smoke book's results, pinned: a committed reference of every headline value, each held to the spread that
+rounding on other CPUs was measured to give it.
 
 nbval checks the few numbers a chapter prints; this module checks every value a chapter stores in its results JSON
 (``<data_dir>/smoke/results/NN_*.json``). A results file is flattened to *key paths* (``xy_validation.abs_m``,
 ``by_T."0.1".r2``, ``rows[2].acc``) and leaves; leaves that say how long something took or what it cost on this
 machine (``chapter_seconds``, ``*seconds*``, ``*_per_second``, ``cost_per_sample``, ``cost_slope``, ``speedup*``,
-``growth_exponent``, ``size_needs``, ...) and absolute paths are left out, everything else is pinned:
+``growth_exponent``, ``size_needs``, ...) and absolute paths are left out, everything else is compared.
 
-* numbers: ``|run - reference| <= abs + rel * |reference|`` (``numpy.isclose``'s rule);
-* booleans, strings (a checkpoint path relative to the repository, say), ``null`` (a non-finite number) and
-  list lengths: exactly; a list of plain values item by item (``abs_m[1]``).
+Why a measured tolerance: float32 results of torch, of the BLAS and of numba code depend on the CPU's instruction
+set and thread count, and a trained network or a Markov chain carries the last bit forward (a fresh clone on
+another AMD EPYC once failed 365 values at 1e-6). ``make nbval-refresh`` therefore runs the smoke book natively
+and under every other regime of :mod:`support.book.rounding` (scalar / AVX2 kernels, another numba target,
+one thread), and :func:`measured_tolerances` turns the spread into tolerances, by what a leaf is:
 
-The reference (``tests/smoke_results.json``) holds the flattened leaves of each chapter and its policy for keys
-the run has and the reference lacks (``"new_keys": "report"`` or ``"fail"``); a key the reference has and the run
-lacks always fails. ``python -m support.book refs`` writes it from the same fresh smoke run as the nbval
-reference notebooks.
+* a number no regime moved beyond the floor (counts, shapes, seeds, values of deterministic code): the floor,
+  ``FLOOR_ABS + FLOOR_REL * |reference|`` (exact for a count, a few float32 ulps for a value);
+* a number some regime moved (downstream of training, or of a chain whose accept/reject decisions rounding
+  changed): ``MULTIPLE`` times the larger of its own largest move and its siblings' median relative move times
+  its size (``allowed`` in the reference, per item for a list);
+* a boolean, string, ``null`` or list length that flipped between regimes (a chosen variant, a verdict word,
+  ``met``): not pinned (``unpinned``, with the values it took); the numbers it is decided from stay pinned;
+* any other boolean, string, ``null`` or list length: exactly.
+
+The reference (``tests/smoke_results.json``) holds the leaves per chapter, the tolerances, the unpinned choices,
+a per-group summary of what was measured (``measured``) and the policy for keys the run has and the reference
+lacks (``"new_keys": "report"`` or ``"fail"``); a key the reference has and the run lacks always fails. CI runs
+``make test`` under :data:`support.book.rounding.CI_REGIME`, one of the measured regimes and not the one the
+reference is written in.
 """
 
 from __future__ import annotations
@@ -29,6 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from support.book.runtime import REPO_ROOT
 
 #: leaf names (the last dict key of a path) that measure time or cost on this machine, not the method
@@ -40,9 +55,11 @@ MACHINE_KEYS = ("chapter_seconds", "*seconds*", "*_per_second", "cost_per_sample
 MACHINE_PATHS = ("*code_version*",)
 #: the committed reference of the smoke book's results
 REFERENCE = REPO_ROOT / "tests" / "smoke_results.json"
-#: the tolerance a refresh writes: two smoke runs on one machine agree to the last bit (see the test's docstring);
-#: 1e-6 relative leaves room for float32 sums in another order on another CPU, far below any change of method
-REL_TOL, ABS_TOL = 1e-6, 1e-9
+#: what a leaf that no rounding regime moved may move (``abs + rel * |reference|``): exact for counts and seeds,
+#: a few float32 ulps for a value of deterministic code
+FLOOR_REL, FLOOR_ABS = 1e-6, 1e-9
+#: a leaf that a regime moved may move this many times the largest move measured over the regimes
+MULTIPLE = 10
 #: a chapter's results file: NN_name.json (records.json and timings.json are not results)
 RESULTS_FILE = re.compile(r"^\d\d_\w+\.json$")
 
@@ -112,25 +129,39 @@ class Comparison:
         return "\n".join(lines)
 
 
-def leaf_difference(run: Any, ref: Any, rel: float, abs_: float) -> str | None:
-    """Why a run's leaf differs from the reference's (``None`` when it matches)."""
-    numbers = (int, float)
-    if isinstance(ref, bool) or isinstance(run, bool) or not (isinstance(ref, numbers) and isinstance(run, numbers)):
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def floor_tolerance(ref: float, tol: dict) -> float:
+    """What a leaf that did not move between the regimes may move: ``floor_abs + floor_rel * |ref|``."""
+    return tol["floor_abs"] + tol["floor_rel"] * abs(ref)
+
+
+def leaf_difference(run: Any, ref: Any, allowed: float) -> str | None:
+    """Why a run's leaf differs from the reference's (``None`` when it matches); numbers within ``allowed``."""
+    if not (_number(ref) and _number(run)):
         return None if (type(run) is type(ref) and run == ref) else f"{run!r} (reference {ref!r})"
-    if math.isclose(run, ref, rel_tol=0.0, abs_tol=abs_ + rel * abs(ref)):
+    if math.isclose(run, ref, rel_tol=0.0, abs_tol=allowed):
         return None
-    return f"{run!r} (reference {ref!r}, differs by {run - ref:.3g}; allowed {abs_ + rel * abs(ref):.3g})"
+    return f"{run!r} (reference {ref!r}, differs by {run - ref:.3g}; allowed {allowed:.3g})"
 
 
-def differences(path: str, run: Any, ref: Any, tol: dict) -> list[tuple[str, str]]:
-    """``(key path, why)`` for a leaf that differs from the reference; a list of values item by item."""
+def differences(path: str, run: Any, ref: Any, tol: dict, allowed: Any = None) -> list[tuple[str, str]]:
+    """``(key path, why)`` for a leaf that differs from the reference; a list of values item by item.
+
+    ``allowed`` is the leaf's measured tolerance (a number, or one per item of a list) where the regimes moved
+    it, else ``None`` and every number gets :func:`floor_tolerance`.
+    """
     if isinstance(run, list) and isinstance(ref, list):
         if len(run) != len(ref):
             return [(path, f"{len(run)} items (reference {len(ref)}): {_short(run)} (reference {_short(ref)})")]
-        pairs = [(f"{path}[{i}]", a, b) for i, (a, b) in enumerate(zip(run, ref))]
+        per_item = allowed if isinstance(allowed, list) else [allowed] * len(ref)
+        triples = [(f"{path}[{i}]", a, b, t) for i, (a, b, t) in enumerate(zip(run, ref, per_item))]
     else:
-        pairs = [(path, run, ref)]
-    found = [(p, leaf_difference(a, b, tol["rel"], tol["abs"])) for p, a, b in pairs]
+        triples = [(path, run, ref, allowed)]
+    found = [(p, leaf_difference(a, b, t if t is not None else floor_tolerance(b, tol) if _number(b) else 0.0))
+             for p, a, b, t in triples]
     return [(p, why) for p, why in found if why is not None]
 
 
@@ -148,22 +179,146 @@ def compare(run: dict[str, dict], reference: dict) -> Comparison:
             out.missing.append(f"{chapter}: the whole results file")
             continue
         leaves = flatten(run[chapter])
+        allowed = reference.get("allowed", {}).get(chapter, {})
+        unpinned = reference.get("unpinned", {}).get(chapter, {})
         for path, ref in ref_leaves.items():
             if path not in leaves:
                 out.missing.append(f"{chapter}: {path}")
             else:
-                out.changed += [f"{chapter}: {p}: {why}" for p, why in differences(path, leaves[path], ref, tol)]
-        out.new += [f"{chapter}: {path}" for path in leaves if path not in ref_leaves]
+                out.changed += [f"{chapter}: {p}: {why}"
+                                for p, why in differences(path, leaves[path], ref, tol, allowed.get(path))]
+        out.new += [f"{chapter}: {path}" for path in leaves if path not in ref_leaves and path not in unpinned]
     out.new += [f"{chapter}: the whole results file" for chapter in run if chapter not in reference["chapters"]]
     return out
 
 
-def reference_of(run: dict[str, dict], *, rel: float, abs_: float, new_keys: str = "report") -> dict:
-    """The reference of a run: its flattened leaves per chapter, the tolerance and the policy for new keys."""
+# -------------------------------------------------------------------------------------------------
+# tolerances measured over rounding regimes (support.book.rounding)
+# -------------------------------------------------------------------------------------------------
+
+def _moves(ref: Any, others: list[Any]) -> tuple[str | None, Any]:
+    """How far the other regimes moved a leaf: ``(None, largest move)`` for a number (a list: one per item), or
+    ``(why, None)`` when the leaf is not comparable as such (a boolean, string or length that changed, or the
+    leaf missing from a regime)."""
+    if any(o is _ABSENT for o in others):
+        return "missing from a regime's run", None
+    if isinstance(ref, list):
+        if any(not isinstance(o, list) or len(o) != len(ref) for o in others):
+            lengths = {len(o) if isinstance(o, list) else -1 for o in others} - {len(ref)}
+            return f"its length changed: {sorted(lengths)}", None
+        items = [_moves(r, [o[i] for o in others]) for i, r in enumerate(ref)]
+        why = next((w for w, _ in items if w is not None), None)
+        return (why, None) if why else (None, [m for _, m in items])
+    if _number(ref) and all(_number(o) for o in others):
+        return None, max((abs(o - ref) for o in others), default=0.0)
+    changed = [o for o in others if not (type(o) is type(ref) and o == ref)]
+    return (f"took {_short([ref, *changed])}" if changed else None), 0.0
+
+
+_ABSENT = object()
+
+
+def measured_tolerances(native: dict[str, dict], regimes: dict[str, dict[str, dict]], *,
+                        multiple: float = MULTIPLE, floor: dict | None = None) -> tuple[dict, dict]:
+    """``(allowed, unpinned)`` of a native run against runs of the same book under other rounding regimes.
+
+    ``allowed[chapter][path]`` (a list leaf: one per item): for a number that some regime moved by more than
+    :func:`floor_tolerance`, ``multiple`` times the larger of its own largest move and the typical relative move
+    of its siblings (the median over the moved numbers in the same dict or list) times its size. Siblings come
+    out of the same computation, so a chain that diverged moves all of them; pooling them keeps a leaf whose two
+    or three measured moves happened to be small from a tolerance that another machine's run would exceed.
+    ``unpinned[chapter][path]``: a boolean, string, ``null`` or list length that changed between regimes (a
+    choice made from numbers: the numbers stay pinned, the choice is not), with the values it took.
+    """
+    floor = floor or {"floor_rel": FLOOR_REL, "floor_abs": FLOOR_ABS}
+    allowed: dict[str, dict] = {}
+    unpinned: dict[str, dict] = {}
+    for chapter, tree in native.items():
+        others = [flatten(runs.get(chapter, {})) for runs in regimes.values()]
+        moves = {}
+        for path, ref in flatten(tree).items():
+            why, move = _moves(ref, [o.get(path, _ABSENT) for o in others])
+            if why is None:
+                moves[path] = (ref, move)
+            else:
+                unpinned.setdefault(chapter, {})[path] = why
+        typical = _typical_relative_moves(moves, floor)
+        for path, (ref, move) in moves.items():
+            tol = _scaled(ref, move, typical.get(_parent(path), 0.0), multiple, floor)
+            if tol is not None:
+                allowed.setdefault(chapter, {})[path] = tol
+    return allowed, unpinned
+
+
+def _parent(path: str) -> str:
+    """The dict that holds a leaf (``a.b."0.1".c`` -> ``a.b."0.1"``, ``rows[2].a`` -> ``rows[2]``); a top-level leaf
+    or a list of values is its own group."""
+    cut = path.rfind(".")
+    while cut > 0 and path.count('"', 0, cut) % 2:      # a dot inside a quoted key ("0.1") does not split
+        cut = path.rfind(".", 0, cut)
+    return path[:cut] if cut > 0 else path
+
+
+def _typical_relative_moves(moves: dict[str, tuple], floor: dict) -> dict[str, float]:
+    """Per parent dict: the median of ``move / |ref|`` over its numbers (list items too) that moved beyond the floor."""
+    groups: dict[str, list[float]] = {}
+    for path, (ref, move) in moves.items():
+        pairs = zip(ref, move) if isinstance(ref, list) else [(ref, move)]
+        for r, m in pairs:
+            if _number(r) and r and m > floor_tolerance(r, floor):
+                groups.setdefault(_parent(path), []).append(m / abs(r))
+    return {group: float(np.median(rel)) for group, rel in groups.items()}
+
+
+def _scaled(ref: Any, move: Any, typical: float, multiple: float, floor: dict) -> Any:
+    """``multiple * max(move, typical * |ref|)`` where some regime moved the leaf beyond the floor (a list: per
+    item, the floor where that item did not move); ``None`` where the floor covers the leaf."""
+    if isinstance(ref, list):
+        items = [_scaled(r, m, typical, multiple, floor) for r, m in zip(ref, move)]
+        if all(t is None for t in items):
+            return None
+        return [t if t is not None else (floor_tolerance(r, floor) if _number(r) else 0.0)
+                for r, t in zip(ref, items)]
+    if not _number(ref) or move <= floor_tolerance(ref, floor):
+        return None
+    return float(f"{multiple * max(move, typical * abs(ref)):.3g}")
+
+
+def spread_summary(native: dict[str, dict], allowed: dict, unpinned: dict) -> dict:
+    """Per chapter and top-level key: leaves pinned, leaves at a measured tolerance, the largest relative one, and
+    choices left unpinned (the measured basis that the module docstring and the README quote)."""
+    out: dict[str, dict] = {}
+    for chapter, tree in native.items():
+        for path, ref in flatten(tree).items():
+            group = re.split(r"[.\[]", path, maxsplit=1)[0]
+            row = out.setdefault(chapter, {}).setdefault(group, {"leaves": 0, "measured": 0, "unpinned": 0,
+                                                                  "max_relative_tolerance": 0.0})
+            row["leaves"] += 1
+            if path in unpinned.get(chapter, {}):
+                row["unpinned"] += 1
+            elif path in allowed.get(chapter, {}):
+                row["measured"] += 1
+                tols = allowed[chapter][path]
+                pairs = zip(ref, tols) if isinstance(ref, list) else [(ref, tols)]
+                rel = max(t / abs(r) if r else math.inf for r, t in pairs)
+                row["max_relative_tolerance"] = float(f"{max(row['max_relative_tolerance'], rel):.3g}")
+    return out
+
+
+def reference_of(run: dict[str, dict], *, regimes: dict[str, dict[str, dict]] | None = None,
+                 multiple: float = MULTIPLE, new_keys: str = "report") -> dict:
+    """The reference of a run: its flattened leaves per chapter, the tolerances measured against the same book
+    run under other rounding ``regimes`` (``{name: {chapter: results}}``; none: every leaf at the floor), the
+    choices left unpinned, and the policy for new keys."""
     if new_keys not in ("report", "fail"):
         raise ValueError(f"new_keys must be 'report' or 'fail', got {new_keys!r}")
-    return {"tolerance": {"rel": rel, "abs": abs_}, "new_keys": new_keys,
-            "chapters": {chapter: flatten(tree) for chapter, tree in sorted(run.items())}}
+    floor = {"floor_rel": FLOOR_REL, "floor_abs": FLOOR_ABS}
+    allowed, unpinned = measured_tolerances(run, regimes or {}, multiple=multiple, floor=floor)
+    chapters = {chapter: {p: v for p, v in flatten(tree).items() if p not in unpinned.get(chapter, {})}
+                for chapter, tree in sorted(run.items())}
+    return {"tolerance": {**floor, "multiple": multiple, "regimes": sorted(regimes or {})}, "new_keys": new_keys,
+            "chapters": chapters, "allowed": allowed, "unpinned": unpinned,
+            "measured": spread_summary(run, allowed, unpinned)}
 
 
 def read_run(folder: str | os.PathLike, *, newer_than: float | None = None,
@@ -192,17 +347,26 @@ def read_run(folder: str | os.PathLike, *, newer_than: float | None = None,
     return {p.stem: load_results(p) for p in files}
 
 
-def write_reference(path: str | os.PathLike, run: dict[str, dict], *, rel: float, abs_: float,
-                    new_keys: str = "report") -> Path:
-    """Write :func:`reference_of` ``run`` as JSON, one leaf a line (diffs stay readable)."""
-    ref = reference_of(run, rel=rel, abs_=abs_, new_keys=new_keys)
-    lines = [f' "tolerance": {json.dumps(ref["tolerance"])},', f' "new_keys": {json.dumps(new_keys)},',
-             ' "chapters": {']
-    for n, (chapter, leaves) in enumerate(ref["chapters"].items()):
+def _section(name: str, per_chapter: dict, last: bool = False) -> list[str]:
+    """``"name": {chapter: {path: value}}`` with one leaf a line (diffs of the reference stay readable)."""
+    lines = [f' {json.dumps(name)}: {{']
+    for n, (chapter, leaves) in enumerate(per_chapter.items()):
         body = ",\n".join(f"   {json.dumps(k)}: {json.dumps(v)}" for k, v in leaves.items())
-        lines.append(f'  {json.dumps(chapter)}: {{\n{body}\n  }}' + ("," if n < len(ref["chapters"]) - 1 else ""))
+        lines.append(f'  {json.dumps(chapter)}: {{\n{body}\n  }}' + ("," if n < len(per_chapter) - 1 else ""))
+    return lines + [" }" + ("" if last else ",")]
+
+
+def write_reference(path: str | os.PathLike, run: dict[str, dict], *,
+                    regimes: dict[str, dict[str, dict]] | None = None, multiple: float = MULTIPLE,
+                    new_keys: str = "report") -> Path:
+    """Write :func:`reference_of` ``run`` (tolerances measured against ``regimes``) as JSON, one leaf a line."""
+    ref = reference_of(run, regimes=regimes, multiple=multiple, new_keys=new_keys)
+    lines = [f' "tolerance": {json.dumps(ref["tolerance"])},', f' "new_keys": {json.dumps(new_keys)},']
+    lines += _section("measured", ref["measured"]) + _section("unpinned", ref["unpinned"])
+    lines += _section("allowed", ref["allowed"]) + _section("chapters", ref["chapters"], last=True)
     path = Path(path)
-    path.write_text("{\n" + "\n".join(lines) + "\n }\n}\n")
+    path.write_text("{\n" + "\n".join(lines) + "\n}\n")
+    json.loads(path.read_text())   # the hand-made layout is valid JSON
     return path
 
 
@@ -227,12 +391,19 @@ def _started(notebook) -> float:
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
 
 
-def refresh(book_dir: str | os.PathLike, chapters: list[str], reference: str | os.PathLike = REFERENCE) -> Path:
-    """Write the reference from the smoke run that executed ``book_dir/<chapter>.ipynb`` (``make nbval-refresh``).
+def regime_results_dir(regime: str, profile: str = "smoke") -> Path:
+    """Where ``make nbval-refresh`` runs the smoke book under a rounding regime: ``data/rounding/<regime>``."""
+    return REPO_ROOT / "data" / "rounding" / regime / profile / "results"
+
+
+def refresh(book_dir: str | os.PathLike, chapters: list[str], reference: str | os.PathLike = REFERENCE, *,
+            regimes: dict[str, str | os.PathLike] | None = None) -> Path:
+    """Write the reference from the smoke run that executed ``book_dir/<chapter>.ipynb`` (``make nbval-refresh``),
+    with tolerances measured against the same book run under each rounding regime (``{name: results folder}``).
 
     Raises:
         FileNotFoundError: a chapter's results file is missing or older than its executed notebook (the results
-            would not be those of this run).
+            would not be those of this run), or a regime's run lacks a chapter.
         ValueError: a notebook was not run with the smoke profile, or the chapters used different data folders.
     """
     import nbformat
@@ -247,4 +418,5 @@ def refresh(book_dir: str | os.PathLike, chapters: list[str], reference: str | o
         run.update(read_run(results_dir(params), newer_than=_started(nb), only=[chapter]))
     if len(folders) != 1:
         raise ValueError(f"the chapters wrote their results into several folders: {sorted(map(str, folders))}")
-    return write_reference(reference, run, rel=REL_TOL, abs_=ABS_TOL)
+    others = {name: read_run(folder, only=chapters) for name, folder in (regimes or {}).items()}
+    return write_reference(reference, run, regimes=others)
