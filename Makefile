@@ -44,6 +44,7 @@ nbval-refresh: $(STAMP)
 	for regime in $(ROUNDING_REGIMES); do \
 		$(PY) -m support.book.rounding exec $$regime -- $(PY) -m support.book run --profile smoke \
 			-p data_dir data/rounding/$$regime || exit 1; \
+		mkdir -p data/rounding/$$regime/book && cp book/*.ipynb data/rounding/$$regime/book/; \
 	done
 	$(PY) -m support.book run --profile smoke
 	$(PY) -m support.book refs

@@ -308,9 +308,14 @@ for v, n in n_met.items():  # met_prior_untrained, met_paper, met_prior
 # %%
 # NBVAL_CHECK_OUTPUT
 print("variants trained:", sorted(results), "| epochs:", {v: len(r["history"]) for v, r in results.items()})
-print("best variant:", best_variant, "| targets met:", n_met)
+print("best variant:", best_variant)
 at = temperature_key(target_T)
 print(f"exact-map match at T = {at}:", {v: round(s["by_T"][at]["charge_match_rate"], 2) for v, s in summaries.items()})
+
+# %%
+# not compared by nbval: on a CPU that rounds differently the smoke run's prior variant lands on the other side
+# of a target (the results regression holds these numbers to their measured spread instead)
+print("targets met:", n_met)
 print("energy rel. error:", {v: round(s["energy_rel_error"], 3) for v, s in summaries.items()})
 
 # %% [markdown]

@@ -56,3 +56,29 @@ def test_threads_follow_omp_num_threads(monkeypatch):
     finally:
         monkeypatch.delenv("OMP_NUM_THREADS")
         set_threads()
+
+
+def _notebook(*printed):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for text in printed:
+        cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(x)")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_code_cell("print(y)"))   # not checked: may differ
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="0.1234")]
+    return nb
+
+
+def test_refs_refuse_checked_output_that_another_regime_prints_differently(tmp_path, monkeypatch):
+    import nbformat
+
+    from support.book import runner
+
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+    (tmp_path / "data/rounding/generic/book").mkdir(parents=True)
+    nbformat.write(_notebook("a: 1\n", "met: 4\n"), tmp_path / "data/rounding/generic/book/02_x.ipynb")
+    assert runner._regime_mismatches("02_x", _notebook("a: 1\n", "met: 4\n")) == []
+    assert runner._regime_mismatches("02_x", _notebook("a: 1\n", "met: 3\n")) == [
+        "02_x, checked cell 2, regime generic: 'met: 3\\n' here, 'met: 4\\n' there"]

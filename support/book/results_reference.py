@@ -300,7 +300,7 @@ def spread_summary(native: dict[str, dict], allowed: dict, unpinned: dict) -> di
                 row["measured"] += 1
                 tols = allowed[chapter][path]
                 pairs = zip(ref, tols) if isinstance(ref, list) else [(ref, tols)]
-                rel = max(t / abs(r) if r else math.inf for r, t in pairs)
+                rel = max((t / abs(r) for r, t in pairs if _number(r) and r), default=0.0)   # a zero: no ratio
                 row["max_relative_tolerance"] = float(f"{max(row['max_relative_tolerance'], rel):.3g}")
     return out
 
