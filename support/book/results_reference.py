@@ -13,7 +13,7 @@ machine (``chapter_seconds``, ``*seconds*``, ``*_per_second``, ``cost_per_sample
 The reference (``tests/smoke_results.json``) holds the flattened leaves of each chapter and its policy for keys
 the run has and the reference lacks (``"new_keys": "report"`` or ``"fail"``); a key the reference has and the run
 lacks always fails. ``python -m support.book refs`` writes it from the same fresh smoke run as the nbval
-reference notebooks.
+reference notebooks. The findings page's results (:data:`RESTATED`) restate the chapters' and are not pinned again.
 """
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ REFERENCE = REPO_ROOT / "tests" / "smoke_results.json"
 REL_TOL, ABS_TOL = 1e-6, 1e-9
 #: a chapter's results file: NN_name.json (records.json and timings.json are not results)
 RESULTS_FILE = re.compile(r"^\d\d_\w+\.json$")
+#: results files that only restate other chapters' results (the findings page): their numbers are pinned in the
+#: chapters that measure them, their verdict words by nbval and ``tests/test_findings.py``
+RESTATED = ("06_findings",)
+
+
+def pinned(chapters: list[str]) -> list[str]:
+    """The chapters whose results the reference pins: all but the pages that restate others' (:data:`RESTATED`)."""
+    return [c for c in chapters if c not in RESTATED]
 
 
 def is_machine_key(name: str) -> bool:

@@ -321,7 +321,7 @@ def refresh_results_reference() -> Path:
     from support.store.integrity import CorruptFileError
 
     try:
-        return results_reference.refresh(BOOK, chapters())
+        return results_reference.refresh(BOOK, results_reference.pinned(chapters()))
     except (FileNotFoundError, CorruptFileError, ValueError) as err:
         raise BookError(f"results reference not written: {err}") from None
 
