@@ -3,7 +3,8 @@
 What is compared: every leaf of every chapter's ``results/NN_*.json`` (numbers, booleans, strings such as the
 checkpoint a later chapter loads, ``null`` and list lengths), except wall-clock, speed and cost figures
 (``chapter_seconds``, ``*seconds*``, ``*_per_second``, ``cost_per_sample``, ``cost_slope``, ``speedup*``,
-``growth_exponent``, ...) and absolute paths; see :mod:`support.book.results_reference`.
+``growth_exponent``, ...) and absolute paths; see :mod:`support.book.results_reference`. The findings page's
+``06_findings.json`` restates the chapters' numbers and is not pinned again (``results_reference.RESTATED``).
 
 Tolerance: a number passes when ``|run - reference| <= 1e-9 + 1e-6 * |reference|``; everything else must be
 equal. The smoke book is seeded, and on the 2-core reference machine three runs agreed to the last bit on all
