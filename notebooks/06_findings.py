@@ -19,9 +19,9 @@
 # **Method.** This page computes nothing. It reads the results files that chapters 02, 04 and 05 wrote for this
 # profile (`data/<profile>/results/NN_name.json`), takes each work's headline numbers from them and judges every
 # number against the target its chapter states (`support.book.findings`: *met*, *missed*, or *undefined* where
-# the run has no finite value or did not measure it at this profile's sizes). A count ("3 of 8 sets") meets its
-# target only when every item does; for the evaluation sets the target is the strictest reading of chapter 04's
-# test, that the generator cannot be told from Monte Carlo on any of them. The source works' figures are theirs,
+# the run has no finite value or did not measure it at this profile's sizes). A count ("k of n sets") meets its
+# target only when every item does: for the evaluation sets, chapter 04's test (the generator cannot be told from
+# Monte Carlo) is asked of every set, its strictest reading. The source works' figures are theirs,
 # as the chapters cite them, at their settings (a GPU budget, 200 × 200 lattices): they are context, not targets.
 # Each row links to the section that measures it; the numbers and their spread are there.
 
