@@ -52,6 +52,10 @@ def _rows(tree=TREE):
     return {r["id"]: r for r in fd.collect(tree, "smoke")}
 
 
+def _seen(rows, row_id):
+    return rows[row_id]["value_text"], rows[row_id]["verdict"]
+
+
 def _tree(**edits):
     tree = copy.deepcopy(TREE)
     for path, value in edits.items():
@@ -105,14 +109,14 @@ def test_rows_of_a_complete_run():
     assert {r["work"] for r in rows.values()} == set(fd.WORKS)
     assert (rows["paper_heldout"]["value_text"], rows["paper_heldout"]["verdict"]) == ("2 of 5", "missed")
     assert (rows["prior_heldout"]["value_text"], rows["prior_heldout"]["verdict"]) == ("5 of 5", "met")
-    assert rows["learned_sets"]["value_text"] == "1 of 2 sets (seen_class)" and rows["learned_sets"]["verdict"] == "missed"
+    assert _seen(rows, "learned_sets") == ("1 of 2 sets (seen_class)", "missed")
     assert rows["paper_sets"]["value_text"] == "0 of 2 sets" and rows["exact_sets"]["verdict"] == "met"
     assert (rows["prior_sets"]["value_text"], rows["prior_sets"]["verdict"]) == ("1 of 1 sets (seen_class)", "met")
     assert rows["noise_floor"]["verdict"] == "met"
     # R²: nu, abs_m, energy meet 0.9, helicity misses, chi is undefined; Acc_topo: area and perimeter meet 0.8
-    assert rows["indepth_targets"]["value_text"] == "5 of 8 (learned)" and rows["indepth_targets"]["verdict"] == "undefined"
+    assert _seen(rows, "indepth_targets") == ("5 of 8 (learned)", "undefined")
     assert rows["exact_check"]["verdict"] == "met"
-    assert rows["exact_speedup"]["value_text"] == "12 (T = 0.1), 31 (T = 0.3)" and rows["exact_speedup"]["verdict"] == "met"
+    assert _seen(rows, "exact_speedup") == ("12 (T = 0.1), 31 (T = 0.3)", "met")
     assert rows["exact_speedup"]["value"] == 12.0
 
 
@@ -158,6 +162,10 @@ def test_a_missing_key_names_the_chapter_file_and_the_key():
         fd.collect(_tree(**{"04_evaluate/exact_sampling": KeyError}))
     with pytest.raises(fd.FindingsError, match=r"04_evaluate.json has no cwgan.set_floor_check"):
         fd.collect(_tree(**{"04_evaluate/cwgan/set_floor_check": KeyError}))
+    cost = [{"L": 64, "T": 0.1, "speedup_vs_best_mc": 3.0}]                 # a key renamed deeper in a list
+    with pytest.raises(fd.FindingsError, match=r"04_evaluate.json has no 'speedup' \(a key the findings read\): .*"
+                                               r"--only 04"):
+        fd.collect(_tree(**{"04_evaluate/exact_sampling/cost": cost}))
     targets = [t for t in TREE["05_latent_analysis"]["targets"] if t["key"] != "pc0_Q"]
     with pytest.raises(fd.FindingsError, match=r"05_latent_analysis.json has no target 'pc0_Q'"):
         fd.collect(_tree(**{"05_latent_analysis/targets": targets}))

@@ -136,16 +136,27 @@ def _target_text(rule: str, bound: Any) -> str:
     return f"{SYMBOLS[rule]} {bound}"
 
 
+def _missing(chapter: str, what: str) -> FindingsError:
+    return FindingsError(f"{chapter}.json has no {what}: written by an older version of chapter {chapter[:2]}? "
+                         f"Rerun it (python -m support.book run --only {chapter[:2]}).")
+
+
 def _get(results: Mapping[str, Mapping], chapter: str, *keys: str | int) -> Any:
     node = results[chapter]
     for n, key in enumerate(keys):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
-            path = ".".join(map(str, keys[:n + 1]))
-            raise FindingsError(f"{chapter}.json has no {path}: written by an older version of chapter {chapter[:2]}? "
-                                f"Rerun it (python -m support.book run --only {chapter[:2]}).") from None
+            raise _missing(chapter, ".".join(map(str, keys[:n + 1]))) from None
     return node
+
+
+def _guarded(chapter: str, build, *args) -> Any:
+    """``build(*args)``, a key missing deeper in ``chapter``'s results named as such (not a bare KeyError)."""
+    try:
+        return build(*args)
+    except KeyError as err:
+        raise _missing(chapter, f"{err.args[0]!r} (a key the findings read)") from None
 
 
 def _row(row_id: str, work: str, chapter: str, section: str, value: float | None, value_text: str, target: str,
@@ -195,7 +206,8 @@ def _indepth_row(results: Mapping) -> dict:
     variant = _get(results, "04_evaluate", "cwgan", "variant")
     return _row("indepth_targets", "cwgan", "04_evaluate", "cwgan-indepth-targets", met,
                 f"{met} of {len(words)} ({variant})",
-                f"R² ≥ {R2_TARGET} ({len(R2_OBSERVABLES)} observables), Acc_topo ≥ {ACC_TARGET} ({len(acc)} measures)",
+                f"R² ≥ {R2_TARGET} ({len(R2_OBSERVABLES)} observables), "
+                f"Acc_topo ≥ {ACC_TARGET} ({len(acc)} measures)",
                 all_of(words))
 
 
@@ -224,8 +236,7 @@ def _vae_rows(results: Mapping) -> list[dict]:
     rows = []
     for key, (rule, bound) in VAE_TARGETS.items():
         if key not in targets:
-            raise FindingsError(f"05_latent_analysis.json has no target {key!r}: written by an older version of "
-                                "chapter 05? Rerun it (python -m support.book run --only 05).")
+            raise _missing("05_latent_analysis", f"target {key!r}")
         value = targets[key]["value"]
         rows.append(_row(key, "vae", "05_latent_analysis", sections.get(key, "vae-scores"), value, text_of(value),
                          _target_text(rule, bound), verdict(value, rule, bound)))
@@ -252,13 +263,14 @@ def collect(results: Mapping[str, Mapping], profile: str = "cpu") -> list[dict]:
     missing = [c for c in NEEDS if c not in results]
     if missing:
         listing = ", ".join(f"chapter {c[:2]} ({c}.json)" for c in missing)
+        only = ",".join(c[:2] for c in missing)
         raise FindingsError(f"the findings read the results of {listing}, which this run has not written: run "
-                            f"`python -m support.book run --profile {profile} --only {','.join(c[:2] for c in missing)}`"
-                            " first.")
-    rows = [_heldout_row(results, "paper"), _heldout_row(results, "prior"), _floor_row(results)]
-    rows += [_sets_row(results, v) for v in ("learned", "paper", "prior", "exact")]
-    rows += [_indepth_row(results), *_exact_rows(results)]
-    return rows + _vae_rows(results)
+                            f"`python -m support.book run --profile {profile} --only {only}` first.")
+    rows = [_guarded("02_train_cwgan", _heldout_row, results, v) for v in ("paper", "prior")]
+    rows.append(_guarded("04_evaluate", _floor_row, results))
+    rows += [_guarded("04_evaluate", _sets_row, results, v) for v in ("learned", "paper", "prior", "exact")]
+    rows += [_guarded("04_evaluate", _indepth_row, results), *_guarded("04_evaluate", _exact_rows, results)]
+    return rows + _guarded("05_latent_analysis", _vae_rows, results)
 
 
 def read_results(data_dir: str | os.PathLike, profile: str) -> dict[str, dict]:
