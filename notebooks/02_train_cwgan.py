@@ -242,6 +242,7 @@ print(f"scoring the curve took {sum(r['seconds'] for r in curve_rows):.1f} s in 
 # curve shows where this budget leaves the paper's recipe, not where the paper's budget would.
 
 # %% [markdown]
+# (cwgan-heldout)=
 # ## Held-out evaluation
 # For every held-out (map, $T$), as many generated fields as Monte Carlo has, on the held-out placements of the
 # training classes (`seen_class`), on the three classes never trained on (`unseen_class`) and on the validation

@@ -170,6 +170,7 @@ print(f"L = {L}, classes: {len(np.unique(cls))} (no pair + pair distances), temp
 print(f"reference fields at T = {T0}: {int(at0.sum())}; fewest per class: {np.bincount(cls[at0]).min()}")
 
 # %% [markdown]
+# (cwgan-sets)=
 # ### Eight evaluation sets, labelled by what each generator trained on
 #
 # Held-out *placements* of a training class are, to a translation-equivariant network on a torus, the same maps
@@ -496,6 +497,7 @@ cwgan_summary.update(cost_per_sample=costs, cost_slope={m: cost.log_log_slope(c)
 # this size (`not timed`: above `gan_prior_max_L`). The slopes in the legend are the growth exponents in $L$.
 
 # %% [markdown]
+# (cwgan-exact)=
 # ### Exact fields: the learned generator inside a Markov chain
 #
 # **Question.** The generator's independent draws are approximate, and the sets above can only say how far off
@@ -577,6 +579,7 @@ print("pairs share map and T:", bool(np.array_equal(saved["charges"], ev["charge
 print("Acc_topo (generator):", {m: round(v, 1) for m, v in cwgan_summary["acc_topo"].items()})
 
 # %% [markdown]
+# (cwgan-indepth-targets)=
 # ### Verdict on the targets
 #
 # Targets of this chapter (cpu profile): $R^2 \ge 0.9$ for $\langle|M|\rangle$, $\langle E\rangle$, $\Upsilon$,

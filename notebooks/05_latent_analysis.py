@@ -65,6 +65,7 @@ print(f"{len(sky['spins'])} lattices at {len(np.unique(sky['point']))} phase poi
       f"model C_KL = {up['best_kl']:g}")
 
 # %% [markdown]
+# (vae-scores)=
 # ## Scores on unseen phase points, split by split
 #
 # For each split: the latent means of its training lattices fix the PCA; on the test lattices we measure the
@@ -166,6 +167,7 @@ shares = dg.count_shares(descriptors)
 dg.component_table(diag_summary, shares)
 
 # %% [markdown]
+# (vae-defects)=
 # ## What the reconstruction error follows
 #
 # The thesis found the reconstruction error rising with the defects (Pearson 0.84–0.92, Table 3.3): the defect count
@@ -203,6 +205,7 @@ frames["canonical_frame"] = s0
 rp.frame_table(frames)
 
 # %% [markdown]
+# (vae-generation)=
 # ## New lattices from latent samples (thesis §3.8)
 #
 # Two samplers, each decoded into `n_generate` lattices per split: the thesis's $z = \overline{\sigma} \odot

@@ -5,9 +5,22 @@ import pytest
 from support.book import runner as book
 
 
-def test_five_chapters_in_order():
+def test_chapters_in_order():
+    # the findings page reads the results of the five chapters, so it runs after them (the TOC shows it first)
     assert book.chapters() == ["01_simulate", "02_train_cwgan", "03_train_vae", "04_evaluate",
-                               "05_latent_analysis"]
+                               "05_latent_analysis", "06_findings"]
+
+
+def test_toc_names_the_intro_the_findings_page_and_every_chapter():
+    import yaml
+
+    toc = yaml.safe_load((book.ROOT / "_toc.yml").read_text())
+    files = [entry["file"] for entry in toc["chapters"]]
+    assert toc["root"] == "book/intro" and files[0] == "book/06_findings"       # findings right after the intro
+    assert {f"book/{c}" for c in book.chapters()} <= set(files)
+    for name in ["book/intro", *files]:   # executed chapters are made by the runner; pages are tracked sources
+        stem = name.removeprefix("book/")
+        assert stem in book.chapters() or (book.ROOT / f"{name}.md").exists(), name
 
 
 def test_every_chapter_has_the_common_parameters():

@@ -70,7 +70,7 @@ def test_gpu_profile_on_cpu_asks_for_yes(capsys, ran):
         pytest.skip("this machine has a GPU")
     err = _fails(capsys, "run", "--profile", "paper")
     assert "--profile paper" in err and "--yes" in err and ran == []
-    assert book.main(["run", "--profile", "paper", "--yes"]) == 0 and len(ran) == 5
+    assert book.main(["run", "--profile", "paper", "--yes"]) == 0 and len(ran) == len(book.chapters())
 
 
 def test_check_runs_nothing_and_says_ok(capsys, ran):

@@ -6,6 +6,8 @@
 * :mod:`~support.book.offline`: the built book works without network;
 * :mod:`~support.book.widths`: no output line of the executed chapters wider than the column;
 * :mod:`~support.book.paper_check`: ``make paper-check``;
+* :mod:`~support.book.findings`: the findings page's rows, read from the chapters' results and judged;
+* :mod:`~support.book.results_reference`: the smoke book's results, pinned (the results regression);
 * :mod:`~support.book.progress`, :mod:`~support.book.runtime`: progress bars and run-time choices
   (device, threads, seeds, data folders). These two import nothing of :mod:`support`, so every
   package may use them; the runner imports the rest of the package only inside its functions.

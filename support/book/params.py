@@ -129,6 +129,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "n_examples": _count,
         "n_boot": integer(100, why="bootstrap interval of Pearson(MSE, defects)"),
     },
+    "06_findings": {},   # the findings page: the common parameters only (it reads the results, computes nothing)
 }
 
 

@@ -26,7 +26,7 @@ The reference (``tests/smoke_results.json``) holds the leaves per chapter, the t
 a per-group summary of what was measured (``measured``) and the policy for keys the run has and the reference
 lacks (``"new_keys": "report"`` or ``"fail"``); a key the reference has and the run lacks always fails. CI runs
 ``make test`` under :data:`support.book.rounding.CI_REGIME`, one of the measured regimes and not the one the
-reference is written in.
+reference is written in. The findings page's results (:data:`RESTATED`) restate the chapters' and are not pinned.
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ FLOOR_REL, FLOOR_ABS = 1e-6, 1e-9
 MULTIPLE = 10
 #: a chapter's results file: NN_name.json (records.json and timings.json are not results)
 RESULTS_FILE = re.compile(r"^\d\d_\w+\.json$")
+#: results files that only restate other chapters' results (the findings page): their numbers are pinned in the
+#: chapters that measure them, their verdict words by nbval and ``tests/test_findings.py``
+RESTATED = ("06_findings",)
+
+
+def pinned(chapters: list[str]) -> list[str]:
+    """The chapters whose results the reference pins: all but the pages that restate others' (:data:`RESTATED`)."""
+    return [c for c in chapters if c not in RESTATED]
 
 
 def is_machine_key(name: str) -> bool:

@@ -353,7 +353,7 @@ def refresh_results_reference() -> Path:
 
     regimes = {r: results_reference.regime_results_dir(r) for r in REGIMES if r != REFERENCE_REGIME}
     try:
-        return results_reference.refresh(BOOK, chapters(), regimes=regimes)
+        return results_reference.refresh(BOOK, results_reference.pinned(chapters()), regimes=regimes)
     except (FileNotFoundError, CorruptFileError, ValueError) as err:
         raise BookError(f"results reference not written: {err}") from None
 
