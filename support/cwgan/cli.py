@@ -206,6 +206,10 @@ def draw_fields(generator, charges: np.ndarray, T: float, n: int, mode: str, see
         return theta, dict(seconds=time.perf_counter() - t0)
 
 
+#: a series shorter than this many tau_int is flagged: Sokal's window estimate is then rough
+SHORT_SERIES = 50
+
+
 def mean_with_error(x: np.ndarray, tau: float) -> tuple[float, float]:
     """Mean of a series and its error ``sqrt(var * 2 tau / N)`` (``nan`` when it cannot be estimated)."""
     if len(x) < 2 or not math.isfinite(tau):
@@ -213,18 +217,23 @@ def mean_with_error(x: np.ndarray, tau: float) -> tuple[float, float]:
     return float(np.mean(x)), float(math.sqrt(np.var(x, ddof=1) * 2 * tau / len(x)))
 
 
-def diagnostics(theta: np.ndarray, charges: np.ndarray, mode: str, info: dict) -> dict:
-    """Acceptance, ``tau_int`` of E and |M| (Sokal's window), ESS, fields keeping the map, means with errors."""
-    from support.cwgan.evaluation.mc_reference import integrated_autocorrelation_time as tau_int   # lazy: pandas
+def chain_tau(x: np.ndarray) -> float:
+    """``tau_int`` of a chain's series (Sokal's window), at least 1/2; ``nan`` below 4 states.
 
+    On a short series the estimate can fall below 1/2, even below 0; that is noise, and taking it would
+    shrink the error bars, so it is floored at the value of independent draws.
+    """
+    from support.cwgan.evaluation.mc_reference import integrated_autocorrelation_time   # lazy: pulls pandas
+
+    return max(0.5, integrated_autocorrelation_time(x)) if len(x) >= 4 else math.nan
+
+
+def diagnostics(theta: np.ndarray, charges: np.ndarray, mode: str, info: dict) -> dict:
+    """Acceptance, ``tau_int`` of E and |M|, ESS ``N / (2 tau)``, fields keeping the map, means with errors."""
     e, m = xy.energy_per_site(theta), xy.magnetization(theta)
     keeps = xy.matches_map(theta, np.broadcast_to(charges, theta.shape))
-    if mode == "fast":          # independent draws: tau = 1/2 by construction
-        tau_e = tau_m = 0.5
-    elif len(theta) >= 4:
-        tau_e, tau_m = tau_int(e), tau_int(m)
-    else:
-        tau_e = tau_m = math.nan
+    # independent draws have tau = 1/2 by construction; a chain's is measured
+    tau_e, tau_m = (0.5, 0.5) if mode == "fast" else (chain_tau(e), chain_tau(m))
     (e_mean, e_err), (m_mean, m_err) = mean_with_error(e, tau_e), mean_with_error(m, tau_m)
     return dict(acceptance=info.get("acceptance", math.nan), local_acceptance=info.get("local_acceptance", math.nan),
                 tau_int_energy=tau_e, tau_int_abs_m=tau_m, ess_energy=len(theta) / (2 * tau_e),
@@ -235,6 +244,14 @@ def diagnostics(theta: np.ndarray, charges: np.ndarray, mode: str, info: dict) -
 
 def _fmt(x: float, spec: str = ".3g") -> str:
     return "n/a" if not math.isfinite(x) else format(x, spec)
+
+
+def _pm(mean: float, err: float) -> str:
+    """``mean +/- err`` with two significant digits of the error and the mean to the same decimal."""
+    if not (math.isfinite(err) and err > 0):
+        return f"{mean:.5f} +/- {_fmt(err)}"
+    decimals = min(10, max(0, 1 - math.floor(math.log10(err))))
+    return f"{mean:.{decimals}f} +/- {err:.{decimals}f}"
 
 
 def format_report(*, map_path, charges, T, n, mode, seed, checkpoint, generator, info, diag, out) -> str:
@@ -254,10 +271,14 @@ def format_report(*, map_path, charges, T, n, mode, seed, checkpoint, generator,
         lines += [f"  sampler     {n} independent generator draws (--fast): the generator's law, NOT exp(-E/T)",
                   "              (use --exact for exact fields)",
                   "  tau_int     1/2 (independent draws)"]
-    lines += [f"  N_eff       N / (2 tau): E {_fmt(d['ess_energy'], '.0f')}   |M| {_fmt(d['ess_abs_m'], '.0f')}",
-              f"  map kept    {d['n_keep_map']} of {n} fields",
-              f"  E / site    {_fmt(d['energy_per_site_mean'], '.4f')} +/- {_fmt(d['energy_per_site_err'], '.4f')}",
-              f"  |M|         {_fmt(d['abs_m_mean'], '.4f')} +/- {_fmt(d['abs_m_err'], '.4f')}   (errors from tau)",
+    lines += [f"  N_eff       N / (2 tau): E {_fmt(d['ess_energy'], '.0f')}   |M| {_fmt(d['ess_abs_m'], '.0f')}"]
+    tau = max(d["tau_int_energy"], d["tau_int_abs_m"])
+    if mode == "exact" and not n >= SHORT_SERIES * tau:
+        lines += [f"  note        N < {SHORT_SERIES} tau: a short chain, so tau and the errors are rough (ask for more)"]
+    keep = "" if d["n_keep_map"] == n else "  (keeps_map in the file says which)"
+    lines += [f"  map kept    {d['n_keep_map']} of {n} fields{keep}",
+              f"  E / site    {_pm(d['energy_per_site_mean'], d['energy_per_site_err'])}",
+              f"  |M|         {_pm(d['abs_m_mean'], d['abs_m_err'])}   (errors from tau)",
               f"  generator   {repo_relative(checkpoint)} ({kind}); seed {seed}; {d['seconds']:.1f} s",
               f"  written     {out}: theta float32 {(n, L, L)}, charges int8 {(L, L)}, diagnostics"]
     return "\n".join(lines)
@@ -296,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(mode="exact")
     p.add_argument("--seed", type=int, default=0, help="fixes every draw (default 0)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--profile", default="cpu", help="use the generator chapter 02 trained for it (default cpu)")
+    # default None, not "cpu": argparse does not see a value equal to the default as given, so
+    # "--profile cpu --checkpoint X" would pass the exclusive group
+    where.add_argument("--profile", help="use the generator chapter 02 trained for it (default cpu)")
     where.add_argument("--checkpoint", help="a generator checkpoint instead")
     p.add_argument("--data-dir", default="data", help="the chapters' data_dir (default data, from the repository root)")
     return parser
@@ -307,7 +330,7 @@ def prepare(args: argparse.Namespace) -> dict:
     T, n, seed = check_temperature(args.T), check_count(args.n), check_seed(args.seed)
     out = check_output(args.out)
     charges = read_map(args.map)
-    checkpoint = Path(args.checkpoint) if args.checkpoint else find_checkpoint(args.profile, args.data_dir)
+    checkpoint = Path(args.checkpoint) if args.checkpoint else find_checkpoint(args.profile or "cpu", args.data_dir)
     generator = fit_generator(load_checked_generator(checkpoint), charges.shape[0], args.mode)
     return dict(T=T, n=n, seed=seed, out=out, charges=charges, checkpoint=checkpoint, generator=generator)
 
