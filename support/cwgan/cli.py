@@ -68,7 +68,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # ---------------------------------------------------------------------------------------------
-# checking the other arguments
+# checking the arguments (the map: support.cwgan.map_file)
 # ---------------------------------------------------------------------------------------------
 
 def check_temperature(T: float) -> float:
@@ -192,6 +192,8 @@ def _ticking(desc: str):
         yield
     finally:
         done.set()
+        if thread.is_alive():
+            thread.join()
         bar.close()
 
 
@@ -299,12 +301,22 @@ def write_output(path: Path, *, theta, charges, T, mode, seed, checkpoint, info,
 # the command
 # ---------------------------------------------------------------------------------------------
 
+DESCRIPTION = ("XY fields of your own vortex map at temperature T: consecutive states of an exact\n"
+               "Markov chain for exp(-E/T) on the map (--exact, the default), or independent,\n"
+               "APPROXIMATE generator draws (--fast).")
+EPILOG = """map: one charge per plaquette [i, j], row i (y) per line, column j (x) per entry:
+  ......+.......-...     (+ vortex, - antivortex, . none; or whitespace-separated 1 -1 0)
+  or an .npy int array (L, L), axis -2 = i, axis -1 = j; charges in -1..1 summing to 0.
+out: theta float32 (N, L, L), charges int8 (L, L), T, mode, seed, checkpoint, diagnostics.
+See README.md, "Fields for your own map"."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """``python -m support.cwgan`` with its one command, ``sample``."""
     parser = _Parser(prog="python -m support.cwgan", description="Tools around the trained cWGAN generator.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("sample", help="XY fields of your own vortex map",
-                       description=__doc__.split("\n\n")[0], epilog="Map format and output: see support/cwgan/cli.py.")
+                       description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("map", metavar="MAP", help=".npy int map (L, L) or a text grid of -1/0/+1 (row i = y per line)")
     p.add_argument("--T", type=float, required=True, help="temperature (> 0, units of J)")
     p.add_argument("-n", type=int, required=True, help="number of fields")
