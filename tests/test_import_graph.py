@@ -21,7 +21,7 @@ MAX_LINES = 400
 #: the longest notebook code cell, in lines of logic (not blank, comments or imports); parameter cells aside
 MAX_CELL_LINES = 15
 #: entry points nothing imports: the public contract's paths (README, "Contract") and ``python -m`` targets
-ENTRY_POINTS = {"support.heisenberg", "support.metrics", "support.book.__main__"}
+ENTRY_POINTS = {"support.heisenberg", "support.metrics", "support.book.__main__", "support.cwgan.__main__"}
 
 
 def _module_name(path: Path) -> str:

@@ -14,6 +14,8 @@ By role, bottom up (imports point down this list only):
   scores against Monte Carlo, topology, Monte Carlo references, cost, generalisation);
 * :mod:`~support.cwgan.upstream`, :mod:`~support.cwgan.figures`, :mod:`~support.cwgan.tables`: chapter 04's
   inputs, the chapters' figures, chapter 02's tables.
+* :mod:`~support.cwgan.cli` (``python -m support.cwgan sample``): fields of a user's own vortex map from the
+  command line, exact or labelled approximate, with a diagnostic report.
 
 The public contract is :func:`load_generator`, :func:`generate` and :func:`sample_exact` (re-exported here). Array layout,
 bond-angle sign, plaquette orientation and periodicity: see the conventions in :mod:`support`.
