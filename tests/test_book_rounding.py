@@ -71,14 +71,11 @@ def _notebook(*printed):
     return nb
 
 
-def test_refs_refuse_checked_output_that_another_regime_prints_differently(tmp_path, monkeypatch):
+def test_refs_refuse_checked_output_that_another_regime_prints_differently(tmp_path):
     import nbformat
 
-    from support.book import runner
-
-    monkeypatch.setattr(runner, "ROOT", tmp_path)
     (tmp_path / "data/rounding/generic/book").mkdir(parents=True)
     nbformat.write(_notebook("a: 1\n", "met: 4\n"), tmp_path / "data/rounding/generic/book/02_x.ipynb")
-    assert runner._regime_mismatches("02_x", _notebook("a: 1\n", "met: 4\n")) == []
-    assert runner._regime_mismatches("02_x", _notebook("a: 1\n", "met: 3\n")) == [
+    assert rounding.regime_mismatches("02_x", _notebook("a: 1\n", "met: 4\n"), tmp_path) == []
+    assert rounding.regime_mismatches("02_x", _notebook("a: 1\n", "met: 3\n"), tmp_path) == [
         "02_x, checked cell 2, regime generic: 'met: 3\\n' here, 'met: 4\\n' there"]

@@ -42,9 +42,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from support.book.runtime import REPO_ROOT
+from support.book.tolerances import FLOOR_ABS, FLOOR_REL, MULTIPLE, floor_tolerance, is_number, measured_tolerances
+from support.book.tolerances import spread_summary
 
 #: leaf names (the last dict key of a path) that measure time or cost on this machine, not the method
 #: (``growth_exponent``: the slope of log seconds per independent field against log L, chapter 04; ``size_needs``:
@@ -55,11 +55,6 @@ MACHINE_KEYS = ("chapter_seconds", "*seconds*", "*_per_second", "cost_per_sample
 MACHINE_PATHS = ("*code_version*",)
 #: the committed reference of the smoke book's results
 REFERENCE = REPO_ROOT / "tests" / "smoke_results.json"
-#: what a leaf that no rounding regime moved may move (``abs + rel * |reference|``): exact for counts and seeds,
-#: a few float32 ulps for a value of deterministic code
-FLOOR_REL, FLOOR_ABS = 1e-6, 1e-9
-#: a leaf that a regime moved may move this many times the largest move measured over the regimes
-MULTIPLE = 10
 #: a chapter's results file: NN_name.json (records.json and timings.json are not results)
 RESULTS_FILE = re.compile(r"^\d\d_\w+\.json$")
 #: results files that only restate other chapters' results (the findings page): their numbers are pinned in the
@@ -137,18 +132,9 @@ class Comparison:
         return "\n".join(lines)
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def floor_tolerance(ref: float, tol: dict) -> float:
-    """What a leaf that did not move between the regimes may move: ``floor_abs + floor_rel * |ref|``."""
-    return tol["floor_abs"] + tol["floor_rel"] * abs(ref)
-
-
 def leaf_difference(run: Any, ref: Any, allowed: float) -> str | None:
     """Why a run's leaf differs from the reference's (``None`` when it matches); numbers within ``allowed``."""
-    if not (_number(ref) and _number(run)):
+    if not (is_number(ref) and is_number(run)):
         return None if (type(run) is type(ref) and run == ref) else f"{run!r} (reference {ref!r})"
     if math.isclose(run, ref, rel_tol=0.0, abs_tol=allowed):
         return None
@@ -168,7 +154,7 @@ def differences(path: str, run: Any, ref: Any, tol: dict, allowed: Any = None) -
         triples = [(f"{path}[{i}]", a, b, t) for i, (a, b, t) in enumerate(zip(run, ref, per_item))]
     else:
         triples = [(path, run, ref, allowed)]
-    found = [(p, leaf_difference(a, b, t if t is not None else floor_tolerance(b, tol) if _number(b) else 0.0))
+    found = [(p, leaf_difference(a, b, t if t is not None else floor_tolerance(b, tol) if is_number(b) else 0.0))
              for p, a, b, t in triples]
     return [(p, why) for p, why in found if why is not None]
 
@@ -200,119 +186,6 @@ def compare(run: dict[str, dict], reference: dict) -> Comparison:
     return out
 
 
-# -------------------------------------------------------------------------------------------------
-# tolerances measured over rounding regimes (support.book.rounding)
-# -------------------------------------------------------------------------------------------------
-
-def _moves(ref: Any, others: list[Any]) -> tuple[str | None, Any]:
-    """How far the other regimes moved a leaf: ``(None, largest move)`` for a number (a list: one per item), or
-    ``(why, None)`` when the leaf is not comparable as such (a boolean, string or length that changed, or the
-    leaf missing from a regime)."""
-    if any(o is _ABSENT for o in others):
-        return "missing from a regime's run", None
-    if isinstance(ref, list):
-        if any(not isinstance(o, list) or len(o) != len(ref) for o in others):
-            lengths = {len(o) if isinstance(o, list) else -1 for o in others} - {len(ref)}
-            return f"its length changed: {sorted(lengths)}", None
-        items = [_moves(r, [o[i] for o in others]) for i, r in enumerate(ref)]
-        why = next((w for w, _ in items if w is not None), None)
-        return (why, None) if why else (None, [m for _, m in items])
-    if _number(ref) and all(_number(o) for o in others):
-        return None, max((abs(o - ref) for o in others), default=0.0)
-    changed = [o for o in others if not (type(o) is type(ref) and o == ref)]
-    return (f"took {_short([ref, *changed])}" if changed else None), 0.0
-
-
-_ABSENT = object()
-
-
-def measured_tolerances(native: dict[str, dict], regimes: dict[str, dict[str, dict]], *,
-                        multiple: float = MULTIPLE, floor: dict | None = None) -> tuple[dict, dict]:
-    """``(allowed, unpinned)`` of a native run against runs of the same book under other rounding regimes.
-
-    ``allowed[chapter][path]`` (a list leaf: one per item): for a number that some regime moved by more than
-    :func:`floor_tolerance`, ``multiple`` times the larger of its own largest move and the typical relative move
-    of its siblings (the median over the moved numbers in the same dict or list) times its size. Siblings come
-    out of the same computation, so a chain that diverged moves all of them; pooling them keeps a leaf whose two
-    or three measured moves happened to be small from a tolerance that another machine's run would exceed.
-    ``unpinned[chapter][path]``: a boolean, string, ``null`` or list length that changed between regimes (a
-    choice made from numbers: the numbers stay pinned, the choice is not), with the values it took.
-    """
-    floor = floor or {"floor_rel": FLOOR_REL, "floor_abs": FLOOR_ABS}
-    allowed: dict[str, dict] = {}
-    unpinned: dict[str, dict] = {}
-    for chapter, tree in native.items():
-        others = [flatten(runs.get(chapter, {})) for runs in regimes.values()]
-        moves = {}
-        for path, ref in flatten(tree).items():
-            why, move = _moves(ref, [o.get(path, _ABSENT) for o in others])
-            if why is None:
-                moves[path] = (ref, move)
-            else:
-                unpinned.setdefault(chapter, {})[path] = why
-        typical = _typical_relative_moves(moves, floor)
-        for path, (ref, move) in moves.items():
-            tol = _scaled(ref, move, typical.get(_parent(path), 0.0), multiple, floor)
-            if tol is not None:
-                allowed.setdefault(chapter, {})[path] = tol
-    return allowed, unpinned
-
-
-def _parent(path: str) -> str:
-    """The dict that holds a leaf (``a.b."0.1".c`` -> ``a.b."0.1"``, ``rows[2].a`` -> ``rows[2]``); a top-level leaf
-    or a list of values is its own group."""
-    cut = path.rfind(".")
-    while cut > 0 and path.count('"', 0, cut) % 2:      # a dot inside a quoted key ("0.1") does not split
-        cut = path.rfind(".", 0, cut)
-    return path[:cut] if cut > 0 else path
-
-
-def _typical_relative_moves(moves: dict[str, tuple], floor: dict) -> dict[str, float]:
-    """Per parent dict: the median of ``move / |ref|`` over its numbers (list items too) that moved beyond the floor."""
-    groups: dict[str, list[float]] = {}
-    for path, (ref, move) in moves.items():
-        pairs = zip(ref, move) if isinstance(ref, list) else [(ref, move)]
-        for r, m in pairs:
-            if _number(r) and r and m > floor_tolerance(r, floor):
-                groups.setdefault(_parent(path), []).append(m / abs(r))
-    return {group: float(np.median(rel)) for group, rel in groups.items()}
-
-
-def _scaled(ref: Any, move: Any, typical: float, multiple: float, floor: dict) -> Any:
-    """``multiple * max(move, typical * |ref|)`` where some regime moved the leaf beyond the floor (a list: per
-    item, the floor where that item did not move); ``None`` where the floor covers the leaf."""
-    if isinstance(ref, list):
-        items = [_scaled(r, m, typical, multiple, floor) for r, m in zip(ref, move)]
-        if all(t is None for t in items):
-            return None
-        return [t if t is not None else (floor_tolerance(r, floor) if _number(r) else 0.0)
-                for r, t in zip(ref, items)]
-    if not _number(ref) or move <= floor_tolerance(ref, floor):
-        return None
-    return float(f"{multiple * max(move, typical * abs(ref)):.3g}")
-
-
-def spread_summary(native: dict[str, dict], allowed: dict, unpinned: dict) -> dict:
-    """Per chapter and top-level key: leaves pinned, leaves at a measured tolerance, the largest relative one, and
-    choices left unpinned (the measured basis that the module docstring and the README quote)."""
-    out: dict[str, dict] = {}
-    for chapter, tree in native.items():
-        for path, ref in flatten(tree).items():
-            group = re.split(r"[.\[]", path, maxsplit=1)[0]
-            row = out.setdefault(chapter, {}).setdefault(group, {"leaves": 0, "measured": 0, "unpinned": 0,
-                                                                  "max_relative_tolerance": 0.0})
-            row["leaves"] += 1
-            if path in unpinned.get(chapter, {}):
-                row["unpinned"] += 1
-            elif path in allowed.get(chapter, {}):
-                row["measured"] += 1
-                tols = allowed[chapter][path]
-                pairs = zip(ref, tols) if isinstance(ref, list) else [(ref, tols)]
-                rel = max((t / abs(r) for r, t in pairs if _number(r) and r), default=0.0)   # a zero: no ratio
-                row["max_relative_tolerance"] = float(f"{max(row['max_relative_tolerance'], rel):.3g}")
-    return out
-
-
 def reference_of(run: dict[str, dict], *, regimes: dict[str, dict[str, dict]] | None = None,
                  multiple: float = MULTIPLE, new_keys: str = "report") -> dict:
     """The reference of a run: its flattened leaves per chapter, the tolerances measured against the same book
@@ -321,12 +194,14 @@ def reference_of(run: dict[str, dict], *, regimes: dict[str, dict[str, dict]] | 
     if new_keys not in ("report", "fail"):
         raise ValueError(f"new_keys must be 'report' or 'fail', got {new_keys!r}")
     floor = {"floor_rel": FLOOR_REL, "floor_abs": FLOOR_ABS}
-    allowed, unpinned = measured_tolerances(run, regimes or {}, multiple=multiple, floor=floor)
+    flat = {chapter: flatten(tree) for chapter, tree in run.items()}
+    others = {name: {chapter: flatten(tree) for chapter, tree in runs.items()} for name, runs in (regimes or {}).items()}
+    allowed, unpinned = measured_tolerances(flat, others, multiple=multiple, floor=floor)
     chapters = {chapter: {p: v for p, v in flatten(tree).items() if p not in unpinned.get(chapter, {})}
                 for chapter, tree in sorted(run.items())}
     return {"tolerance": {**floor, "multiple": multiple, "regimes": sorted(regimes or {})}, "new_keys": new_keys,
             "chapters": chapters, "allowed": allowed, "unpinned": unpinned,
-            "measured": spread_summary(run, allowed, unpinned)}
+            "measured": spread_summary(flat, allowed, unpinned)}
 
 
 def read_run(folder: str | os.PathLike, *, newer_than: float | None = None,

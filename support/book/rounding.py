@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 _AVX512 = "AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
 
@@ -55,6 +56,25 @@ def environment(regime: str, base: dict[str, str] | None = None) -> dict[str, st
     env = dict(os.environ if base is None else base)
     env.update(REGIMES[regime])
     return env
+
+
+def checked_outputs(nb) -> list[str]:
+    """The text each cell that nbval compares (``# NBVAL_CHECK_OUTPUT``) printed."""
+    return ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells
+            if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in cell.source]
+
+
+def regime_mismatches(chapter: str, nb, root: Path) -> list[str]:
+    """Checked cells whose output differs in the same chapter run under another rounding regime
+    (``<root>/data/rounding/<regime>/book``, kept by ``make nbval-refresh``): nbval would fail on such a CPU."""
+    import nbformat
+
+    mine, out = checked_outputs(nb), []
+    for other in sorted((Path(root) / "data" / "rounding").glob(f"*/book/{chapter}.ipynb")):
+        theirs = checked_outputs(nbformat.read(other, as_version=4))
+        out += [f"{chapter}, checked cell {i + 1}, regime {other.parts[-3]}: {a!r} here, {b!r} there"
+                for i, (a, b) in enumerate(zip(mine, theirs)) if a != b]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -292,25 +292,6 @@ def build() -> Path:
     return ROOT / "_build" / "html" / "index.html"
 
 
-def checked_outputs(nb) -> list[str]:
-    """The text each cell that nbval compares (``# NBVAL_CHECK_OUTPUT``) printed."""
-    return ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells
-            if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in cell.source]
-
-
-def _regime_mismatches(chapter: str, nb) -> list[str]:
-    """Checked cells whose output differs in the same chapter run under another rounding regime
-    (``data/rounding/<regime>/book``, kept by ``make nbval-refresh``): nbval would fail on such a CPU."""
-    import nbformat
-
-    mine, out = checked_outputs(nb), []
-    for other in sorted((ROOT / "data" / "rounding").glob(f"*/book/{chapter}.ipynb")):
-        theirs = checked_outputs(nbformat.read(other, as_version=4))
-        out += [f"{chapter}, checked cell {i + 1}, regime {other.parts[-3]}: {a!r} here, {b!r} there"
-                for i, (a, b) in enumerate(zip(mine, theirs)) if a != b]
-    return out
-
-
 def refresh_references() -> list[Path]:
     """Copy the executed smoke chapters into ``tests/notebooks`` without images (nbval references).
 
@@ -320,9 +301,11 @@ def refresh_references() -> list[Path]:
     """
     import nbformat
 
+    from support.book.rounding import regime_mismatches
+
     REFERENCES.mkdir(parents=True, exist_ok=True)
     notebooks = {chapter: nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4) for chapter in chapters()}
-    mismatches = [m for chapter, nb in notebooks.items() for m in _regime_mismatches(chapter, nb)]
+    mismatches = [m for chapter, nb in notebooks.items() for m in regime_mismatches(chapter, nb, ROOT)]
     if mismatches:
         raise BookError("nbval references not written; checked output depends on rounding:\n  "
                         + "\n  ".join(mismatches))
