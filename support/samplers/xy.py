@@ -83,49 +83,64 @@ def _allowed(c0, s0, cn, sn, ca, sa, cb, sb, cc, sc, cd, sd, positive):
     return True
 
 
-@nb.njit(cache=True, fastmath=True)
-def _sweeps(c, s, state, table, beta, J, n_sweeps, constrained):
-    """``n_sweeps`` typewriter sweeps of one chain in place; returns the number of accepted moves."""
+@nb.njit(inline="always")
+def _renormalise(c, s):
+    """Scale every ``(c, s)`` back to unit length (rounding drifts it by ~1e-16 per update)."""
+    L = c.shape[0]
+    for i in range(L):
+        for j in range(L):
+            r = 1.0 / math.sqrt(c[i, j] * c[i, j] + s[i, j] * s[i, j])
+            c[i, j] *= r
+            s[i, j] *= r
+
+
+@nb.njit(inline="always")
+def _metropolis_sweep(c, s, state, table, beta, J, constrained):
+    """One typewriter sweep of single-spin Metropolis updates in place; returns the accepted moves."""
     L = c.shape[0]
     K = table.shape[0]
     accepted = 0
+    for i in range(L):
+        ip = i + 1 if i + 1 < L else 0
+        im = i - 1 if i > 0 else L - 1
+        for j in range(L):
+            jp = j + 1 if j + 1 < L else 0
+            jm = j - 1 if j > 0 else L - 1
+            c0 = c[i, j]
+            s0 = s[i, j]
+            hx = c[i, jp] + c[ip, j] + c[i, jm] + c[im, j]
+            hy = s[i, jp] + s[ip, j] + s[i, jm] + s[im, j]
+            # one random number gives both the proposal (top bits) and the acceptance draw
+            # (the remaining 43 bits): K is a power of two, so they are independent
+            r = uniform(state) * K
+            m = int(r)
+            u = r - m
+            ct = table[m, 0]
+            st = table[m, 1]
+            cn = c0 * ct - s0 * st
+            sn = s0 * ct + c0 * st
+            dE = -J * ((cn - c0) * hx + (sn - s0) * hy)
+            if dE > 0.0:
+                if u >= math.exp(-beta * dE):
+                    continue
+            if constrained:
+                if not _allowed(c0, s0, cn, sn, c[i, jp], s[i, jp], c[ip, j], s[ip, j],
+                                c[i, jm], s[i, jm], c[im, j], s[im, j], st > 0.0):
+                    continue
+            c[i, j] = cn
+            s[i, j] = sn
+            accepted += 1
+    return accepted
+
+
+@nb.njit(cache=True, fastmath=True)
+def _sweeps(c, s, state, table, beta, J, n_sweeps, constrained):
+    """``n_sweeps`` typewriter sweeps of one chain in place; returns the number of accepted moves."""
+    accepted = 0
     for sweep in range(n_sweeps):
-        for i in range(L):
-            ip = i + 1 if i + 1 < L else 0
-            im = i - 1 if i > 0 else L - 1
-            for j in range(L):
-                jp = j + 1 if j + 1 < L else 0
-                jm = j - 1 if j > 0 else L - 1
-                c0 = c[i, j]
-                s0 = s[i, j]
-                hx = c[i, jp] + c[ip, j] + c[i, jm] + c[im, j]
-                hy = s[i, jp] + s[ip, j] + s[i, jm] + s[im, j]
-                # one random number gives both the proposal (top bits) and the acceptance draw
-                # (the remaining 43 bits): K is a power of two, so they are independent
-                r = uniform(state) * K
-                m = int(r)
-                u = r - m
-                ct = table[m, 0]
-                st = table[m, 1]
-                cn = c0 * ct - s0 * st
-                sn = s0 * ct + c0 * st
-                dE = -J * ((cn - c0) * hx + (sn - s0) * hy)
-                if dE > 0.0:
-                    if u >= math.exp(-beta * dE):
-                        continue
-                if constrained:
-                    if not _allowed(c0, s0, cn, sn, c[i, jp], s[i, jp], c[ip, j], s[ip, j],
-                                    c[i, jm], s[i, jm], c[im, j], s[im, j], st > 0.0):
-                        continue
-                c[i, j] = cn
-                s[i, j] = sn
-                accepted += 1
+        accepted += _metropolis_sweep(c, s, state, table, beta, J, constrained)
         if (sweep + 1) % _RENORM_EVERY == 0:
-            for i in range(L):
-                for j in range(L):
-                    r = 1.0 / math.sqrt(c[i, j] * c[i, j] + s[i, j] * s[i, j])
-                    c[i, j] *= r
-                    s[i, j] *= r
+            _renormalise(c, s)
     return accepted
 
 
