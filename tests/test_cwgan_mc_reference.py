@@ -25,20 +25,6 @@ def test_polish_keeps_maps_and_heats_to_equipartition():
         mr.polish_series(start, T, [5, 2])
 
 
-def test_integrated_autocorrelation_time():
-    rng = np.random.default_rng(4)
-    assert mr.integrated_autocorrelation_time(rng.standard_normal(20000)) == pytest.approx(0.5, abs=0.05)
-    rho, n = 0.9, 100000
-    x = np.empty(n)
-    x[0] = 0
-    eps = rng.standard_normal(n)
-    for t in range(1, n):
-        x[t] = rho * x[t - 1] + eps[t]
-    exact = (1 + rho) / (2 * (1 - rho))      # 9.5 sweeps
-    # relative statistical error of τ ~ sqrt(2 (2M + 1) / n) with M ~ 5 τ: about 5 %
-    assert mr.integrated_autocorrelation_time(x) == pytest.approx(exact, rel=0.15)
-
-
 def test_mc_cost_arithmetic_and_cost_maps():
     cost = mr.mc_cost_per_sample(12, 0.1, n_sweeps=200, burn_in=20, n_chains=2)
     assert cost["L"] == 12 and cost["n_chains"] == 2 and cost["tau_int"] == max(cost["tau_int_energy"], cost["tau_int_m"])

@@ -17,6 +17,7 @@ from support import xy
 from support.cwgan.evaluation.scores import observables_by_class
 from support.cwgan.split import first_per_class
 from support.metrics import r2
+from support.samplers.autocorrelation import integrated_autocorrelation_time  # noqa: F401  (re-exported)
 from support.samplers.xy import MAX_WIDTH, sample_xy_chains
 from support.store.data import chunk_seed
 
@@ -154,28 +155,6 @@ def polish_table(polish: dict[str, list[dict]], names: dict[str, str]):
 # ---------------------------------------------------------------------------------------------
 # autocorrelation and cost per independent sample
 # ---------------------------------------------------------------------------------------------
-
-def integrated_autocorrelation_time(x: np.ndarray, c: float = 5.0) -> float:
-    """Integrated autocorrelation time ``τ = 1/2 + Σ_t ρ(t)`` with Sokal's automatic window (M ≥ c τ(M)).
-
-    Independent samples are ``2 τ`` steps apart (white noise gives ``τ = 1/2``).
-    """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    n = x.size
-    if n < 4:
-        raise ValueError("need at least 4 points")
-    x = x - x.mean()
-    if not np.any(x):
-        return 0.5
-    f = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(f * np.conj(f))[:n]
-    acf /= acf[0]
-    taus = np.cumsum(acf) - 0.5     # τ(M) = 1/2 + Σ_{t=1..M} ρ(t)
-    for m in range(1, n):
-        if m >= c * taus[m]:
-            return float(taus[m])
-    return float(taus[-1])
-
 
 def _series(observable, theta: np.ndarray, block: int = 1024) -> np.ndarray:
     """``observable`` of every field of a long series ``(n, L, L)``, ``block`` fields at a time, so its float64
