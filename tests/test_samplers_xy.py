@@ -5,7 +5,8 @@ import pytest
 
 from support import xy
 from support.samplers.autocorrelation import integrated_autocorrelation_time
-from support.samplers.xy import LocalChain, _overrelax_sweeps, _reflect_site, sample_xy, sample_xy_chains
+from support.samplers.xy import (LocalChain, _overrelax_sweeps, _reflection, _reflection_allowed, sample_xy,
+                                 sample_xy_chains)
 
 
 def exact_2x2(T, constrained, M=96):
@@ -136,11 +137,17 @@ def test_stored_map_check_finds_a_lost_map_in_a_late_block():
 # ---------------------------------------------------------------------------------------------
 
 def _reflect(theta, i, j, constrained):
-    """Reflect site (i, j) of a copy of ``theta`` with the kernel; returns (new theta, accepted)."""
+    """Reflect site (i, j) of a copy of ``theta`` with the kernel's functions; returns (new theta, accepted)."""
     L = theta.shape[-1]
     c, s = np.cos(theta), np.sin(theta)
-    ok = _reflect_site(c, s, i, j, (i + 1) % L, (i - 1) % L, (j + 1) % L, (j - 1) % L, constrained)
-    return np.arctan2(s, c), ok
+    nb = [((i, (j + 1) % L)), ((i + 1) % L, j), (i, (j - 1) % L), ((i - 1) % L, j)]   # the kernel's cyclic order
+    cn, sn, ok = _reflection(c[i, j], s[i, j], sum(c[p] for p in nb), sum(s[p] for p in nb))
+    if ok and constrained:
+        ok = _reflection_allowed(c[i, j], s[i, j], cn, sn, *[v for p in nb for v in (c[p], s[p])])
+    new = theta.copy()
+    if ok:
+        new[i, j] = np.arctan2(sn, cn)
+    return new, ok
 
 
 def _local_energy(theta, i, j):

@@ -27,7 +27,7 @@ from support.book.progress import tqdm
 from support.samplers.rng import make_states, uniform
 from support.samplers.xy_kernels import (  # noqa: F401  (kernel names re-exported for callers and benchmarks)
     BOND_EDGE, MAX_WIDTH, N_TABLE, TARGET_ACCEPTANCE, _advance, _cycles, _fill_table, _overrelax_sweeps,
-    _reflect_site, _sweeps)
+    _reflection, _reflection_allowed, _sweeps)
 
 @nb.njit(cache=True, parallel=True)
 def _run_chains(c, s, states, tables, widths, betas, J, n_sweeps, adapt_block, constrained, acc, n_or, acc_or):
@@ -146,7 +146,7 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
 
     With ``overrelax = k > 0`` each Metropolis sweep is followed by ``k`` sweeps of constrained
     over-relaxation (each spin reflected about its local field, energy unchanged; see
-    :func:`_reflect_site`), and ``burn_in`` and ``sweeps_between`` count these *cycles* (one Metropolis
+    :func:`~support.samplers.xy_kernels._reflection`), and ``burn_in`` and ``sweeps_between`` count these *cycles* (one Metropolis
     sweep + ``k`` OR sweeps), not single sweeps. The chain stays exact for ``exp(-E/T)`` on the map.
 
     Args:
