@@ -22,7 +22,8 @@ def _best(run, repeats: int) -> tuple[float, float, int]:
     return best, best_cpu, out
 
 
-def _time_kernels(L: int, T: float, constrained: bool, sweeps: int, repeats: int) -> dict[str, tuple[float, float, float]]:
+def _time_kernels(L: int, T: float, constrained: bool, sweeps: int,
+                  repeats: int) -> dict[str, tuple[float, float, float]]:
     """``{"metropolis" | "overrelax": (ns/update wall, ns/update CPU, acceptance)}`` on one equilibrated chain."""
     from support import xy
     from support.samplers.rng import make_state

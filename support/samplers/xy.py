@@ -146,8 +146,9 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
 
     With ``overrelax = k > 0`` each Metropolis sweep is followed by ``k`` sweeps of constrained
     over-relaxation (each spin reflected about its local field, energy unchanged; see
-    :func:`~support.samplers.xy_kernels._reflection`), and ``burn_in`` and ``sweeps_between`` count these *cycles* (one Metropolis
-    sweep + ``k`` OR sweeps), not single sweeps. The chain stays exact for ``exp(-E/T)`` on the map.
+    :func:`~support.samplers.xy_kernels._reflection_allowed`), and ``burn_in`` and ``sweeps_between`` count
+    these *cycles* (one Metropolis sweep + ``k`` OR sweeps), not single sweeps. The chain stays exact for
+    ``exp(-E/T)`` on the map (within the start field's winding sector, as without over-relaxation).
 
     Args:
         L: linear lattice size.
