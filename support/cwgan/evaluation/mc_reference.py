@@ -145,15 +145,16 @@ def sweeps_needed(rows: list[dict], tol: float = 0.1) -> int | None:
     return min(ok) if ok else None
 
 
-def polish_table(polish: dict[str, list[dict]], names: dict[str, str]):
+def polish_table(polish: dict[str, list[dict]], names: dict[str, str], unit: str = "sweeps"):
     """A DataFrame per (source, sweeps): C_v and χ ratios to MC and their R² versus d; a last column with the
-    sweeps after which both ratios are within 10 % (:func:`sweeps_needed`)."""
+    sweeps after which both ratios are within 10 % (:func:`sweeps_needed`). ``unit`` names the counts in the
+    labels (sweeps, or cycles with over-relaxation)."""
     import pandas as pd
 
     rows = {(names[n], r["sweeps"]): {"C_v / MC": r["cv_ratio"], "R² C_v": r["r2_cv"], "χ / MC": r["chi_ratio"],
-                                      "R² χ": r["r2_chi"], "sweeps to 10 %": sweeps_needed(rs)}
+                                      "R² χ": r["r2_chi"], f"{unit} to 10 %": sweeps_needed(rs)}
             for n, rs in polish.items() for r in rs}
-    return pd.DataFrame(rows).T.rename_axis(["source", "sweeps"]).astype(float).round(3)
+    return pd.DataFrame(rows).T.rename_axis(["source", unit]).astype(float).round(3)
 
 
 # ---------------------------------------------------------------------------------------------
