@@ -27,7 +27,7 @@ xy_n_maps = 96  # chains (random placements) per class (no pair + 12 distances) 
 xy_samples_per_map = 4  # samples stored per chain
 xy_overrelax = 1  # over-relaxation sweeps after each Metropolis sweep (0: plain Metropolis)
 xy_burn_in = 100  # cycles (1 Metropolis + xy_overrelax OR sweeps) before the first sample of a chain
-xy_sweeps_between = 8  # cycles between samples of a chain (>= 2 tau_int)
+xy_sweeps_between = 8  # cycles between samples of a chain (at least 2 tau_int)
 xy_validation_L = 16  # lattice size of the unconstrained validation scan
 xy_validation_temperatures = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0]
 xy_validation_chains = 2  # independent chains per temperature (error bars)

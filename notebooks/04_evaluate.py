@@ -29,7 +29,7 @@ gan_max_per_class = 240  # Monte Carlo reference fields per (T, class), from cha
 gan_min_per_class = 240  # fresh constrained MC tops up every (T, class) with fewer fields than this
 gan_mc_overrelax = 2  # over-relaxation sweeps after each Metropolis sweep of every MC chain here (0: plain Metropolis)
 gan_mc_burn_in = 300  # cycles (1 Metropolis + gan_mc_overrelax OR sweeps) before the first sample of a fresh chain
-gan_mc_sweeps_between = 8  # cycles between samples of a fresh chain (>= 2 tau_int)
+gan_mc_sweeps_between = 8  # cycles between samples of a fresh chain (at least 2 tau_int)
 gan_batch_size = 256  # generator batch size
 gan_grf_corr_length = 2.0  # Gaussian-random-field baseline: correlation length (lattice spacings)
 gan_grf_amplitude = 1.0  # Gaussian-random-field baseline: angle standard deviation (rad)
