@@ -121,8 +121,8 @@ def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Seq
                   burn_in=int(burn_in), sweeps_between=int(sweeps_between), overrelax=overrelax, seed=int(seed),
                   chains_per_chunk=int(chains_per_chunk),
                   pair_distances=[[pd.d, list(pd.displacement)] for pd in xy.PAIR_DISTANCES],
-                  sampler=("constrained Metropolis" + (f" + {overrelax} constrained over-relaxation sweeps per sweep"
-                                                        if overrelax else "")
+                  sampler=("constrained Metropolis" + (f", each sweep followed by {overrelax} constrained "
+                                                        "over-relaxation sweep(s)" if overrelax else "")
                            + " (support.samplers.xy), start: Villain field of the map"),
                   global_rotation="each stored sample is rotated by a uniform random global angle "
                                   "(exact O(2) symmetry)")
