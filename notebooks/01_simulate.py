@@ -25,8 +25,9 @@ xy_L = 16  # lattice size of the cWGAN data set
 xy_temperatures = [0.1, 0.5, 0.9]  # data-set temperatures
 xy_n_maps = 96  # chains (random placements) per class (no pair + 12 distances) and temperature
 xy_samples_per_map = 4  # samples stored per chain
-xy_burn_in = 300  # sweeps before the first sample of a chain
-xy_sweeps_between = 50  # sweeps between samples of a chain
+xy_overrelax = 1  # over-relaxation sweeps after each Metropolis sweep (0: plain Metropolis)
+xy_burn_in = 100  # cycles (1 Metropolis + xy_overrelax OR sweeps) before the first sample of a chain
+xy_sweeps_between = 8  # cycles between samples of a chain (at least 2 tau_int)
 xy_validation_L = 16  # lattice size of the unconstrained validation scan
 xy_validation_temperatures = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0]
 xy_validation_chains = 2  # independent chains per temperature (error bars)
@@ -97,7 +98,8 @@ res_file = results_path(data_dir, profile, "01_simulate")
 # %%
 pair = xy.pair_map(xy_L, (0, 3), (xy_L // 2, xy_L // 2 - 2))
 examples = [("T = 0: Villain field of a pair, d = 3", xy.villain_field(pair)),
-            ("T = 0.1, constrained to that pair", sample_xy(xy_L, 0.1, 1, charges=pair, burn_in=xy_burn_in, seed=seed)[0]),
+            ("T = 0.1, constrained to that pair",
+             sample_xy(xy_L, 0.1, 1, charges=pair, burn_in=xy_burn_in, seed=seed, overrelax=xy_overrelax)[0]),
             ("T = 0.9, unconstrained", sample_xy(xy_L, 0.9, 1, burn_in=xy_validation_burn_in, seed=seed)[0]),
             ("T = 1.5, unconstrained", sample_xy(xy_L, 1.5, 1, burn_in=xy_validation_burn_in, seed=seed)[0])]
 fig, axes = plt.subplots(1, 4, figsize=(18, 4.6), constrained_layout=True)
@@ -156,15 +158,21 @@ glue("cv_peak_T", f"{Tv[np.argmax(mean['cv'])]:.1f}", display=False)
 # ### The cWGAN data set
 # For every temperature: chains without defects and chains with one vortex–antivortex pair at each distance
 # $d_\nu$ of the paper (1, 1.41, 2, 2.24, 2.83, 3, 3.16, 3.61, 4, 4.12, 4.47, 5) at random positions and
-# orientations. Chunks are generated in parallel over chains with per-chunk seeds and written atomically; a rerun
-# skips what is on disk. Every sample's vortex map is then checked against its label.
+# orientations. Each chain alternates one constrained Metropolis sweep with `xy_overrelax` sweeps of constrained
+# over-relaxation (every spin reflected about the sum of its neighbours, $\theta \to 2\phi - \theta$: the energy is
+# unchanged and a reflection that would change a plaquette charge is rejected, so the chain stays exact for
+# $e^{-E/T}$ on the map). The reflections carry spin waves across the lattice instead of letting them diffuse:
+# at $L = 16$ the integrated autocorrelation time of $|M|$ drops from 35–58 Metropolis sweeps to about 2 cycles,
+# and samples `xy_sweeps_between` cycles apart are independent (`benchmarks/bench_overrelax_tau.py`). Chunks are
+# generated in parallel over chains with per-chunk seeds and written atomically; a rerun skips what is on disk.
+# Every sample's vortex map is then checked against its label.
 
 # %%
 t0 = time.time()
 ds_dir = default_dir(data_dir, profile)
 generate_xy_dataset(ds_dir, L=xy_L, temperatures=xy_temperatures, n_maps=xy_n_maps,
                     samples_per_map=xy_samples_per_map, burn_in=xy_burn_in, sweeps_between=xy_sweeps_between,
-                    seed=seed, progress=True, scheduler=scheduler)
+                    overrelax=xy_overrelax, seed=seed, progress=True, scheduler=scheduler)
 ds = load_xy_dataset(ds_dir)
 constraint_ok = bool(np.array_equal(xy.vortices(ds["theta"]), ds["charges"]))
 per_T = dataset_summary(ds, xy_temperatures)

@@ -27,8 +27,9 @@ gan_variant = "learned"  # generator of the in-depth sections: "learned", "best"
 gan_T_target = 0.1  # temperature of the headline comparison (the closest data-set temperature is used)
 gan_max_per_class = 240  # Monte Carlo reference fields per (T, class), from chapter 01's held-out maps
 gan_min_per_class = 240  # fresh constrained MC tops up every (T, class) with fewer fields than this
-gan_mc_burn_in = 300  # sweeps before the first sample of a fresh chain
-gan_mc_sweeps_between = 50  # sweeps between samples of a fresh chain
+gan_mc_overrelax = 2  # over-relaxation sweeps after each Metropolis sweep of every MC chain here (0: plain Metropolis)
+gan_mc_burn_in = 300  # cycles (1 Metropolis + gan_mc_overrelax OR sweeps) before the first sample of a fresh chain
+gan_mc_sweeps_between = 8  # cycles between samples of a fresh chain (at least 2 tau_int)
 gan_batch_size = 256  # generator batch size
 gan_grf_corr_length = 2.0  # Gaussian-random-field baseline: correlation length (lattice spacings)
 gan_grf_amplitude = 1.0  # Gaussian-random-field baseline: angle standard deviation (rad)
@@ -37,12 +38,12 @@ gan_topo_fields = 100  # fields per class for the topological measures
 gan_topo_thresholds = 16  # thresholds of the Θ-filtration grid
 gan_ph_fields = 40  # fields per class for persistence diagrams
 gan_ph_pairs = 20  # random field pairs per class for the Wasserstein distances
-gan_polish_sweeps = [0, 1, 2, 5, 10, 20, 50]  # constrained sweeps of the MC polish (cumulative snapshots)
+gan_polish_sweeps = [0, 1, 2, 5, 10, 20, 50]  # constrained MC cycles of the polish (cumulative snapshots)
 gan_polish_fields = 100  # fields per class that get polished
 gan_set_maps = {"seen_class": 8, "unseen_class": 16, "multi_pair": 8, "unseen_T": 4, "L32": 6, "many_pairs": 4,
                 "L64": 4, "outside_T": 4}  # maps per class or group
 gan_set_samples_per_map = 8  # MC reference fields per map (and as many on an independent noise-floor chain)
-gan_set_pilot_sweeps = 2000  # sweeps of the pilot chains that measure tau_int per set and temperature
+gan_set_pilot_sweeps = 1000  # cycles of the pilot chains that measure tau_int per set and temperature
 gan_set_topo_fields = 32  # fields per group for the sets' topological measures at L (fewer by (L/L')^2 on larger sets)
 gan_unseen_T = 0.3  # temperature of the unseen_T set (between the training temperatures)
 gan_multi_T = [0.1, 0.5]  # temperatures of the multi_pair and many_pairs sets
@@ -55,7 +56,7 @@ gan_cost_maps = 2  # new maps per lattice size in the cost comparison
 gan_cost_samples_per_map = 8  # independent fields asked for per map
 gan_cost_budget = 120.0  # seconds: a method whose call took budget/16 at one size skips the next
 gan_prior_max_L = 32  # largest L the prior-based variants are timed at (their per-map set-up grows like L^6)
-gan_cost_mc_sweeps = 3000  # MC sweeps for tau_int at L 16, scaled by the square of L/16
+gan_cost_mc_sweeps = 1000  # MC cycles for tau_int at L 16, scaled by the square of L/16
 exact_check_T = [0.1, 0.3]  # temperatures of the exact chain's checks against long Monte Carlo
 exact_check_steps = 6000  # steps of the exact chain per checked (map, T)
 exact_check_mc_states = 20000  # states of the long Monte Carlo reference per checked (map, T)
@@ -86,8 +87,10 @@ require_upstream(data_dir, profile, "04_evaluate", ["01_simulate", "02_train_cwg
 # ## Part 1 · The cWGAN against Monte Carlo
 #
 # **Question.** The generators of chapter 02 receive a vortex map $k$ and a temperature $T$ and return an angle
-# field. Is it a *sample of the constrained XY ensemble* of that map? We compare them with constrained Metropolis
-# fields of the same maps, first on eight evaluation sets labelled by what each generator trained on, then in depth
+# field. Is it a *sample of the constrained XY ensemble* of that map? We compare them with constrained Monte Carlo
+# fields of the same maps (Metropolis sweeps, each followed by `gan_mc_overrelax` sweeps of constrained
+# over-relaxation, as in chapter 01; every "cycle" below is one such group), first on eight evaluation sets
+# labelled by what each generator trained on, then in depth
 # on maps the generators never saw in training (chapter 02's held-out placements, recomputed here by the same split
 # function; the no-pair map, of which there is only one, is the exception): thermodynamic observables versus the
 # vortex–antivortex distance $d_\nu$, spin correlations, the topology of the fields, and cost. The in-depth sections
@@ -150,7 +153,8 @@ trained = trained_generators(upstream["results02"], device=pick_device(device))
 prior_config = physics_prior(trained)  # the physics-prior baseline: the prior U-Net's own settings
 idx = evaluation_set(upstream["data"], upstream["heldout"], max_per_class=gan_max_per_class, seed=seed)
 ev = mc_reference.top_up_mc(upstream["data"], idx, min_per_class=gan_min_per_class, burn_in=gan_mc_burn_in,
-                            sweeps_between=gan_mc_sweeps_between, seed=seed)
+                            sweeps_between=gan_mc_sweeps_between, seed=seed, overrelax=gan_mc_overrelax)
+mc_unit = "cycles" if gan_mc_overrelax else "sweeps"  # what MC chain lengths count in this chapter
 
 # %%
 L, cls, Tev = ev["theta"].shape[-1], ev["distance_class"].astype(int), ev["T"]
@@ -159,7 +163,7 @@ T0 = min(temps, key=lambda t: abs(t - gan_T_target))
 k0, at0 = temperature_key(T0), Tev == np.float32(T0)
 half = split_half_mask(np.unique(np.stack([Tev, cls], 1), axis=0, return_inverse=True)[1].ravel(), ev["chain"])
 names = cwgan_figures.source_names(upstream["variant"])
-cwgan_summary = dict(variant=upstream["variant"], T=T0)
+cwgan_summary = dict(variant=upstream["variant"], T=T0, mc_overrelax=gan_mc_overrelax)  # MC counts cycles of 1 + k
 print(f"generator: variant '{upstream['variant']}' from {upstream['generator_path']}")
 print(f"Monte Carlo reference: {len(idx)} fields from chapter 01, {len(Tev) - len(idx)} new")
 print(f"temperatures {temps}, headline T = {T0}")
@@ -190,9 +194,9 @@ print(f"reference fields at T = {T0}: {int(at0.sum())}; fewest per class: {np.bi
 # on maps of one to three pairs at temperatures drawn from a range. Whether a set lies inside a generator's training
 # distribution is read off the set's maps and those conditions (`sets.in_training_distribution`), not declared.
 #
-# Every map gets two independent constrained Metropolis chains, samples $2\tau_\mathrm{int}$ apart ($\tau_\mathrm{int}$
-# measured per set and temperature on pilot chains): the first is the reference, the second the *noise floor*, an
-# MC set of exactly the size of the generated set. Every variant generates one field per reference field (same map,
+# Every map gets two independent constrained Monte Carlo chains, samples $2\tau_\mathrm{int}$ apart
+# ($\tau_\mathrm{int}$ in cycles, measured per set and temperature on pilot chains): the first is the reference, the
+# second the *noise floor*, an MC set of exactly the size of the generated set. Every variant generates one field per reference field (same map,
 # same $T$, one seed for all, so the prior variant and its prior alone share their prior draws). The prior-based
 # variants solve the fixed-map landscape of every new map; outside `gan_prior_sets` that set-up is too slow for the
 # chapter's budget, and their rows are left out (the cost section below measures it).
@@ -202,7 +206,7 @@ t_sets = time.perf_counter()
 sets = eval_sets.build_all(upstream["data"], upstream["parts"], L=L, target_T=T0, n_maps=gan_set_maps,
                            samples_per_map=gan_set_samples_per_map, burn_in=gan_mc_burn_in,
                            pilot_sweeps=gan_set_pilot_sweeps, seed=seed, unseen_T=gan_unseen_T, multi_T=gan_multi_T,
-                           many_pairs=gan_many_pairs, outside_T=gan_outside_T)
+                           many_pairs=gan_many_pairs, outside_T=gan_outside_T, overrelax=gan_mc_overrelax)
 conditions = training_conditions(upstream["data"], upstream["results02"], trained)
 variants = generalisation.all_variants(trained, prior=prior_config,
                                        grf_corr_length=gan_grf_corr_length, grf_amplitude=gan_grf_amplitude,
@@ -210,7 +214,7 @@ variants = generalisation.all_variants(trained, prior=prior_config,
 if "learned" in trained:  # the learned generator inside the exact chain, scored like every other row
     variants["exact"] = generalisation.ExactVariant(trained["learned"], thin=gan_exact_thin)
     conditions["exact"] = conditions["learned"]
-eval_sets.set_overview(sets)
+eval_sets.set_overview(sets, unit=mc_unit)
 
 # %%
 set_scores, set_seconds = {}, {}
@@ -437,11 +441,11 @@ display(topology_scores.h1_table(w1, dgms, names))
 cwgan_summary.update(persistence_h1=w1)
 
 # %% [markdown]
-# ### MC polish (constrained Metropolis from the generated fields)
+# ### MC polish (constrained Monte Carlo from the generated fields)
 #
-# A few constrained Metropolis sweeps at $T$, started from each generated field (the map is kept), against the same
-# number of sweeps started from the T = 0 field. The fluctuation observables $C_v$ and $\chi$ are the hard ones: we
-# track their class-averaged ratio to Monte Carlo and their $R^2$ versus $d$. Constrained sweeps cannot repair a
+# A few constrained Monte Carlo cycles at $T$, started from each generated field (the map is kept), against the same
+# number of cycles started from the T = 0 field. The fluctuation observables $C_v$ and $\chi$ are the hard ones: we
+# track their class-averaged ratio to Monte Carlo and their $R^2$ versus $d$. Constrained moves cannot repair a
 # wrong vortex map, and one extra vortex pair costs several $J$ — enough to dominate $\mathrm{Var}(E)$ — so the
 # polish starts from the generated fields with the right map (in practice one regenerates the others, at a cost
 # of $1/\text{match rate}$ forward passes per sample).
@@ -449,35 +453,37 @@ cwgan_summary.update(persistence_h1=w1)
 # %%
 starts = mc_reference.polish_starts(cls, at0, matched, gan_polish_fields)
 t0 = time.perf_counter()
-pol = {"generator": mc_reference.polish_series(fake[starts["generator"]], T0, gan_polish_sweeps, seed=seed + 1),
-       "villain": mc_reference.polish_series(base["villain"][starts["villain"]], T0, gan_polish_sweeps, seed=seed + 2)}
+pol = {name: mc_reference.polish_series(fields[starts[name]], T0, gan_polish_sweeps, seed=seed + s,
+                                        overrelax=gan_mc_overrelax)
+       for s, (name, fields) in enumerate((("generator", fake), ("villain", base["villain"])), start=1)}
 polish_seconds_per_sweep = (time.perf_counter() - t0) / (sum(map(len, starts.values())) * max(max(gan_polish_sweeps), 1))
 polish = {name: mc_reference.polish_scores(series, cls[starts[name]], T0, tables["MC"][k0]) for name, series in pol.items()}
-cwgan_figures.plot_polish(polish, names)
+cwgan_figures.plot_polish(polish, names, unit=mc_unit)
 plt.show()
-display(mc_reference.polish_table(polish, names))
-print(f"polish cost: {polish_seconds_per_sweep * 1e6:.1f} µs per field and sweep (L = {L})")
+display(mc_reference.polish_table(polish, names, unit=mc_unit))
+print(f"polish cost: {polish_seconds_per_sweep * 1e6:.1f} µs per field and {mc_unit[:-1]} (L = {L})")
 cwgan_summary.update(polish=polish, polish_seconds_per_field_sweep=polish_seconds_per_sweep)
 
 # %% [markdown]
 # ### Cost per independent sample
 #
 # The generator's reason to exist: fields for *new* maps, cheaper than Monte Carlo. One protocol for every method
-# (`support.cwgan.evaluation.cost`): at each $L$, new one-pair maps ($d \approx 4.12$), a number of independent fields
-# per
-# map. Constrained Metropolis pays a burn-in per map and $2\tau_\mathrm{int}$ sweeps per field ($\tau_\mathrm{int}$
-# measured at that $L$, one chain per CPU thread); every generator is timed on one call with its caches emptied, so
-# the prior's per-map set-up (fixed-map minima, Hessians) and any redraw are included. The U-Nets run with their
-# trained weights at new sizes (fully convolutional; the sets above score what they generate there). A method whose call at one size already took a sixteenth of the budget is not run at the
-# next; the prior-based variants stop at `gan_prior_max_L`, because their per-map set-up (Newton steps and
-# Laplace basins with dense $N \times N$ Hessians, $N = L^2$) grows like $L^6$. CPU wall times on a shared 2-core
-# machine: indicative, not precise.
+# (`support.cwgan.evaluation.cost`): at each $L$, new one-pair maps ($d \approx 4.12$), a number of independent
+# fields per map. Constrained Monte Carlo (with over-relaxation) pays a burn-in per map and $2\tau_\mathrm{int}$
+# cycles per field ($\tau_\mathrm{int}$ measured at that $L$, one chain per CPU thread); every generator is timed on
+# one call with its caches emptied, so the prior's per-map set-up (fixed-map minima, Hessians) and any redraw are
+# included. The U-Nets run with their trained weights at new sizes (fully convolutional; the sets above score what
+# they generate there). A method whose call at one size already took a sixteenth of the budget is not run at the
+# next; the prior-based variants stop at `gan_prior_max_L`, because their per-map set-up (Newton steps and Laplace
+# basins with dense $N \times N$ Hessians, $N = L^2$) grows like $L^6$. CPU wall times on a shared 2-core machine:
+# indicative, not precise.
 
 # %%
 costs = cost.cost_by_size({v: variants[v] for v in [*trained, "prior_alone"]}, gan_cost_L, T0,
                           n_maps=gan_cost_maps, samples_per_map=gan_cost_samples_per_map, mc_burn_in=gan_mc_burn_in,
                           mc_sweeps_at_16=gan_cost_mc_sweeps, seed=seed, budget_seconds=gan_cost_budget,
-                          max_L={v: gan_prior_max_L for v in generalisation.PRIOR_BASED})
+                          max_L={v: gan_prior_max_L for v in generalisation.PRIOR_BASED},
+                          mc_overrelax=gan_mc_overrelax)
 display(generalisation.cost_table(costs).round(4))
 cost.plot_cost(costs)
 plt.show()
@@ -601,7 +607,7 @@ targets.round(3)
 # **Answer.** Without polish, {glue:text}`target_sentence` Against the physics prior alone its $R^2$ of
 # $\langle\nu\rangle$, $\langle|M|\rangle$, $\langle E\rangle$ and $\Upsilon$ differ by at most
 # {glue:text}`max_gain:.2f`. $C_v$, a ratio of fluctuations, has no target here; after
-# {glue:text}`polish_sweeps_max` polish sweeps its $R^2$ is {glue:text}`r2_cv_polished:.2f`. The z-scores of the
+# {glue:text}`polish_sweeps_max` polish cycles its $R^2$ is {glue:text}`r2_cv_polished:.2f`. The z-scores of the
 # evaluation sets above are the sharper test: these $R^2$ and Acc$_\mathrm{topo}$ numbers are the paper's, kept
 # for comparison with it.
 

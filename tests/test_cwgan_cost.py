@@ -37,9 +37,14 @@ def test_cost_by_size_respects_a_size_cap():
 
 
 def test_mc_cost_counts_burn_in_and_two_tau_per_sample(monkeypatch):
-    monkeypatch.setattr(cost, "mc_cost_per_sample", lambda *a, **k: {"seconds_per_sweep": 1e-3, "tau_int": 25.0})
+    seen = {}
+    monkeypatch.setattr(cost, "mc_cost_per_sample",
+                        lambda *a, **k: seen.update(k) or {"seconds_per_sweep": 1e-3, "tau_int": 25.0})
     out = cost.mc_seconds_per_sample(16, 0.1, samples_per_map=4, burn_in=300, mc_sweeps_at_16=10, seed=0)
     assert out["seconds_per_sample"] == pytest.approx(1e-3 * (300 + 4 * 50) / 4)
+    assert seen["overrelax"] == 0
+    cost.mc_seconds_per_sample(16, 0.1, samples_per_map=4, burn_in=300, mc_sweeps_at_16=10, seed=0, overrelax=2)
+    assert seen["overrelax"] == 2                         # the Monte Carlo row runs the chapter's cycles
 
 
 def test_speedup_over_mc_divides_per_size_and_skips_untimed():

@@ -87,9 +87,10 @@ def test_integrated_autocorrelation_time_of_an_ar1_process():
     assert es.integrated_autocorrelation_time(rng.standard_normal(n)) == pytest.approx(0.5, abs=0.1)
 
 
-def test_mc_reference_gives_two_independent_chains_on_every_map():
+@pytest.mark.parametrize("overrelax", [0, 2])
+def test_mc_reference_gives_two_independent_chains_on_every_map(overrelax):
     maps = es.set_maps("multi_pair", L=16, target_T=0.1, n_maps=2, seed=0)
-    mc = es.mc_reference(maps, samples_per_map=3, spacing={0.1: 5, 0.5: 5}, burn_in=20, seed=1)
+    mc = es.mc_reference(maps, samples_per_map=3, spacing={0.1: 5, 0.5: 5}, burn_in=20, seed=1, overrelax=overrelax)
     for key in ("reference", "noise_floor"):
         rows = mc[key]
         assert rows["theta"].shape == (3 * len(maps["T"]), 16, 16)

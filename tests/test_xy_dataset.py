@@ -72,6 +72,22 @@ def test_errors(tmp_path, dataset):
         generate_xy_dataset(tmp_path / "x", **{**KW, "temperatures": [0.1, -1]})
     with pytest.raises(ValueError):
         generate_xy_dataset(tmp_path / "x", **{**KW, "n_maps": 0})
+    with pytest.raises(ValueError, match="overrelax"):
+        generate_xy_dataset(tmp_path / "x", **{**KW, "overrelax": -1})
+    assert not (tmp_path / "x").exists()                 # refused before any work
+
+
+def test_over_relaxed_dataset_keeps_labels_and_records_k(dataset, tmp_path):
+    _, d = dataset
+    out = tmp_path / "or"
+    generate_xy_dataset(out, **{**KW, "overrelax": 2})
+    d2 = load_xy_dataset(out)
+    assert np.array_equal(xy.vortices(d2["theta"]), d2["charges"])
+    for key in ("charges", "T", "map_id", "chain"):      # same maps and layout, other chains
+        assert np.array_equal(d[key], d2[key]), key
+    assert not np.array_equal(d["theta"], d2["theta"])
+    params = load_json(out / "manifest.json")["params"]
+    assert params["overrelax"] == 2 and "over-relaxation" in params["sampler"]
 
 
 def test_default_dir_is_taken_from_the_repository_root(tmp_path, monkeypatch):

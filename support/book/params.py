@@ -61,6 +61,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "xy_L": integer(11, why="a pair at distance 5 must fit"),
         "xy_temperatures": _temps, "xy_n_maps": integer(2, why="chapter 02 holds out maps of every distance"),
         "xy_samples_per_map": _count, "xy_burn_in": integer(0), "xy_sweeps_between": _count,
+        "xy_overrelax": integer(0, why="over-relaxation sweeps after each Metropolis sweep; 0: plain Metropolis"),
         "xy_validation_L": integer(4), "xy_validation_temperatures": _temps, "xy_validation_chains": _count,
         "xy_validation_samples": integer(2, why="fluctuations need two samples"),
         "xy_validation_burn_in": integer(0), "xy_validation_sweeps_between": _count,
@@ -96,6 +97,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     "04_evaluate": {
         "gan_variant": choice("learned", "best", "paper", "prior"), "gan_T_target": _pos, "gan_max_per_class": _count,
         "gan_min_per_class": integer(0), "gan_mc_burn_in": integer(0), "gan_mc_sweeps_between": _count,
+        "gan_mc_overrelax": integer(0, why="over-relaxation sweeps after each Metropolis sweep; 0: plain Metropolis"),
         "gan_batch_size": _count, "gan_grf_corr_length": _pos, "gan_grf_amplitude": number(0),
         "gan_corr_distances": list_of(number(0)), "gan_topo_fields": _count, "gan_topo_thresholds": integer(2),
         "gan_ph_fields": _count, "gan_ph_pairs": _count, "gan_polish_sweeps": list_of(integer(0), increasing=True),

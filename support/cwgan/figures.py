@@ -145,8 +145,9 @@ def plot_h1_diagrams(diagrams: dict[str, dict], class_id: int, names: dict[str, 
     return fig
 
 
-def plot_polish(polish: dict[str, list[dict]], names: dict[str, str]):
-    """C_v and χ during the MC polish: class-mean ratio to MC (left) and R² versus d (right)."""
+def plot_polish(polish: dict[str, list[dict]], names: dict[str, str], unit: str = "sweeps"):
+    """C_v and χ during the MC polish: class-mean ratio to MC (left) and R² versus d (right); ``unit`` names what
+    the polish counts (sweeps, or cycles with over-relaxation)."""
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for name, rows in polish.items():
         sw = np.array([r["sweeps"] for r in rows]) + 0.5
@@ -159,7 +160,7 @@ def plot_polish(polish: dict[str, list[dict]], names: dict[str, str]):
     axes[1].set_ylabel(r"$R^2$ versus $d$")
     axes[1].set_ylim(-1, 1.05)
     for ax in axes:
-        ax.set_xlabel("constrained sweeps + 0.5")
+        ax.set_xlabel(f"constrained MC {unit} + 0.5")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -1,22 +1,14 @@
 """Metropolis sampler for the XY model, optionally constrained to a fixed vortex map (numba).
 
-Hot-loop design: spins are stored as unit vectors ``(cos, sin)``; a proposal rotates a spin by
-an angle drawn from a per-chain table of ``K`` precomputed rotations (``cos d, sin d``),
-symmetric about zero, so an update needs no trigonometry (only ``exp`` for uphill moves). One
-xoshiro256+ draw per update serves both the proposal (its top 10 bits) and the acceptance test
-(its remaining 43 bits), which are independent.
-Sites are visited in typewriter order (each single-spin Metropolis step keeps the Boltzmann
-distribution invariant, hence so does the sweep). The rotation width is adapted during the first
-half of the burn-in towards an acceptance of 0.5 and frozen afterwards.
+The kernels (typewriter sweeps of unit vectors, the exact vortex-constraint test, constrained
+over-relaxation) live in :mod:`support.samplers.xy_kernels`; this module runs chains with them (numba
+threads over chains) and stores samples. The rotation width is adapted during the first half of the
+burn-in towards an acceptance of 0.5 and frozen afterwards.
 
-Vortex constraint (exact, cheap): rotating spin ``s`` by ``d`` (``|d| < pi``) changes the wrapped
-difference of bond ``(s, n)`` by ``d`` except when ``S_s`` sweeps through ``-S_n``, where it jumps
-by ``2 pi``. For a plaquette holding neighbours ``a`` and ``b`` of ``s`` the jumps of its two bonds
-enter with opposite signs, so its charge changes by ``cross_b - cross_a``. The four plaquettes
-around ``s`` chain the four neighbours in a cycle, so *no* charge changes if and only if the four
-crossing flags are all equal. "Sweeps through ``-S_n``" is a sign test on two cross products.
-Moves that would bring any bond within ``1e-5`` rad of ``pi`` are also rejected (a set of measure
-~1e-5 that keeps the map exact after float32 storage).
+Over-relaxation (``overrelax = k``): each Metropolis sweep is followed by ``k`` sweeps of reflections
+of every spin about its local field (energy unchanged, same constraint; exact for ``exp(-E/T)`` on the
+map). On large lattices at low T it cuts the autocorrelation time of ``|M|`` by an order of magnitude
+(see ``benchmarks/bench_overrelax_tau.py``). ``burn_in`` and ``sweeps_between`` then count cycles.
 
 Stored samples: ``theta = atan2(sin, cos) + phi`` with a fresh uniform global angle ``phi`` per
 sample. The O(2) symmetry is exact, and at low T a Metropolis chain barely rotates globally, so
@@ -33,120 +25,31 @@ import numpy as np
 from support import xy
 from support.book.progress import tqdm
 from support.samplers.rng import make_states, uniform
-
-N_TABLE = 1024             # proposal rotations per chain (a power of two, see _sweeps)
-TARGET_ACCEPTANCE = 0.5
-MAX_WIDTH = 0.999 * math.pi  # |rotation| < pi is required by the crossing test
-_EDGE = 1e-5               # forbidden band below |bond angle| = pi (see module docstring)
-BOND_EDGE = _EDGE          # the same band, for other moves that must keep the same target (support.cwgan.exact)
-_RENORM_EVERY = 16         # sweeps between renormalisations of the unit vectors
-
-
-@nb.njit(cache=True)
-def _fill_table(table, width):
-    K = table.shape[0]
-    for m in range(K):
-        d = width * (2.0 * (m + 0.5) / K - 1.0)   # symmetric: d_m = -d_{K-1-m}
-        table[m, 0] = math.cos(d)
-        table[m, 1] = math.sin(d)
-
-
-@nb.njit(inline="always")
-def _crosses(x0, x1, positive):
-    """Does the rotation (in the sense ``positive``) sweep spin ``s`` through ``-S_b``?
-
-    ``x0 = (S_old x S_b)_z = sin(theta_b - theta_old)`` and ``x1`` the same for the new spin;
-    ``sin(theta_b - theta_s)`` changes sign from - to + (+ to -) exactly when a positive (negative)
-    rotation passes the antipode of ``S_b``, because ``|rotation| < pi``.
-    """
-    if positive:
-        return x0 < 0.0 and x1 >= 0.0
-    return x0 > 0.0 and x1 <= 0.0
-
-
-@nb.njit(inline="always")
-def _allowed(c0, s0, cn, sn, ca, sa, cb, sb, cc, sc, cd, sd, positive):
-    """Constraint test for a move of one spin with neighbours a, b, c, d (see module docstring)."""
-    xa1 = cn * sa - sn * ca
-    xb1 = cn * sb - sn * cb
-    xc1 = cn * sc - sn * cc
-    xd1 = cn * sd - sn * cd
-    fa = _crosses(c0 * sa - s0 * ca, xa1, positive)
-    if (_crosses(c0 * sb - s0 * cb, xb1, positive) != fa or _crosses(c0 * sc - s0 * cc, xc1, positive) != fa
-            or _crosses(c0 * sd - s0 * cd, xd1, positive) != fa):
-        return False
-    # keep every bond angle at least _EDGE below pi (only evaluated when some |sin| is tiny)
-    if min(min(abs(xa1), abs(xb1)), min(abs(xc1), abs(xd1))) < _EDGE:
-        if ((abs(xa1) < _EDGE and cn * ca + sn * sa < 0.0) or (abs(xb1) < _EDGE and cn * cb + sn * sb < 0.0)
-                or (abs(xc1) < _EDGE and cn * cc + sn * sc < 0.0) or (abs(xd1) < _EDGE and cn * cd + sn * sd < 0.0)):
-            return False
-    return True
-
-
-@nb.njit(cache=True, fastmath=True)
-def _sweeps(c, s, state, table, beta, J, n_sweeps, constrained):
-    """``n_sweeps`` typewriter sweeps of one chain in place; returns the number of accepted moves."""
-    L = c.shape[0]
-    K = table.shape[0]
-    accepted = 0
-    for sweep in range(n_sweeps):
-        for i in range(L):
-            ip = i + 1 if i + 1 < L else 0
-            im = i - 1 if i > 0 else L - 1
-            for j in range(L):
-                jp = j + 1 if j + 1 < L else 0
-                jm = j - 1 if j > 0 else L - 1
-                c0 = c[i, j]
-                s0 = s[i, j]
-                hx = c[i, jp] + c[ip, j] + c[i, jm] + c[im, j]
-                hy = s[i, jp] + s[ip, j] + s[i, jm] + s[im, j]
-                # one random number gives both the proposal (top bits) and the acceptance draw
-                # (the remaining 43 bits): K is a power of two, so they are independent
-                r = uniform(state) * K
-                m = int(r)
-                u = r - m
-                ct = table[m, 0]
-                st = table[m, 1]
-                cn = c0 * ct - s0 * st
-                sn = s0 * ct + c0 * st
-                dE = -J * ((cn - c0) * hx + (sn - s0) * hy)
-                if dE > 0.0:
-                    if u >= math.exp(-beta * dE):
-                        continue
-                if constrained:
-                    if not _allowed(c0, s0, cn, sn, c[i, jp], s[i, jp], c[ip, j], s[ip, j],
-                                    c[i, jm], s[i, jm], c[im, j], s[im, j], st > 0.0):
-                        continue
-                c[i, j] = cn
-                s[i, j] = sn
-                accepted += 1
-        if (sweep + 1) % _RENORM_EVERY == 0:
-            for i in range(L):
-                for j in range(L):
-                    r = 1.0 / math.sqrt(c[i, j] * c[i, j] + s[i, j] * s[i, j])
-                    c[i, j] *= r
-                    s[i, j] *= r
-    return accepted
-
+from support.samplers.xy_kernels import (  # noqa: F401  (kernel names re-exported for callers and benchmarks)
+    BOND_EDGE, MAX_WIDTH, N_TABLE, TARGET_ACCEPTANCE, _advance, _cycles, _fill_table, _overrelax_sweeps,
+    _reflection, _reflection_allowed, _sweeps)
 
 @nb.njit(cache=True, parallel=True)
-def _run_chains(c, s, states, tables, widths, betas, J, n_sweeps, adapt_block, constrained, acc):
-    """Advance every chain by ``n_sweeps`` sweeps (in parallel over chains).
+def _run_chains(c, s, states, tables, widths, betas, J, n_sweeps, adapt_block, constrained, acc, n_or, acc_or):
+    """Advance every chain by ``n_sweeps`` sweeps, or cycles with ``n_or`` OR sweeps each (in parallel over chains).
 
-    With ``adapt_block > 0`` the width is re-tuned after every block of that many sweeps.
-    ``acc[k]`` receives chain ``k``'s acceptance rate over these sweeps.
+    With ``adapt_block > 0`` the width is re-tuned after every block of that many sweeps (cycles), from the
+    Metropolis acceptance. ``acc[k]`` receives chain ``k``'s Metropolis acceptance rate over these sweeps,
+    ``acc_or[k]`` its rate of accepted reflections.
     """
     n = c.shape[0]
     L = c.shape[1]
     for k in nb.prange(n):
         done = 0
         total = 0
+        total_or = 0
         while done < n_sweeps:
             block = n_sweeps - done
             if adapt_block > 0 and adapt_block < block:
                 block = adapt_block
-            a = _sweeps(c[k], s[k], states[k], tables[k], betas[k], J, block, constrained)
+            a, a_or = _advance(c[k], s[k], states[k], tables[k], betas[k], J, block, n_or, constrained)
             total += a
+            total_or += a_or
             done += block
             if adapt_block > 0:
                 rate = a / (block * L * L)
@@ -155,6 +58,7 @@ def _run_chains(c, s, states, tables, widths, betas, J, n_sweeps, adapt_block, c
                 widths[k] = w
                 _fill_table(tables[k], w)
         acc[k] = total / max(1, n_sweeps * L * L)
+        acc_or[k] = total_or / max(1, n_sweeps * n_or * L * L)
 
 
 @nb.njit(cache=True)
@@ -172,19 +76,25 @@ def _record_one(c, s, state, out):
 
 
 @nb.njit(cache=True, parallel=True)
-def _sample_chains(c, s, states, tables, betas, J, constrained, out, start, stop, sweeps_between, acc):
-    """For every chain (in parallel): ``sweeps_between`` sweeps, then store sample ``m``, for ``start <= m < stop``.
+def _sample_chains(c, s, states, tables, betas, J, constrained, out, start, stop, sweeps_between, acc, n_or, acc_or):
+    """For every chain (in parallel): ``sweeps_between`` sweeps (cycles with ``n_or`` OR sweeps each), then store
+    sample ``m``, for ``start <= m < stop``.
 
-    ``acc[k]`` receives chain ``k``'s acceptance rate over these sweeps.
+    ``acc[k]`` receives chain ``k``'s Metropolis acceptance rate over these sweeps, ``acc_or[k]`` its rate of
+    accepted reflections.
     """
     n = c.shape[0]
     L = c.shape[1]
     for k in nb.prange(n):
         total = 0
+        total_or = 0
         for m in range(start, stop):
-            total += _sweeps(c[k], s[k], states[k], tables[k], betas[k], J, sweeps_between, constrained)
+            a, a_or = _advance(c[k], s[k], states[k], tables[k], betas[k], J, sweeps_between, n_or, constrained)
+            total += a
+            total_or += a_or
             _record_one(c[k], s[k], states[k], out[k, m])
         acc[k] = total / max(1, (stop - start) * sweeps_between * L * L)
+        acc_or[k] = total_or / max(1, (stop - start) * sweeps_between * n_or * L * L)
 
 
 def _check_args(L, T, n_samples, burn_in, sweeps_between):
@@ -198,6 +108,19 @@ def _check_args(L, T, n_samples, burn_in, sweeps_between):
     if burn_in < 0 or sweeps_between < 1:
         raise ValueError(f"need burn_in >= 0 and sweeps_between >= 1, got {burn_in}, {sweeps_between}")
     return T
+
+
+def check_overrelax(overrelax) -> int:
+    """``overrelax`` as an int, after checking it is an integer >= 0 (OR sweeps after each Metropolis sweep).
+
+    Raises:
+        ValueError: a negative, fractional, boolean or non-numeric value.
+    """
+    ok = isinstance(overrelax, (int, np.integer)) and not isinstance(overrelax, (bool, np.bool_)) and overrelax >= 0
+    if not ok:
+        raise ValueError(f"overrelax (over-relaxation sweeps after each Metropolis sweep) must be an integer >= 0, "
+                         f"got {overrelax!r}")
+    return int(overrelax)
 
 
 def initial_spins(L: int, charges: np.ndarray | None, n_chains: int) -> tuple[np.ndarray, np.ndarray]:
@@ -218,8 +141,14 @@ def initial_spins(L: int, charges: np.ndarray | None, n_chains: int) -> tuple[np
 def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, charges: np.ndarray | None = None,
                      burn_in: int = 500, sweeps_between: int = 10, seed: int = 0, J: float = 1.0,
                      init_width: float = 1.0, init_theta: np.ndarray | None = None, progress: bool = False,
-                     return_info: bool = False):
+                     return_info: bool = False, overrelax: int = 0):
     """Many independent Metropolis chains at once (numba threads over chains).
+
+    With ``overrelax = k > 0`` each Metropolis sweep is followed by ``k`` sweeps of constrained
+    over-relaxation (each spin reflected about its local field, energy unchanged; see
+    :func:`~support.samplers.xy_kernels._reflection_allowed`), and ``burn_in`` and ``sweeps_between`` count
+    these *cycles* (one Metropolis sweep + ``k`` OR sweeps), not single sweeps. The chain stays exact for
+    ``exp(-E/T)`` on the map (within the start field's winding sector, as without over-relaxation).
 
     Args:
         L: linear lattice size.
@@ -238,13 +167,18 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
             :func:`initial_spins`); with ``charges`` each start field must carry its chain's map exactly.
             Lets a caller continue chains (an anneal, a polish of given fields).
         progress: show a tqdm bar.
-        return_info: also return ``{"acceptance": (n_chains,), "width": (n_chains,)}`` (sampling phase).
+        return_info: also return ``{"acceptance": (n_chains,), "width": (n_chains,),
+            "overrelax_acceptance": (n_chains,)}`` (sampling phase; the Metropolis acceptance, and the fraction
+            of accepted reflections, 0 without over-relaxation).
+        overrelax: over-relaxation sweeps after each Metropolis sweep (0: plain Metropolis, the same
+            bytes as without the option).
 
     Returns:
         float32 angles ``(n_chains, n_samples, L, L)`` in ``[-pi, pi]`` (and the info dict).
     """
     L = int(L)
     T = _check_args(L, T, n_samples, burn_in, sweeps_between)
+    n_or = check_overrelax(overrelax)
     if charges is not None:
         charges = xy.check_charges(charges)
         if charges.shape[-1] != L:
@@ -285,31 +219,35 @@ def sample_xy_chains(L: int, T, n_samples: int, *, n_chains: int | None = None, 
     tables = np.empty((n_chains, N_TABLE, 2))
     for k in range(n_chains):
         _fill_table(tables[k], widths[k])
-    acc = np.zeros(n_chains)
+    acc, acc_or = np.zeros(n_chains), np.zeros(n_chains)
     constrained = charges is not None
     out = np.empty((n_chains, int(n_samples), L, L), np.float32)
 
     adapt = burn_in // 2
     block = max(1, min(10, adapt))
-    bar = tqdm(total=burn_in + n_samples * sweeps_between, desc=f"XY L={L}", unit="sweep", disable=not progress)
+    bar = tqdm(total=burn_in + n_samples * sweeps_between, desc=f"XY L={L}", unit="cycle" if n_or else "sweep",
+               disable=not progress)
     # burn-in in a few calls so the bar moves; adaptation in blocks of `block` sweeps
     for start, stop, ab in ((0, adapt, block), (adapt, burn_in, 0)):
         for a in range(start, stop, 100):
             n = min(100, stop - a)
-            _run_chains(c, s, states, tables, widths, betas, float(J), n, ab, constrained, acc)
+            _run_chains(c, s, states, tables, widths, betas, float(J), n, ab, constrained, acc, n_or, acc_or)
             bar.update(n)
-    acc_sum = np.zeros(n_chains)
+    acc_sum, acc_or_sum = np.zeros(n_chains), np.zeros(n_chains)
     per_call = max(1, min(int(n_samples), 20000 // max(1, int(sweeps_between))))   # ~20k sweeps per call
     for start in range(0, int(n_samples), per_call):
         stop = min(int(n_samples), start + per_call)
-        _sample_chains(c, s, states, tables, betas, float(J), constrained, out, start, stop, int(sweeps_between), acc)
+        _sample_chains(c, s, states, tables, betas, float(J), constrained, out, start, stop, int(sweeps_between), acc,
+                       n_or, acc_or)
         acc_sum += acc * (stop - start)
+        acc_or_sum += acc_or * (stop - start)
         bar.update((stop - start) * sweeps_between)
     bar.close()
     if constrained:
         _check_stored_maps(out, charges)
     if return_info:
-        return out, {"acceptance": acc_sum / max(1, int(n_samples)), "width": widths.copy()}
+        n = max(1, int(n_samples))
+        return out, {"acceptance": acc_sum / n, "width": widths.copy(), "overrelax_acceptance": acc_or_sum / n}
     return out
 
 
@@ -325,7 +263,8 @@ def _check_stored_maps(out: np.ndarray, charges: np.ndarray, block: int = 1024) 
 
 
 def sample_xy(L: int, T: float, n_samples: int, *, charges: np.ndarray | None = None, burn_in: int = 500,
-              sweeps_between: int = 10, seed: int = 0, progress: bool = False, J: float = 1.0) -> np.ndarray:
+              sweeps_between: int = 10, seed: int = 0, progress: bool = False, J: float = 1.0,
+              overrelax: int = 0) -> np.ndarray:
     """Metropolis samples of one XY chain (public contract; conventions in :mod:`support`).
 
     After ``burn_in`` sweeps (a sweep is ``L^2`` attempted single-spin updates), ``n_samples``
@@ -334,18 +273,23 @@ def sample_xy(L: int, T: float, n_samples: int, *, charges: np.ndarray | None = 
     plaquette charge is rejected, so every sample has exactly that vortex map. Each stored
     sample is rotated by a uniform random global angle (exact O(2) symmetry; see module docstring).
 
+    ``overrelax = k > 0`` follows each Metropolis sweep by ``k`` sweeps of constrained over-relaxation
+    (reflections about the local field, energy-conserving, same constraint); ``burn_in`` and
+    ``sweeps_between`` then count cycles of ``1 + k`` sweeps. The default 0 is plain Metropolis.
+
     Returns:
         float32 ``(n_samples, L, L)`` angles.
 
     Raises:
-        ValueError: bad sizes, ``T <= 0``, or an impossible charge map.
+        ValueError: bad sizes, ``T <= 0``, an impossible charge map, or ``overrelax`` not an integer >= 0.
     """
     if charges is not None and np.ndim(charges) != 2:
         raise ValueError(f"charges must be one map (L, L), got shape {np.shape(charges)}")
     if np.ndim(T) != 0:
         raise ValueError("sample_xy takes one temperature; use sample_xy_chains for several")
     return sample_xy_chains(L, float(T), n_samples, n_chains=1, charges=charges, burn_in=burn_in,
-                            sweeps_between=sweeps_between, seed=seed, J=J, progress=progress)[0]
+                            sweeps_between=sweeps_between, seed=seed, J=J, progress=progress,
+                            overrelax=overrelax)[0]
 
 
 class LocalChain:
@@ -372,6 +316,7 @@ class LocalChain:
         self.state = make_states(seed, 1)[0]
         self.table = np.empty((N_TABLE, 2))
         self.width = min(float(width), MAX_WIDTH)
+        self.overrelax_acceptance = float("nan")   # of the last sweeps(..., overrelax=k > 0)
         _fill_table(self.table, self.width)
         self.set_theta(theta)
 
@@ -384,11 +329,23 @@ class LocalChain:
         """Replace the field (the caller keeps the map; a mixture move accepted by its own MH test)."""
         self.c, self.s = np.cos(theta), np.sin(theta)
 
-    def sweeps(self, n_sweeps: int, *, adapt: bool = False) -> float:
-        """``n_sweeps`` sweeps in place; returns their acceptance. ``adapt`` re-tunes the width towards 0.5 after
-        them (burn-in only: a width that depends on the chain's past breaks exactness)."""
+    def sweeps(self, n_sweeps: int, *, adapt: bool = False, overrelax: int = 0) -> float:
+        """``n_sweeps`` sweeps in place; returns their Metropolis acceptance.
+
+        ``adapt`` re-tunes the width towards 0.5 after them (burn-in only: a width that depends on the chain's
+        past breaks exactness). With ``overrelax = k > 0`` each Metropolis sweep is followed by ``k``
+        constrained over-relaxation sweeps (``n_sweeps`` then counts these cycles; each cycle is exactly
+        invariant for ``exp(-E/T)`` on the map); the fraction of accepted reflections is kept in
+        :attr:`overrelax_acceptance`.
+        """
         L = self.c.shape[0]
-        accepted = _sweeps(self.c, self.s, self.state, self.table, self.beta, 1.0, int(n_sweeps), self.constrained)
+        n_or = check_overrelax(overrelax)
+        if n_or:
+            accepted, acc_or = _cycles(self.c, self.s, self.state, self.table, self.beta, 1.0, int(n_sweeps), n_or,
+                                       self.constrained)
+            self.overrelax_acceptance = acc_or / max(1, int(n_sweeps) * n_or * L * L)
+        else:
+            accepted = _sweeps(self.c, self.s, self.state, self.table, self.beta, 1.0, int(n_sweeps), self.constrained)
         rate = accepted / max(1, int(n_sweeps) * L * L)
         if adapt:
             self.width = min(max(self.width * math.exp(2.0 * (rate - TARGET_ACCEPTANCE)), 1e-3), MAX_WIDTH)

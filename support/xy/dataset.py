@@ -3,9 +3,10 @@
 For every temperature there are ``1 + len(PAIR_DISTANCES)`` classes: the empty map and one
 vortex-antivortex pair at each distance of the paper. Each class gets ``n_maps`` chains; a pair
 chain has its own random placement (uniform position, random image of the displacement under the
-square's 8 symmetries), and each chain stores ``samples_per_map`` samples. Chunks hold
-consecutive chains of one temperature, are generated in parallel over chains (numba threads)
-with per-chunk seeds, written atomically and skipped when present (resumable).
+square's 8 symmetries), and each chain stores ``samples_per_map`` samples. With ``overrelax = k > 0``
+each Metropolis sweep is followed by ``k`` constrained over-relaxation sweeps, and burn-in and spacing
+count these cycles. Chunks hold consecutive chains of one temperature, are generated in parallel over
+chains (numba threads) with per-chunk seeds, written atomically and skipped when present (resumable).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from support import xy
 from support.book.runtime import profile_dir
-from support.samplers.xy import sample_xy_chains
+from support.samplers.xy import check_overrelax, sample_xy_chains
 from support.store.data import chunk_seed, generate_chunked, load_chunked
 
 MADE_BY = "chapter 01 (notebooks/01_simulate.py, part 1)"
@@ -90,7 +91,8 @@ def _check(L, temperatures, n_maps, samples_per_map, burn_in, sweeps_between):
 
 def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Sequence[float], n_maps: int,
                         samples_per_map: int, burn_in: int, sweeps_between: int, seed: int,
-                        progress: bool = True, chains_per_chunk: int = 256, scheduler: str | None = None) -> Path:
+                        progress: bool = True, chains_per_chunk: int = 256, scheduler: str | None = None,
+                        overrelax: int = 0) -> Path:
     """Generate (or resume) the XY dataset in ``out_dir``.
 
     Args:
@@ -99,25 +101,29 @@ def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Seq
         temperatures: temperatures; each gets ``N_CLASSES * n_maps * samples_per_map`` samples.
         n_maps: chains (= placements for pair classes) per class and temperature.
         samples_per_map: samples stored per chain.
-        burn_in, sweeps_between: Metropolis schedule per chain (sweeps).
+        burn_in, sweeps_between: Metropolis schedule per chain (sweeps; cycles with ``overrelax``).
         seed: root seed; maps and chains of chunk ``i`` derive from ``chunk_seed(seed, ...)``.
         progress: tqdm bar over chunks.
         chains_per_chunk: chains per chunk (the unit of parallel work and of resuming).
         scheduler: where chunks run: ``None`` here, ``""`` an embedded Dask LocalCluster, or a
             scheduler address (see ``support.parallel``); the bytes are the same.
+        overrelax: over-relaxation sweeps after each Metropolis sweep (0: plain Metropolis).
 
     Returns:
         the dataset folder.
     """
     temps = _check(L, temperatures, n_maps, samples_per_map, burn_in, sweeps_between)
+    overrelax = check_overrelax(overrelax)
     L, n_maps = int(L), int(n_maps)
     per_T = N_CLASSES * n_maps
     chunks_per_T = -(-per_T // int(chains_per_chunk))
     params = dict(L=L, temperatures=temps, n_maps=n_maps, samples_per_map=int(samples_per_map),
-                  burn_in=int(burn_in), sweeps_between=int(sweeps_between), seed=int(seed),
+                  burn_in=int(burn_in), sweeps_between=int(sweeps_between), overrelax=overrelax, seed=int(seed),
                   chains_per_chunk=int(chains_per_chunk),
                   pair_distances=[[pd.d, list(pd.displacement)] for pd in xy.PAIR_DISTANCES],
-                  sampler="constrained Metropolis (support.samplers.xy), start: Villain field of the map",
+                  sampler=("constrained Metropolis" + (f", each sweep followed by {overrelax} constrained "
+                                                        "over-relaxation sweep(s)" if overrelax else "")
+                           + " (support.samplers.xy), start: Villain field of the map"),
                   global_rotation="each stored sample is rotated by a uniform random global angle "
                                   "(exact O(2) symmetry)")
     maps_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -133,7 +139,7 @@ def generate_xy_dataset(out_dir: str | os.PathLike, *, L: int, temperatures: Seq
         charges, classes = maps_of(t)
         charges, classes = charges[lo:hi], classes[lo:hi]
         theta = sample_xy_chains(L, temps[t], samples_per_map, charges=charges, burn_in=burn_in,
-                                 sweeps_between=sweeps_between, seed=chunk_seed(seed, 2, i))
+                                 sweeps_between=sweeps_between, seed=chunk_seed(seed, 2, i), overrelax=overrelax)
         n_ch, spm = theta.shape[:2]
         rep = lambda a: np.repeat(a, spm, axis=0)  # noqa: E731  (chain-major, like theta)
         ks = rep(charges)

@@ -4,7 +4,8 @@ The use case is the paper's: fields for *new* defect maps. At each ``L`` we draw
 (d ≈ 4.12) and ask each method for ``samples_per_map`` independent fields of every map:
 
 - constrained Monte Carlo pays a burn-in per map and ``2 τ_int`` sweeps per sample (τ_int measured at that
-  ``L``, chains in parallel on every numba thread);
+  ``L``, chains in parallel on every numba thread; with over-relaxation a "sweep" is a cycle of one
+  Metropolis sweep and ``k`` over-relaxation sweeps);
 - a generator (or the physics prior) is timed on one call for all maps and samples, its caches emptied
   first, so a per-map set-up and any redraw of a wrong map are included.
 
@@ -25,11 +26,12 @@ Variant = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
 
 def mc_seconds_per_sample(L: int, T: float, *, samples_per_map: int, burn_in: int, mc_sweeps_at_16: int,
-                          seed: int) -> dict[str, float]:
-    """Constrained MC on a new map: ``(burn_in + samples_per_map · 2 τ_int) · t_sweep / samples_per_map``."""
+                          seed: int, overrelax: int = 0) -> dict[str, float]:
+    """Constrained MC on a new map: ``(burn_in + samples_per_map · 2 τ_int) · t_sweep / samples_per_map``
+    (sweeps are cycles with ``overrelax`` OR sweeps each)."""
     rng = np.random.default_rng(seed)
     mc = mc_cost_per_sample(L, T, charges=pair_maps_for_cost(L, 1, rng)[0], burn_in=burn_in, seed=seed,
-                            n_sweeps=int(mc_sweeps_at_16 * (L / 16) ** 2))
+                            n_sweeps=int(mc_sweeps_at_16 * (L / 16) ** 2), overrelax=overrelax)
     sweeps = burn_in + samples_per_map * max(1.0, 2 * mc["tau_int"])
     return {"seconds_per_sample": mc["seconds_per_sweep"] * sweeps / samples_per_map, "tau_int": mc["tau_int"]}
 
@@ -46,19 +48,22 @@ def variant_seconds_per_sample(variant: Variant, L: int, T: float, *, n_maps: in
 
 def cost_by_size(variants: Mapping[str, Variant], sizes: Sequence[int], T: float, *, n_maps: int,
                  samples_per_map: int, mc_burn_in: int, mc_sweeps_at_16: int, seed: int,
-                 budget_seconds: float, max_L: Mapping[str, int] | None = None) -> dict[str, dict[int, float | None]]:
+                 budget_seconds: float, max_L: Mapping[str, int] | None = None,
+                 mc_overrelax: int = 0) -> dict[str, dict[int, float | None]]:
     """``{method: {L: seconds per sample}}`` for ``"mc"`` and every variant, sizes ascending.
 
     A variant whose call at the previous size took more than ``budget_seconds / 16`` is not run at the
     next size (``None``): a cost growing like N² would already break the budget. ``max_L[name]`` caps the
     sizes a variant runs at (``None`` above it), for methods whose per-map set-up grows too fast to time at
-    the largest sizes (the prior's dense-Hessian set-up grows like L^6).
+    the largest sizes (the prior's dense-Hessian set-up grows like L^6). ``mc_overrelax``: over-relaxation
+    sweeps per Metropolis sweep of the Monte Carlo row.
     """
     out: dict[str, dict[int, float | None]] = {"mc": {}, **{name: {} for name in variants}}
     last_total = {name: 0.0 for name in variants}
     for L in sorted(sizes):
         out["mc"][L] = mc_seconds_per_sample(L, T, samples_per_map=samples_per_map, burn_in=mc_burn_in,
-                                             mc_sweeps_at_16=mc_sweeps_at_16, seed=seed)["seconds_per_sample"]
+                                             mc_sweeps_at_16=mc_sweeps_at_16, seed=seed,
+                                             overrelax=mc_overrelax)["seconds_per_sample"]
         for name, variant in variants.items():
             if last_total[name] > budget_seconds / 16 or L > (max_L or {}).get(name, L):
                 out[name][L] = None

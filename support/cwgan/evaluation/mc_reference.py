@@ -1,8 +1,11 @@
 """Constrained Monte Carlo as the cWGAN's reference: evaluation-set top-up, MC polish, autocorrelation and cost.
 
 Every chain here is a constrained Metropolis chain of :mod:`support.samplers.xy` that keeps a
-vortex map exactly. :func:`mc_cost_per_sample` measures its
-wall seconds per independent sample (used by :mod:`support.cwgan.evaluation.cost`).
+vortex map exactly; with ``overrelax = k > 0`` each Metropolis sweep is followed by ``k`` constrained
+over-relaxation sweeps (still exact; on large lattices at low T it cuts tau_int of |M| by an order of
+magnitude), and sweep counts (burn-in, spacing, polish, cost series) count these cycles.
+:func:`mc_cost_per_sample` measures its wall seconds per independent sample (used by
+:mod:`support.cwgan.evaluation.cost`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from support import xy
 from support.cwgan.evaluation.scores import observables_by_class
 from support.cwgan.split import first_per_class
 from support.metrics import r2
+from support.samplers.autocorrelation import integrated_autocorrelation_time  # noqa: F401  (re-exported)
 from support.samplers.xy import MAX_WIDTH, sample_xy_chains
 from support.store.data import chunk_seed
 
@@ -25,13 +29,13 @@ from support.store.data import chunk_seed
 # ---------------------------------------------------------------------------------------------
 
 def top_up_mc(data: dict[str, np.ndarray], idx: np.ndarray, *, min_per_class: int, burn_in: int,
-              sweeps_between: int, seed: int = 0, progress: bool = False) -> dict[str, np.ndarray]:
+              sweeps_between: int, seed: int = 0, progress: bool = False, overrelax: int = 0) -> dict[str, np.ndarray]:
     """The evaluation set ``data[idx]``, plus fresh constrained MC fields where a (T, class) has too few.
 
     New chains start from the Villain field of maps already in the set for that (T, class) — or,
     where the set has none at that T, of its maps of that class at other temperatures (held-out ids
     are never trained on at any T) — so no training map enters; each gets ``burn_in`` sweeps and
-    stores samples ``sweeps_between`` apart.
+    stores samples ``sweeps_between`` apart (cycles with ``overrelax`` OR sweeps each).
     """
     keys = ("theta", "charges", "T", "distance_class", "map_id", "chain")
     out = {k: [data[k][idx]] for k in keys}
@@ -49,7 +53,7 @@ def top_up_mc(data: dict[str, np.ndarray], idx: np.ndarray, *, min_per_class: in
             per_chain = -(-missing // len(maps))
             theta = sample_xy_chains(charges.shape[-1], float(t), per_chain, charges=charges, burn_in=burn_in,
                                      sweeps_between=sweeps_between, seed=chunk_seed(seed, 4, int(c), int(round(1e3 * t))),
-                                     progress=progress)
+                                     progress=progress, overrelax=overrelax)
             n_new = theta.shape[0] * theta.shape[1]
             rep = lambda a: np.repeat(a, per_chain, axis=0)  # noqa: E731
             out["theta"].append(theta.reshape(n_new, *theta.shape[2:]))
@@ -72,7 +76,7 @@ def _proposal_width(T: float) -> float:
 
 
 def polish_series(theta: np.ndarray, T: float, sweeps: Sequence[int], *, seed: int = 0,
-                  J: float = 1.0) -> dict[int, np.ndarray]:
+                  J: float = 1.0, overrelax: int = 0) -> dict[int, np.ndarray]:
     """Constrained Metropolis sweeps at ``T`` applied to given fields, snapshots after cumulative sweeps.
 
     Each field is one chain started from that field; the constraint keeps each field's *own*
@@ -84,6 +88,7 @@ def polish_series(theta: np.ndarray, T: float, sweeps: Sequence[int], *, seed: i
         T: temperature.
         sweeps: sorted numbers of sweeps at which to return snapshots (0 = the input).
         seed: root seed of the chains.
+        overrelax: over-relaxation sweeps after each Metropolis sweep; ``sweeps`` then counts cycles.
 
     Returns:
         ``{n_sweeps: float32 (n, L, L)}``.
@@ -102,7 +107,7 @@ def polish_series(theta: np.ndarray, T: float, sweeps: Sequence[int], *, seed: i
             # burn_in = 0: no width adaptation, an exact Metropolis chain from the first sweep
             cur = sample_xy_chains(theta.shape[-1], T, 1, charges=own, burn_in=0, sweeps_between=target - done,
                                    seed=chunk_seed(seed, m), J=J, init_width=_proposal_width(T),
-                                   init_theta=cur)[:, 0].astype(np.float64)
+                                   init_theta=cur, overrelax=overrelax)[:, 0].astype(np.float64)
             done = target
         out[target] = xy.wrap_angle(cur).astype(np.float32)
     return out
@@ -140,42 +145,21 @@ def sweeps_needed(rows: list[dict], tol: float = 0.1) -> int | None:
     return min(ok) if ok else None
 
 
-def polish_table(polish: dict[str, list[dict]], names: dict[str, str]):
+def polish_table(polish: dict[str, list[dict]], names: dict[str, str], unit: str = "sweeps"):
     """A DataFrame per (source, sweeps): C_v and χ ratios to MC and their R² versus d; a last column with the
-    sweeps after which both ratios are within 10 % (:func:`sweeps_needed`)."""
+    sweeps after which both ratios are within 10 % (:func:`sweeps_needed`). ``unit`` names the counts in the
+    labels (sweeps, or cycles with over-relaxation)."""
     import pandas as pd
 
     rows = {(names[n], r["sweeps"]): {"C_v / MC": r["cv_ratio"], "R² C_v": r["r2_cv"], "χ / MC": r["chi_ratio"],
-                                      "R² χ": r["r2_chi"], "sweeps to 10 %": sweeps_needed(rs)}
+                                      "R² χ": r["r2_chi"], f"{unit} to 10 %": sweeps_needed(rs)}
             for n, rs in polish.items() for r in rs}
-    return pd.DataFrame(rows).T.rename_axis(["source", "sweeps"]).astype(float).round(3)
+    return pd.DataFrame(rows).T.rename_axis(["source", unit]).astype(float).round(3)
 
 
 # ---------------------------------------------------------------------------------------------
 # autocorrelation and cost per independent sample
 # ---------------------------------------------------------------------------------------------
-
-def integrated_autocorrelation_time(x: np.ndarray, c: float = 5.0) -> float:
-    """Integrated autocorrelation time ``τ = 1/2 + Σ_t ρ(t)`` with Sokal's automatic window (M ≥ c τ(M)).
-
-    Independent samples are ``2 τ`` steps apart (white noise gives ``τ = 1/2``).
-    """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    n = x.size
-    if n < 4:
-        raise ValueError("need at least 4 points")
-    x = x - x.mean()
-    if not np.any(x):
-        return 0.5
-    f = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(f * np.conj(f))[:n]
-    acf /= acf[0]
-    taus = np.cumsum(acf) - 0.5     # τ(M) = 1/2 + Σ_{t=1..M} ρ(t)
-    for m in range(1, n):
-        if m >= c * taus[m]:
-            return float(taus[m])
-    return float(taus[-1])
-
 
 def _series(observable, theta: np.ndarray, block: int = 1024) -> np.ndarray:
     """``observable`` of every field of a long series ``(n, L, L)``, ``block`` fields at a time, so its float64
@@ -184,14 +168,16 @@ def _series(observable, theta: np.ndarray, block: int = 1024) -> np.ndarray:
 
 
 def mc_cost_per_sample(L: int, T: float, *, charges: np.ndarray | None = None, n_sweeps: int = 4000,
-                       burn_in: int = 500, n_chains: int | None = None, seed: int = 0) -> dict[str, float]:
+                       burn_in: int = 500, n_chains: int | None = None, seed: int = 0,
+                       overrelax: int = 0) -> dict[str, float]:
     """Wall seconds per independent constrained-MC sample: (seconds per chain-sweep) × 2 τ_int.
 
     ``n_chains`` chains (default: one per numba thread, so that MC uses the machine as fully as
     a batched generator does) run ``burn_in`` + ``n_sweeps`` sweeps, storing every sweep; τ_int
     (in sweeps, Sokal window) is the larger of those of the energy and of |M| (the stored global
     rotation does not enter |M|), averaged over chains. A short first call compiles the kernels
-    so that compilation is not timed.
+    so that compilation is not timed. With ``overrelax = k > 0`` every "sweep" here is a cycle of one
+    Metropolis sweep and ``k`` over-relaxation sweeps (τ_int and the seconds per sweep are per cycle).
 
     Returns:
         dict with ``L``, ``n_chains``, ``seconds_per_sweep`` (per chain), ``tau_int_energy``,
@@ -202,10 +188,11 @@ def mc_cost_per_sample(L: int, T: float, *, charges: np.ndarray | None = None, n
     if charges is not None:
         charges = xy.check_charges(charges)
     n_chains = int(n_chains or numba.get_num_threads())
-    sample_xy_chains(L, T, 2, n_chains=n_chains, charges=charges, burn_in=2, sweeps_between=1, seed=seed)
+    sample_xy_chains(L, T, 2, n_chains=n_chains, charges=charges, burn_in=2, sweeps_between=1, seed=seed,
+                     overrelax=overrelax)
     t0 = time.perf_counter()
     theta = sample_xy_chains(L, T, n_sweeps, n_chains=n_chains, charges=charges, burn_in=burn_in, sweeps_between=1,
-                             seed=seed)
+                             seed=seed, overrelax=overrelax)
     seconds = time.perf_counter() - t0
     per_sweep = seconds / ((burn_in + n_sweeps) * n_chains)
     tau_e = float(np.mean([integrated_autocorrelation_time(_series(xy.energy, th)) for th in theta]))

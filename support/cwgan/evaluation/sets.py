@@ -23,7 +23,9 @@ generator's training conditions (:func:`in_training_distribution`), not declared
 
 Every set is a list of maps with a temperature each. Its Monte Carlo reference is drawn fresh by the
 constrained sampler, samples spaced by at least ``2 τ_int`` (measured on a pilot run), with a second,
-independent chain per map that gives the *noise floor*: a perfect generator scores like it.
+independent chain per map that gives the *noise floor*: a perfect generator scores like it. With
+``overrelax = k > 0`` every chain (pilot, reference, noise floor) runs cycles of one Metropolis sweep and ``k``
+constrained over-relaxation sweeps, and burn-in, pilot length, τ_int and spacing count cycles.
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ def _concat_rows(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray
 
 
 def measured_spacing(charges: np.ndarray, T: float, *, burn_in: int, pilot_sweeps: int, seed: int,
-                     min_spacing: int = 1) -> dict[str, float]:
+                     min_spacing: int = 1, overrelax: int = 0) -> dict[str, float]:
     """Sweeps between independent constrained-MC samples: ``ceil(2 τ_int)``, τ measured on pilot chains.
 
     One pilot chain per map in ``charges`` (``(n, L, L)``) runs ``burn_in`` sweeps, then stores every
@@ -192,7 +194,7 @@ def measured_spacing(charges: np.ndarray, T: float, *, burn_in: int, pilot_sweep
         ``{"tau_int_energy", "tau_int_m", "tau_int", "spacing"}`` (spacing in sweeps, >= ``min_spacing``).
     """
     theta = sample_xy_chains(charges.shape[-1], float(T), int(pilot_sweeps), charges=charges, burn_in=burn_in,
-                             sweeps_between=1, seed=seed)
+                             sweeps_between=1, seed=seed, overrelax=overrelax)
     tau_e = float(np.mean([integrated_autocorrelation_time(xy.energy(th)) for th in theta]))
     tau_m = float(np.mean([integrated_autocorrelation_time(xy.magnetization(th)) for th in theta]))
     tau = max(tau_e, tau_m)
@@ -201,7 +203,8 @@ def measured_spacing(charges: np.ndarray, T: float, *, burn_in: int, pilot_sweep
 
 
 def mc_reference(maps: Mapping[str, np.ndarray], *, samples_per_map: int, spacing: Mapping[float, int],
-                 burn_in: int, seed: int, progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
+                 burn_in: int, seed: int, progress: bool = False,
+                 overrelax: int = 0) -> dict[str, dict[str, np.ndarray]]:
     """Monte Carlo reference and noise-floor sets of one evaluation set.
 
     Each map gets two independent chains from its Villain field (``burn_in`` sweeps, then
@@ -218,7 +221,8 @@ def mc_reference(maps: Mapping[str, np.ndarray], *, samples_per_map: int, spacin
         twice = np.concatenate([maps["charges"][sel], maps["charges"][sel]])
         theta = sample_xy_chains(twice.shape[-1], float(t), int(samples_per_map), charges=twice, burn_in=burn_in,
                                  sweeps_between=int(spacing[round(float(t), 6)]),
-                                 seed=chunk_seed(seed, 13, 4, int(round(1e3 * t))), progress=progress)
+                                 seed=chunk_seed(seed, 13, 4, int(round(1e3 * t))), progress=progress,
+                                 overrelax=overrelax)
         for half, key in enumerate(("reference", "noise_floor")):
             th = theta[half * len(sel):(half + 1) * len(sel)]
             rows = {k: np.repeat(np.asarray(maps[k])[sel], samples_per_map, axis=0)
@@ -231,14 +235,17 @@ def mc_reference(maps: Mapping[str, np.ndarray], *, samples_per_map: int, spacin
 
 def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_per_map: int, burn_in: int,
                    pilot_sweeps: int, seed: int, dataset_maps: Mapping[str, np.ndarray] | None = None,
-                   **definition) -> dict[str, object]:
+                   overrelax: int = 0, **definition) -> dict[str, object]:
     """Maps, measured MC spacing, reference and noise-floor fields of one evaluation set.
 
     ``definition`` passes the set definitions (``unseen_T``, ``multi_T``, ...) to :func:`set_maps`.
     The spacing is measured per temperature on pilot chains of the set's first maps (up to 8). On a set of
     another size ``L'``, burn-in and pilot sweeps are scaled by ``(L'/L)^2``: local Metropolis moves the
     longest spin waves in about ``L^2`` sweeps, and a pilot much shorter than that underestimates tau; the
-    pilot runs on ``(L/L')^2`` as many maps (at least 2).
+    pilot runs on ``(L/L')^2`` as many maps (at least 2). The same scaling is kept with over-relaxation
+    (``overrelax`` OR sweeps per Metropolis sweep, all counts in cycles): it is conservative there (tau_int of
+    |M| with two OR sweeps grew about tenfold from L = 16 to 64 at T = 0.1-0.3, not sixteenfold;
+    ``benchmarks/bench_overrelax_tau.py``).
 
     Returns:
         ``{"maps": rows, "spacing": {T: measured_spacing(...)}, "reference": rows, "noise_floor": rows}``.
@@ -251,8 +258,9 @@ def build_eval_set(name: str, *, L: int, target_T: float, n_maps: int, samples_p
     for t in np.unique(maps["T"]):
         pilot = maps["charges"][maps["T"] == t][:n_pilot]
         spacing[round(float(t), 6)] = measured_spacing(pilot, float(t), burn_in=burn_in, pilot_sweeps=pilot_sweeps,
-                                                       seed=chunk_seed(seed, 13, 5, SETS.index(name)))
-    mc = mc_reference(maps, samples_per_map=samples_per_map, burn_in=burn_in,
+                                                       seed=chunk_seed(seed, 13, 5, SETS.index(name)),
+                                                       overrelax=overrelax)
+    mc = mc_reference(maps, samples_per_map=samples_per_map, burn_in=burn_in, overrelax=overrelax,
                       spacing={t: s["spacing"] for t, s in spacing.items()}, seed=chunk_seed(seed, 13, 6, SETS.index(name)))
     return {"maps": maps, "spacing": spacing, **mc}
 
@@ -267,25 +275,26 @@ def dataset_maps(data: Mapping[str, np.ndarray], mask: np.ndarray, T: float) -> 
 
 def build_all(data: Mapping[str, np.ndarray], parts: Mapping[str, np.ndarray], *, L: int, target_T: float,
               n_maps: Mapping[str, int], samples_per_map: int, burn_in: int, pilot_sweeps: int, seed: int,
-              **definition) -> dict[str, dict]:
+              overrelax: int = 0, **definition) -> dict[str, dict]:
     """Every set of :data:`SETS`: ``seen_class`` and ``unseen_class`` take their maps from the dataset parts of
     chapter 02's split (at ``target_T``), the others draw new maps; ``n_maps[name]`` maps per class/group."""
     out = {}
     for name in SETS:
         maps = dataset_maps(data, parts[name], target_T) if name in ("seen_class", "unseen_class") else None
         out[name] = build_eval_set(name, L=L, target_T=target_T, n_maps=int(n_maps[name]), samples_per_map=samples_per_map,
-                                   burn_in=burn_in, pilot_sweeps=pilot_sweeps, seed=seed, dataset_maps=maps, **definition)
+                                   burn_in=burn_in, pilot_sweeps=pilot_sweeps, seed=seed, dataset_maps=maps,
+                                   overrelax=overrelax, **definition)
     return out
 
 
-def set_overview(sets: Mapping[str, Mapping[str, object]]):
+def set_overview(sets: Mapping[str, Mapping[str, object]], unit: str = "sweeps"):
     """A DataFrame, one row per set: lattice size, maps, reference fields (as many again on the noise floor),
-    temperatures, and the measured spacing (sweeps) per temperature."""
+    temperatures, and the measured spacing per temperature in ``unit`` (sweeps, or cycles with over-relaxation)."""
     import pandas as pd
 
     rows = {name: {"L": st["maps"]["charges"].shape[-1], "maps": len(st["maps"]["T"]),
                    "MC fields": len(st["reference"]["T"]), "T": ", ".join(f"{t:g}" for t in st["spacing"]),
-                   "spacing (sweeps)": ", ".join(str(v["spacing"]) for v in st["spacing"].values())}
+                   f"spacing ({unit})": ", ".join(str(v["spacing"]) for v in st["spacing"].values())}
             for name, st in sets.items()}
     return pd.DataFrame(rows).T
 
