@@ -10,6 +10,14 @@ of every spin about its local field (energy unchanged, same constraint; exact fo
 map). On large lattices at low T it cuts the autocorrelation time of ``|M|`` by an order of magnitude
 (see ``benchmarks/bench_overrelax_tau.py``). ``burn_in`` and ``sweeps_between`` then count cycles.
 
+Winding sectors: a single-spin move that keeps every plaquette charge also keeps the winding of every row and
+column loop of the torus (the sum of the wrapped bond angles along a non-contractible loop changes by 2 pi only
+when a vortex crosses it). A constrained chain, with or without over-relaxation, therefore samples ``exp(-E/T)``
+on the map *within the winding sector of its start field* (the Villain field's, zero winding). A sector of winding
+one costs about ``2 pi^2 J`` (a uniform twist of 2 pi across L bonds in each of L rows), so its weight
+``exp(-2 pi^2 J / T)`` is below ``1e-8`` up to T = 1 and the restriction matters only near and above the BKT
+temperature, and most on small lattices where the twist is not uniform.
+
 Stored samples: ``theta = atan2(sin, cos) + phi`` with a fresh uniform global angle ``phi`` per
 sample. The O(2) symmetry is exact, and at low T a Metropolis chain barely rotates globally, so
 this samples the global angle of the true ensemble; it changes neither energy nor vortices.
