@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from support.chiral.phases import _stored, is_skyrmion_lattice, lattice_statistics, skyrmion_points
+from support.chiral.phases import _stored, detection_rule, is_skyrmion_lattice, lattice_statistics, skyrmion_points
 from support.samplers.heisenberg import anneal_points
 from support.store.data import chunk_seed, generate_chunked, load_chunked, load_json
 
@@ -97,7 +97,8 @@ def split_by_point(point: np.ndarray, *, split: int, n_splits: int, test_fractio
 def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Sequence[Sequence[float]],
                               configs_per_point: int, seed: int, progress: bool = True, sweeps: int = 2500,
                               n_temps: int = 50, T_start: float = 1.0, T_final: float = 0.006, dmi: str = "neel",
-                              lattices_per_chunk: int = 32, scheduler: str | None = None) -> Path:
+                              lattices_per_chunk: int = 32, scheduler: str | None = None,
+                              rule: Mapping | None = None) -> Path:
     """Anneal ``configs_per_point`` lattices at every ``(D, B)`` point into a chunked dataset.
 
     Chunks hold ``lattices_per_chunk`` lattices (in point order), each chunk seeded with
@@ -107,7 +108,9 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
     ``n_defects``, ``n_elongated``), ``point`` (index into ``points``) and ``is_lattice``
     (:func:`is_skyrmion_lattice`). Train/test splits are made later, by whole points
     (:func:`split_by_point`). ``scheduler`` says where the chunks
-    run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes).
+    run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes). ``rule`` is the skyrmion
+    detection rule of the statistics and the filter (default :data:`support.chiral.phases.DETECTION`); it is part
+    of the manifest's parameters, so data counted by another rule are not resumed.
 
     Returns:
         the dataset folder.
@@ -122,15 +125,16 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
     point = np.repeat(np.arange(len(pts)), configs_per_point)
     Ds, Bs = pts[point, 0], pts[point, 1]
     n_chunks = -(-n // lattices_per_chunk)
+    rule = detection_rule(rule)
     params = dict(L=L, points=pts.tolist(), configs_per_point=configs_per_point, seed=seed, sweeps=sweeps,
                   n_temps=n_temps, T_start=T_start, T_final=T_final, dmi=dmi, lattices_per_chunk=lattices_per_chunk,
-                  J=1.0)
+                  J=1.0, rule=rule)
 
     def make_chunk(c: int) -> dict[str, np.ndarray]:
         sl = slice(c * lattices_per_chunk, min(n, (c + 1) * lattices_per_chunk))
         spins = anneal_points(L, Ds[sl], Bs[sl], seed=chunk_seed(seed, c), sweeps=sweeps, n_temps=n_temps,
                               T_start=T_start, T_final=T_final, dmi=dmi)
-        stats = lattice_statistics(spins)
+        stats = lattice_statistics(spins, rule)
         return dict(spins=spins, D=Ds[sl], B=Bs[sl], point=point[sl].astype(np.int32),
                     is_lattice=is_skyrmion_lattice(stats, L, Ds[sl]), **_stored(stats))
 
