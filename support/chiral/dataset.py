@@ -180,6 +180,45 @@ def first_configs(data: Mapping[str, np.ndarray], configs_per_point: int) -> dic
     return {k: np.asarray(v)[keep] for k, v in data.items()}
 
 
+def charge_spread(data: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """How widely a set of lattices spreads in charge, and how ``Q`` goes with ``D`` and ``M_z`` over it.
+
+    The latent analysis reads ``Q`` off the latent; a narrow ``Q`` (few skyrmion counts, or ``Q`` set by ``D``
+    alone) leaves it little to read. Returns ``n``, ``D_min``, ``D_max``, ``Q_mean``, ``Q_std``, ``Q_min``,
+    ``Q_max`` and the Pearson coefficients ``r_D_Q``, ``r_Q_Mz`` (NaN for fewer than two lattices or a constant).
+    """
+    D, Q, Mz = (np.asarray(data[k], dtype=np.float64).ravel() for k in ("D", "Q", "Mz"))
+    if len(Q) == 0:
+        nan = float("nan")
+        return {"n": 0, **{k: nan for k in ("D_min", "D_max", "Q_mean", "Q_std", "Q_min", "Q_max", "r_D_Q", "r_Q_Mz")}}
+
+    def r(x, y):
+        return float(np.corrcoef(x, y)[0, 1]) if len(x) > 1 and np.ptp(x) > 0 and np.ptp(y) > 0 else float("nan")
+    return {"n": int(len(Q)), "D_min": float(D.min()), "D_max": float(D.max()), "Q_mean": float(Q.mean()),
+            "Q_std": float(Q.std()), "Q_min": float(Q.min()), "Q_max": float(Q.max()), "r_D_Q": r(D, Q),
+            "r_Q_Mz": r(Q, Mz)}
+
+
+def filter_spreads(annealed: Mapping[str, np.ndarray], rules: Mapping[str, Mapping | None]) -> dict[str, dict]:
+    """:func:`charge_spread` of the lattices each detection rule's filter keeps from the same annealed lattices.
+
+    Args:
+        annealed: every annealed lattice of a dataset (``load_skyrmion_dataset(..., lattices_only=False)``).
+        rules: named detection rules (``None``: :data:`support.chiral.phases.DETECTION`).
+
+    Returns:
+        per rule name, the spread of its kept lattices plus ``n_annealed``.
+    """
+    L = annealed["spins"].shape[-1]
+    out = {}
+    for name, rule in rules.items():
+        stats = lattice_statistics(annealed["spins"], rule)
+        keep = is_skyrmion_lattice(stats, L, annealed["D"])
+        kept = {"D": np.asarray(annealed["D"])[keep], "Q": stats["Q"][keep], "Mz": stats["Mz"][keep]}
+        out[name] = charge_spread(kept) | {"n_annealed": int(len(keep))}
+    return out
+
+
 def anneal_seconds(L: int, *, sweeps: int = 100, n_temps: int = 10, dmi: str = "neel", seed: int = 0,
                    repeats: int = 2) -> float:
     """Wall seconds of one short anneal of one ``L × L`` lattice (best of ``repeats``: the machine may be shared).
