@@ -37,7 +37,8 @@ DETECTION = dict(hb.CORE_RULE)
 
 
 def detection_rule(rule: Mapping | None = None) -> dict:
-    """``rule`` (``threshold``, ``min_size``, ``min_fraction``) completed from the thesis's rule, or :data:`DETECTION`."""
+    """``rule`` (``threshold``, ``min_size``, ``min_fraction``) completed from the thesis's rule; ``None``:
+    :data:`DETECTION`."""
     if rule is None:
         return dict(DETECTION)
     unknown = set(rule) - set(hb.THESIS_RULE)

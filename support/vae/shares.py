@@ -15,8 +15,8 @@ from support.vae.latent import fit_pca
 def variance_share(mu, y) -> float:
     """Share of the latents' total variance that a linear function of ``y`` explains (R²-weighted over dimensions).
 
-    Each latent dimension ``j`` is fitted by a line in ``y``; the share is ``Σ_j R²_j Var(mu_j) / Σ_j Var(mu_j)``, the
-    variance of the fitted latents (a rank-one cloud along the fitted direction) over the total. A principal
+    Each latent dimension ``j`` is fitted by a line in ``y``; the share is ``Σ_j R²_j Var(mu_j) / Σ_j Var(mu_j)``,
+    the variance of the fitted latents (a rank-one cloud along the fitted direction) over the total. A principal
     component holds at least the variance along that direction, so PC0's explained-variance ratio bounds the share
     from above: when the share is well below it, PC0 cannot be ``y`` alone. NaN for a constant ``y`` or latent.
 
