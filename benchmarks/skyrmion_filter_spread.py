@@ -65,7 +65,7 @@ def main() -> None:
               f"anneals with D < 0.45: {np.sum(annealed['D'] < 0.45)} of {len(annealed['D'])}", flush=True)
     table = pd.DataFrame(rows).T[["n_annealed", "n", "D_min", "D_max", "Q_mean", "Q_std", "Q_min", "Q_max",
                                   "r_D_Q", "r_Q_Mz"]]
-    with pd.option_context("display.width", 200, "display.precision", 3):
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.precision", 3):
         print(f"L = {L}, {n_points} design points x {configs} lattices")
         print(table)
 
