@@ -192,7 +192,7 @@ def variance_share_sentence(main: Mapping, sizes: Mapping[int, Mapping]) -> str:
             f"Q's share.")
     defined = {L: e for L, e in sorted(sizes.items()) if np.isfinite(e["trained"]["mean"])}
     if len(defined) >= 2:
-        parts = ", ".join(f"{e['trained']['mean']:.2f} of {e['pc0_share']['mean']:.2f} at L = {L}"
+        parts = ", ".join(f"{e['trained']['mean']:.2f} against {e['pc0_share']['mean']:.2f} at L = {L}"
                           for L, e in defined.items())
-        text += f" In the size study (Q's share of PC0's): {parts}."
+        text += f" In the size study, Q's share against PC0's: {parts}."
     return text
