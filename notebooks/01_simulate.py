@@ -359,6 +359,8 @@ spreads = skd.filter_spreads(annealed, {"core rule (the data)": None, "thesis's 
 for rule, key in (("core rule (the data)", "sk_core"), ("thesis's rule", "sk_thesis")):
     for name, value in spreads[rule].items():
         glue(f"{key}_{name}", value, display=False)
+for name, x in (("b", sky["B"] / sky["D"] ** 2), ("D", sky["D"])):
+    glue(f"sk_r_{name}_Mz", float(np.corrcoef(x, sky["Mz"])[0, 1]), display=False)
 pd.DataFrame(spreads).T[["n_annealed", "n", "D_min", "D_max", "Q_mean", "Q_std", "Q_min", "Q_max", "r_D_Q",
                          "r_Q_Mz"]].round(3)
 
@@ -368,7 +370,9 @@ pd.DataFrame(spreads).T[["n_annealed", "n", "D_min", "D_max", "Q_mean", "Q_std",
 # deviation {glue:text}`sk_core_Q_std:.1f`), $r(D, Q)$ = {glue:text}`sk_core_r_D_Q:.2f` and $r(Q, M_z)$ =
 # {glue:text}`sk_core_r_Q_Mz:.2f`. The thesis's rule would keep {glue:text}`sk_thesis_n:.0f` of the same
 # {glue:text}`sk_thesis_n_annealed:.0f` anneals, up to $D$ = {glue:text}`sk_thesis_D_max:.2f`, with a standard
-# deviation of $Q$ of {glue:text}`sk_thesis_Q_std:.1f`.
+# deviation of $Q$ of {glue:text}`sk_thesis_Q_std:.1f`. The design draws $D$ and $b = BJ/D^2$ independently: $b$ sets
+# $M_z$ ($r(b, M_z)$ = {glue:text}`sk_r_b_Mz:.2f`, $r(D, M_z)$ = {glue:text}`sk_r_D_Mz:.2f`), so $Q$, set by $D$, is
+# tied to $M_z$ only as far as $D$ is.
 
 # %% [markdown]
 # Dataset lattices with the fewest and the most defects, and the distribution of the dataset over $(D, B, Q, M_z)$
