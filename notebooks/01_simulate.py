@@ -277,9 +277,12 @@ glue("sk_L_timed", sk_L, display=False)
 # $b\approx 0.2$–$0.8$): one annealed lattice per point, classified by its charge. A point is a *skyrmion lattice*
 # when $-Q$ reaches half the close-packed count $L^2/(\tfrac{\sqrt3}{2}\lambda^2)$ with the spiral period
 # $\lambda = 2\pi/\arctan(D/J)$ and at most 15 % of the detected cores stretched (aspect ratio > 2: at low field
-# stripe fragments and skyrmions coexist). The thesis's detection rule (clusters of $\ge 7$ sites with $S^z<-0.8$)
-# is compared with $-Q$, since small cores at large $D$ and field never reach $S^z<-0.8$ on a site; the region
-# the dataset samples is that of the skyrmion-lattice points where the two agree.
+# stripe fragments and skyrmions coexist). Skyrmions are counted by the *core rule*
+# (`support.chiral.magnet.CORE_RULE`): a core is a cluster of sites pointing against the background, $S^z<0$ (inside
+# the $\theta=\pi/2$ contour), of at least two sites and a quarter of the lattice's median cluster. The thesis's rule
+# (clusters of $\ge 7$ sites with $S^z<-0.8$) misses the small cores of large $D$: their centres reach $S^z\approx-1$,
+# but on too few sites. The count is compared with $-Q$; the region the dataset samples is that of the
+# skyrmion-lattice points where the two agree.
 
 # %%
 t0 = time.perf_counter()
@@ -324,7 +327,7 @@ plt.show()
 # design: `sk_n_points` phase points $(D, B)$ drawn uniformly (in $D$ and $b = BJ/D^2$) inside the region the scan
 # classifies as skyrmion lattice (`support.chiral.dataset.sample_region_points`, circles above), and
 # `sk_configs_per_point` independently annealed lattices at each. Near the edge of the region a point can fall
-# outside the phase, so a lattice enters the data only if it is a skyrmion lattice and the thesis's detection counts
+# outside the phase, so a lattice enters the data only if it is a skyrmion lattice and the core rule counts
 # exactly $-Q$ skyrmions (`is_skyrmion_lattice`). Many points with few lattices each let chapter 03 hold out whole
 # phase points for testing. Generation is chunked and resumes after an interrupt.
 
@@ -352,6 +355,32 @@ print(f"skyrmions per lattice: {sky['n_skyrmions'].mean():.1f} here (L = {sk_L})
 print(f"a close-packed 200 x 200 lattice (the thesis's size) would hold {thesis_count:.0f} at the same D")
 print(f"defects per lattice: mean {sky['n_defects'].mean():.1f}; "
       f"per detected skyrmion: {sky['n_defects'].sum() / max(sky['n_skyrmions'].sum(), 1):.2f}")
+
+# %% [markdown]
+# ### How widely does the charge spread?
+# The latent analysis of chapter 05 reads $Q$ off the latent; that needs lattices whose $Q$ spreads, and not only
+# along $D$. The thesis's dataset (skyrmion lattices only) has $r(D, Q) = -0.98$ and $r(Q, M_z) = 0.55$. The same
+# annealed lattices filtered with the core rule (the data) and with the thesis's rule:
+
+# %%
+spreads = skd.filter_spreads(annealed, {"core rule (the data)": None, "thesis's rule": hb.THESIS_RULE})
+for rule, key in (("core rule (the data)", "sk_core"), ("thesis's rule", "sk_thesis")):
+    for name, value in spreads[rule].items():
+        glue(f"{key}_{name}", value, display=False)
+for name, x in (("b", sky["B"] / sky["D"] ** 2), ("D", sky["D"])):
+    glue(f"sk_r_{name}_Mz", float(np.corrcoef(x, sky["Mz"])[0, 1]), display=False)
+pd.DataFrame(spreads).T[["n_annealed", "n", "D_min", "D_max", "Q_mean", "Q_std", "Q_min", "Q_max", "r_D_Q",
+                         "r_Q_Mz"]].round(3)
+
+# %% [markdown]
+# The kept lattices span $D$ from {glue:text}`sk_core_D_min:.2f` to {glue:text}`sk_core_D_max:.2f`, with $Q$ from
+# {glue:text}`sk_core_Q_min:.0f` to {glue:text}`sk_core_Q_max:.0f` (mean {glue:text}`sk_core_Q_mean:.1f`, standard
+# deviation {glue:text}`sk_core_Q_std:.1f`), $r(D, Q)$ = {glue:text}`sk_core_r_D_Q:.2f` and $r(Q, M_z)$ =
+# {glue:text}`sk_core_r_Q_Mz:.2f`. The thesis's rule would keep {glue:text}`sk_thesis_n:.0f` of the same
+# {glue:text}`sk_thesis_n_annealed:.0f` anneals, up to $D$ = {glue:text}`sk_thesis_D_max:.2f`, with a standard
+# deviation of $Q$ of {glue:text}`sk_thesis_Q_std:.1f`. The design draws $D$ and $b = BJ/D^2$ independently: $b$ sets
+# $M_z$ ($r(b, M_z)$ = {glue:text}`sk_r_b_Mz:.2f`, $r(D, M_z)$ = {glue:text}`sk_r_D_Mz:.2f`), so $Q$, set by $D$, is
+# tied to $M_z$ only as far as $D$ is.
 
 # %% [markdown]
 # Dataset lattices with the fewest and the most defects, and the distribution of the dataset over $(D, B, Q, M_z)$
@@ -406,6 +435,8 @@ update_results(
                        "kept_fraction": float(np.mean(annealed["is_lattice"])),
                        "mean_skyrmions": float(sky["n_skyrmions"].mean()), "close_packed_200": float(thesis_count),
                        "mean_defects": float(sky["n_defects"].mean()), "mean_Q": float(sky["Q"].mean()),
+                       "charge_spread": spreads["core rule (the data)"],
+                       "charge_spread_thesis_rule": spreads["thesis's rule"],
                        "path": str(sk_dir), "seconds": {"scan": scan_seconds, "dataset": dataset_seconds}},
     skyrmion_size_data=size_data,
 );  # the results file holds them; nothing to display

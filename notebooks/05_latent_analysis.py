@@ -315,6 +315,26 @@ size_changes = size_study.change_table(size_rows)
 size_changes
 
 # %% [markdown]
+# ## How much of the latent's variance is $Q$?
+#
+# PCA ranks directions by variance. A line in $Q$ fitted to every latent dimension explains a share of the training
+# latents' total variance (`support.vae.shares.variance_share`: each dimension's $R^2$ weighted by its variance); that
+# variance lies along one direction, so PC0, the direction of most variance, holds at least as much. Where $Q$'s share
+# falls well below PC0's, PC0 cannot be $Q$ alone. Per model, mean ± std over the splits, trained and untrained
+# encoder (the main model above, and each model of the size study):
+
+# %%
+main_name = f"main model, L = {sky['spins'].shape[-1]}"
+shares_by_model = {main_name: dg.variance_shares(per_split, control)} | {
+    f"size study, L = {r['L']}": dg.size_variance_shares(r) for r in size_rows}
+glue("variance_share_sentence", dg.variance_share_sentence(
+    shares_by_model[main_name], {r["L"]: dg.size_variance_shares(r) for r in size_rows}), display=False)
+dg.variance_share_table(shares_by_model)
+
+# %% [markdown]
+# {glue:text}`variance_share_sentence`
+
+# %% [markdown]
 # What would the thesis's size cost? The time of one anneal (chapter 01) and of one optimiser step (chapter 03)
 # measured at the study's sizes, fitted by a power of $L$ and carried to the paper profile's size, lattices, sweeps
 # and steps (one core; the paper profile's model is wider than the study's, so its training costs more still).
@@ -338,7 +358,9 @@ results = rp.results_entry(summary, per_split, per_split_gen, gsum, improved_sam
 target_rows = rp.targets(rp.target_values(summary, gsum))
 update_results(results_path(data_dir, profile, "05_latent_analysis"), **results, targets=target_rows,
                diagnostics=diag_summary, generated_along_pc0=along_summary, dqm_correlations=dqm, size_study=size_rows,
-               size_changes=size_changes.to_dict("index"), size_needs=needs)
+               size_changes=size_changes.to_dict("index"), size_needs=needs,
+               q_variance_share={"main": shares_by_model[main_name],
+                                 "by_size": {str(r["L"]): dg.size_variance_shares(r) for r in size_rows}})
 rp.target_table(target_rows)
 
 # %%
@@ -380,7 +402,7 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   ± {glue:text}`pc0_Q_std:.2f` over the splits (target ≥ 0.75: {glue:text}`pc0_Q_verdict`; thesis 0.85–0.88),
 #   {glue:text}`pc0_Q_control`. The direction of $Q$ in the PC0–PC1 plane, fitted on the training latents, scores
 #   {glue:text}`direction_Q:.2f` on the test lattices (target ≥ 0.8: {glue:text}`direction_Q_verdict`),
-#   {glue:text}`direction_Q_control`. On the test lattices PC0 follows the lattice's own turn against the square
+#   {glue:text}`direction_Q_control`. {glue:text}`variance_share_sentence` On the test lattices PC0 follows the lattice's own turn against the square
 #   lattice at $|r|$ = {glue:text}`pc0_angle:.2f` and the core radius at {glue:text}`pc0_radius:.2f` (the table of
 #   leading components); over the dataset the skyrmion count explains {glue:text}`angle_by_count:.2f` of the angle's
 #   variance and {glue:text}`radius_by_count:.2f` of the radius's. 99 % of the training latents' variance lies in

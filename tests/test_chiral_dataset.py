@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from support.chiral import dataset as sd
+from support.chiral import magnet as hb
+from support.chiral import phases as sph
 
 KW = dict(sweeps=200, n_temps=10)
 
@@ -28,6 +30,7 @@ def test_dataset_roundtrip_filter_and_resume(tmp_path):
     np.testing.assert_allclose(d["D"], [1.0] * 5 + [0.8] * 5)
     np.testing.assert_allclose(d["Q"], np.rint(d["Q"]), atol=1e-3)
     assert sd.skyrmion_dataset_params(out)["L"] == 12
+    assert sd.skyrmion_dataset_params(out)["rule"] == sph.DETECTION  # the filter's rule is in the manifest
     # Resume: delete one chunk, regenerate, identical bytes.
     (out / "chunk_00001.npz").unlink()
     sd.generate_skyrmion_dataset(out, **kw)
@@ -82,3 +85,30 @@ def test_split_by_point_never_shares_a_point():
     assert np.array_equal(again["test"], splits[1]["test"])
     with pytest.raises(ValueError):
         sd.split_by_point(point, split=0, n_splits=8, test_fraction=0.15, val_fraction=0.1)
+
+
+def test_charge_spread_of_known_lattices():
+    D = np.array([0.4, 0.6, 0.8, 1.0])
+    Q = -np.array([8.0, 14.0, 22.0, 33.0])
+    Mz = np.array([0.3, 0.35, 0.3, 0.35])
+    got = sd.charge_spread({"D": D, "Q": Q, "Mz": Mz})
+    assert got["n"] == 4 and (got["D_min"], got["D_max"]) == (0.4, 1.0)
+    assert (got["Q_min"], got["Q_max"]) == (-33.0, -8.0) and got["Q_mean"] == pytest.approx(Q.mean())
+    assert got["Q_std"] == pytest.approx(Q.std())
+    assert got["r_D_Q"] == pytest.approx(np.corrcoef(D, Q)[0, 1]) and got["r_D_Q"] < -0.95
+    assert got["r_Q_Mz"] == pytest.approx(np.corrcoef(Q, Mz)[0, 1])
+    assert np.isnan(sd.charge_spread({"D": D[:1], "Q": Q[:1], "Mz": Mz[:1]})["r_D_Q"])
+    assert sd.charge_spread({"D": D[:0], "Q": Q[:0], "Mz": Mz[:0]})["n"] == 0
+
+
+def test_filter_spreads_keep_small_cores_only_by_the_core_rule():
+    """The same hand-built lattices under each rule: the thesis's filter drops the lattice of small cores (D = 1)."""
+    from test_chiral_magnet import compose, triangular
+
+    L = 48
+    small = compose(L, triangular(6, 6, L, L, offset=(0.37, 0.71)), 1.5)
+    large = compose(L, triangular(4, 4, L, L, offset=(2.3, 1.6)), 4.5)
+    annealed = {"spins": np.stack([small, large, large]), "D": np.array([1.0, 0.45, 0.45])}
+    got = sd.filter_spreads(annealed, {"core": None, "thesis": hb.THESIS_RULE})
+    assert got["core"]["n"] == 3 and got["core"]["D_max"] == 1.0 and got["core"]["Q_min"] == pytest.approx(-36)
+    assert got["thesis"]["n"] == 2 and got["thesis"]["D_max"] == 0.45 and got["thesis"]["n_annealed"] == 3

@@ -231,3 +231,62 @@ def test_bad_input():
         hb.energy(uniform(4), dmi="weird")
     with pytest.raises(ValueError):
         hb.analytic_skyrmion(10, -1.0)
+
+
+# ---------------------------------------------------------------- the core rule: small cores of large D count
+
+
+def _periodic_match(found, centres, L):
+    """Largest distance from each true centre to the nearest found one (minimum image)."""
+    d = (found[:, None, :] - centres[None, :, :] + L / 2) % L - L / 2
+    return np.hypot(d[..., 0], d[..., 1]).min(axis=0).max()
+
+
+@pytest.mark.parametrize("radius", [1.2, 1.5, 2.0])
+def test_core_rule_counts_small_cores_the_thesis_rule_drops(radius):
+    """A close-packed lattice of small cores (spacing 8 on a 48 torus, the spiral period at D = 1): the thesis's
+    7 sites below S^z = -0.8 see none of them, the core rule sees every one, at its centre, with no defect."""
+    L = 48
+    centres = triangular(6, 6, L, L, offset=(0.37, 0.71))  # off-site: no site at a core's centre
+    s = compose(L, centres, radius)
+    assert hb.topological_charge(s) == pytest.approx(-36, abs=1e-6)
+    assert len(hb.find_skyrmions(s)) == 0
+    found = hb.find_skyrmion_cores(s)
+    assert len(found) == 36
+    assert _periodic_match(found, centres, L) < 0.6  # the plain mean of a few sites: within about half a site
+    assert hb.count_defects(s, **hb.CORE_RULE) == 0
+    assert np.all(hb.skyrmion_aspect_ratios(s, **hb.CORE_RULE) < 1.3)
+
+
+@pytest.mark.parametrize("radius", [3.5, 5.0])
+def test_core_rule_and_thesis_rule_agree_on_large_cores(radius):
+    L = 48
+    centres = triangular(4, 4, L, L, offset=(2.3, 1.6))
+    s = compose(L, centres, radius)
+    assert hb.topological_charge(s) == pytest.approx(-16, abs=1e-6)
+    for found in (hb.find_skyrmions(s), hb.find_skyrmion_cores(s), hb.find_skyrmions(s, **hb.THESIS_RULE)):
+        assert len(found) == 16
+        assert _periodic_match(found, centres, L) < 0.3
+    assert hb.count_defects(s, **hb.CORE_RULE) == hb.count_defects(s) == 0
+
+
+def test_core_rule_floor_is_relative_to_the_lattice():
+    """A 2-site dip below S^z = 0 among 16 cores of ~40 sites is a fragment (under a quarter of the median core),
+    not a skyrmion; alone on the lattice it is the lattice's only core and counts."""
+    L = 48
+    s = compose(L, triangular(4, 4, L, L, offset=(2.3, 1.6)), 3.5)
+    s[:, 8, 20:22] = np.array([0.6, 0.0, -0.8])[:, None]
+    assert len(hb.find_skyrmion_cores(s)) == 16
+    assert len(hb.find_skyrmions(s, threshold=0.0, min_size=2)) == 17  # without the relative floor
+    lone = uniform(L)
+    lone[:, 8, 20:22] = np.array([0.6, 0.0, -0.8])[:, None]
+    assert len(hb.find_skyrmion_cores(lone)) == 1
+    assert len(hb.find_skyrmion_cores(uniform(L))) == 0
+    assert hb.count_skyrmions(np.stack([s, lone]), **hb.CORE_RULE).tolist() == [16, 1]
+
+
+def test_detection_rule_checks_its_arguments():
+    s = uniform(8)
+    for bad in (dict(threshold=-2.0), dict(min_size=0), dict(min_fraction=1.5)):
+        with pytest.raises(ValueError):
+            hb.find_skyrmions(s, **bad)

@@ -61,3 +61,31 @@ def test_is_skyrmion_lattice_needs_phase_and_detection():
     stats = {"Q": np.array([-10.0, -10.0, -10.0, 0.0]), "Mz": np.array([0.4, 0.4, 0.4, 1.0]),
              "n_skyrmions": np.array([10, 9, 10, 0]), "n_elongated": np.array([0, 0, 5, 0])}
     assert sph.is_skyrmion_lattice(stats, 24, 1.0).tolist() == [True, False, False, False]
+
+
+def test_dataset_filter_keeps_a_lattice_of_small_cores():
+    """A close-packed lattice of small cores at D = 1 (spacing 8, the spiral period): a skyrmion lattice by the
+    default (core) rule, dropped by the thesis's rule, which sees none of its cores; large cores pass both."""
+    from test_chiral_magnet import compose, triangular
+
+    L = 48
+    small = compose(L, triangular(6, 6, L, L, offset=(0.37, 0.71)), 1.5)
+    large = compose(L, triangular(4, 4, L, L, offset=(2.3, 1.6)), 4.5)
+    spins, D = np.stack([small, large]), np.array([1.0, 0.45])
+    core = sph.lattice_statistics(spins)
+    thesis = sph.lattice_statistics(spins, hb.THESIS_RULE)
+    assert core["n_skyrmions"].tolist() == [36, 16] and core["n_defects"].tolist() == [0, 0]
+    assert thesis["n_skyrmions"].tolist() == [0, 16]
+    assert sph.is_skyrmion_lattice(core, L, D).tolist() == [True, True]
+    assert sph.is_skyrmion_lattice(thesis, L, D).tolist() == [False, True]
+    assert sph.detection_rule({"min_size": 3}) == hb.THESIS_RULE | {"min_size": 3}
+    with pytest.raises(ValueError):
+        sph.detection_rule({"thresh": 0.0})
+
+
+def test_cached_scan_is_keyed_by_its_detection_rule(tmp_path):
+    a = sph.cached_phase_scan(tmp_path, 12, [1.0], [0.5], progress=False, **KW)
+    assert sph.load_json(tmp_path / "scan.json")["params"]["rule"] == sph.DETECTION
+    b = sph.cached_phase_scan(tmp_path, 12, [1.0], [0.5], progress=False, rule=hb.THESIS_RULE, **KW)
+    assert sph.load_json(tmp_path / "scan.json")["params"]["rule"] == hb.THESIS_RULE
+    np.testing.assert_array_equal(a["spins"], b["spins"])  # the same anneals, labelled by another rule

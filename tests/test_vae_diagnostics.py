@@ -61,3 +61,23 @@ def test_count_shares_of_single_skyrmions():
     shares = dg.count_shares(dg.lattice_descriptors(data, np.arange(len(data["spins"]))))
     assert set(shares) == set(dg.DESCRIPTORS) - {"Q"}
     assert shares["core radius"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_variance_shares_over_splits_table_and_sentence():
+    per_split = [{"q_variance_share": {"q": q, "pc0": p}} for q, p in ((0.10, 0.30), (0.14, 0.30))]
+    control = [{"q_variance_share": {"q": 0.02, "pc0": 0.5}}, {"q_variance_share": {"q": 0.04, "pc0": 0.5}}]
+    main = dg.variance_shares(per_split, control)
+    assert main["trained"]["mean"] == pytest.approx(0.12) and main["trained"]["std"] == pytest.approx(0.02)
+    assert main["pc0_share"]["mean"] == pytest.approx(0.30) and main["untrained"]["mean"] == pytest.approx(0.03)
+    row = {"q_variance_share": main["trained"], "q_variance_share_untrained": main["untrained"],
+           "pc0_share": main["pc0_share"], "pc0_share_untrained": main["pc0_share_untrained"]}
+    assert dg.size_variance_shares(row) == main
+    table = dg.variance_share_table({"main": main})
+    assert table.loc["main", "Q / PC0"] == "0.40" and table.loc["main", "Q share"] == "0.12 ± 0.02"
+    text = dg.variance_share_sentence(main, {32: main, 64: main})
+    assert "at most 40%" in text and "mostly something other than Q" in text and "training raised Q's share" in text
+    assert "at L = 32" in text and "at L = 64" in text
+    # a latent that is a line in Q: PC0 could be Q alone
+    line = {k: {"mean": v, "std": 0.0} for k, v in (("trained", 0.9), ("pc0_share", 0.95), ("untrained", 0.9),
+                                                    ("pc0_share_untrained", 0.95))}
+    assert "nearly alone" in dg.variance_share_sentence(line, {})

@@ -7,6 +7,7 @@ import torch
 from support.chiral import magnet as hb
 from support.chiral.phases import lattice_statistics
 from support.vae import evaluation as ev
+from support.vae.shares import variance_share
 from support.vae import report as rp
 from support.vae.model import ResidualVAE
 
@@ -34,6 +35,11 @@ def test_split_scores_with_tiny_vae_are_held_out_numbers():
     assert all(0 <= v <= 1 for v in res["pearson_pc0_test"].values() if np.isfinite(v))
     assert res["mu_train"].shape == (16, 6) and res["scores_test"].shape == (8, 6)
     assert 1 <= res["components_for_0999"] <= 6
+    # Q's share of the training latents' variance, beside and below PC0's (the latter the PCA's own ratio)
+    share = res["q_variance_share"]
+    assert share["pc0"] == pytest.approx(res["explained_variance_ratio"][0])
+    assert 0 <= share["q"] <= share["pc0"] + 1e-12
+    assert share["q"] == pytest.approx(variance_share(res["mu_train"], data["Q"][:16]))
     # the test MSE is the reconstruction error of the test lattices only
     from support.vae.inference import reconstruction_mse
     assert res["test_mse"] == pytest.approx(reconstruction_mse(model, spins[16:]), rel=1e-5)

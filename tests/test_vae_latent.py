@@ -257,3 +257,4 @@ def test_skill_score_stays_meaningful_with_a_negative_baseline_r2():
     mean_pred = np.full(4, 1.5)  # R² 0, a "gain" of 3 in R², but it removes only 75 % of the baseline's error
     assert skill_score(y, mean_pred, base) == pytest.approx(1 - 1.25 / 5.0)
     assert np.isnan(skill_score(y, base, y))  # an exact baseline leaves nothing to remove
+

@@ -78,14 +78,19 @@ def test_study_row_means_over_splits_and_keeps_undefined_ones_out():
 
     def scores(r, g):
         return {"test_mse": 0.01, "pearson_pc0_test": {"Q": r}, "q_direction_test": r, "probe_r2_test": {"Q": 0.9},
-                "probe_skill_Q": 0.3, "mse_defects_groups": {"r": g}, "mse_defects": {"r": 0.5}}
+                "probe_skill_Q": 0.3, "mse_defects_groups": {"r": g}, "mse_defects": {"r": 0.5},
+                "q_variance_share": {"q": r / 4, "pc0": r / 2}}
     row = ss.study_row(16, data, splits, [scores(0.4, np.nan), scores(0.6, 0.9)],
-                       [{"pearson_pc0_test": {"Q": 0.1}}] * 2)
+                       [{"pearson_pc0_test": {"Q": 0.1}, "q_variance_share": {"q": 0.05, "pc0": 0.2}}] * 2)
     assert row["L"] == 16 and row["n_lattices"] == 6 and row["n_points"] == 6
     assert row["pearson_pc0_test_Q"]["mean"] == pytest.approx(0.5) and row["pearson_pc0_test_Q"]["std"] == pytest.approx(0.1)
     assert row["mse_defects_group_mean"]["mean"] == pytest.approx(0.9)
     assert row["mse_defects_group_mean"]["splits_defined"] == 1
     assert row["skyrmions_per_lattice"]["per_split"] == [4.0, 8.0]
+    assert row["q_variance_share"]["per_split"] == pytest.approx([0.1, 0.15])
+    assert row["pc0_share"]["mean"] == pytest.approx(0.25)
+    assert row["q_variance_share_untrained"]["mean"] == pytest.approx(0.05)
+    assert row["pc0_share_untrained"]["mean"] == pytest.approx(0.2)
 
 
 def test_size_jobs_refuse_a_size_without_validation_lattices():
@@ -102,8 +107,10 @@ def test_a_split_with_too_few_test_lattices_is_undefined_not_scored():
     splits = [{"fit": np.arange(4), "val": np.array([4]), "test": np.array([5, 6, 7])},
               {"fit": np.arange(4), "val": np.array([4]), "test": np.array([], int)}]
     s = {"test_mse": 0.01, "pearson_pc0_test": {"Q": 0.5}, "q_direction_test": 0.5, "probe_r2_test": {"Q": 0.9},
-         "probe_skill_Q": 0.3, "mse_defects_groups": {"r": 0.7}, "mse_defects": {"r": 0.5}}
-    row = ss.study_row(16, data, splits, [s, None], [{"pearson_pc0_test": {"Q": 0.1}}, None])
+         "probe_skill_Q": 0.3, "mse_defects_groups": {"r": 0.7}, "mse_defects": {"r": 0.5},
+         "q_variance_share": {"q": 0.1, "pc0": 0.3}}
+    row = ss.study_row(16, data, splits, [s, None],
+                       [{"pearson_pc0_test": {"Q": 0.1}, "q_variance_share": {"q": 0.0, "pc0": 0.1}}, None])
     assert row["pearson_pc0_test_Q"]["per_split"][1] != row["pearson_pc0_test_Q"]["per_split"][1]  # NaN
     assert row["pearson_pc0_test_Q"]["splits_defined"] == 1 and row["skyrmions_per_lattice"]["splits_defined"] == 1
     # and score_size does not even load a model for it

@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from support.chiral.phases import _stored, is_skyrmion_lattice, lattice_statistics, skyrmion_points
+from support.chiral.phases import _stored, detection_rule, is_skyrmion_lattice, lattice_statistics, skyrmion_points
 from support.samplers.heisenberg import anneal_points
 from support.store.data import chunk_seed, generate_chunked, load_chunked, load_json
 
@@ -97,7 +97,8 @@ def split_by_point(point: np.ndarray, *, split: int, n_splits: int, test_fractio
 def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Sequence[Sequence[float]],
                               configs_per_point: int, seed: int, progress: bool = True, sweeps: int = 2500,
                               n_temps: int = 50, T_start: float = 1.0, T_final: float = 0.006, dmi: str = "neel",
-                              lattices_per_chunk: int = 32, scheduler: str | None = None) -> Path:
+                              lattices_per_chunk: int = 32, scheduler: str | None = None,
+                              rule: Mapping | None = None) -> Path:
     """Anneal ``configs_per_point`` lattices at every ``(D, B)`` point into a chunked dataset.
 
     Chunks hold ``lattices_per_chunk`` lattices (in point order), each chunk seeded with
@@ -107,7 +108,9 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
     ``n_defects``, ``n_elongated``), ``point`` (index into ``points``) and ``is_lattice``
     (:func:`is_skyrmion_lattice`). Train/test splits are made later, by whole points
     (:func:`split_by_point`). ``scheduler`` says where the chunks
-    run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes).
+    run (``None`` here, ``""`` a Dask LocalCluster, or a scheduler address; same bytes). ``rule`` is the skyrmion
+    detection rule of the statistics and the filter (default :data:`support.chiral.phases.DETECTION`); it is part
+    of the manifest's parameters, so data counted by another rule are not resumed.
 
     Returns:
         the dataset folder.
@@ -122,15 +125,16 @@ def generate_skyrmion_dataset(out_dir: str | os.PathLike, *, L: int, points: Seq
     point = np.repeat(np.arange(len(pts)), configs_per_point)
     Ds, Bs = pts[point, 0], pts[point, 1]
     n_chunks = -(-n // lattices_per_chunk)
+    rule = detection_rule(rule)
     params = dict(L=L, points=pts.tolist(), configs_per_point=configs_per_point, seed=seed, sweeps=sweeps,
                   n_temps=n_temps, T_start=T_start, T_final=T_final, dmi=dmi, lattices_per_chunk=lattices_per_chunk,
-                  J=1.0)
+                  J=1.0, rule=rule)
 
     def make_chunk(c: int) -> dict[str, np.ndarray]:
         sl = slice(c * lattices_per_chunk, min(n, (c + 1) * lattices_per_chunk))
         spins = anneal_points(L, Ds[sl], Bs[sl], seed=chunk_seed(seed, c), sweeps=sweeps, n_temps=n_temps,
                               T_start=T_start, T_final=T_final, dmi=dmi)
-        stats = lattice_statistics(spins)
+        stats = lattice_statistics(spins, rule)
         return dict(spins=spins, D=Ds[sl], B=Bs[sl], point=point[sl].astype(np.int32),
                     is_lattice=is_skyrmion_lattice(stats, L, Ds[sl]), **_stored(stats))
 
@@ -174,6 +178,45 @@ def first_configs(data: Mapping[str, np.ndarray], configs_per_point: int) -> dic
     config = np.arange(len(point)) - np.searchsorted(point, point, side="left")
     keep = config < configs_per_point
     return {k: np.asarray(v)[keep] for k, v in data.items()}
+
+
+def charge_spread(data: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """How widely a set of lattices spreads in charge, and how ``Q`` goes with ``D`` and ``M_z`` over it.
+
+    The latent analysis reads ``Q`` off the latent; a narrow ``Q`` (few skyrmion counts, or ``Q`` set by ``D``
+    alone) leaves it little to read. Returns ``n``, ``D_min``, ``D_max``, ``Q_mean``, ``Q_std``, ``Q_min``,
+    ``Q_max`` and the Pearson coefficients ``r_D_Q``, ``r_Q_Mz`` (NaN for fewer than two lattices or a constant).
+    """
+    D, Q, Mz = (np.asarray(data[k], dtype=np.float64).ravel() for k in ("D", "Q", "Mz"))
+    if len(Q) == 0:
+        nan = float("nan")
+        return {"n": 0, **{k: nan for k in ("D_min", "D_max", "Q_mean", "Q_std", "Q_min", "Q_max", "r_D_Q", "r_Q_Mz")}}
+
+    def r(x, y):
+        return float(np.corrcoef(x, y)[0, 1]) if len(x) > 1 and np.ptp(x) > 0 and np.ptp(y) > 0 else float("nan")
+    return {"n": int(len(Q)), "D_min": float(D.min()), "D_max": float(D.max()), "Q_mean": float(Q.mean()),
+            "Q_std": float(Q.std()), "Q_min": float(Q.min()), "Q_max": float(Q.max()), "r_D_Q": r(D, Q),
+            "r_Q_Mz": r(Q, Mz)}
+
+
+def filter_spreads(annealed: Mapping[str, np.ndarray], rules: Mapping[str, Mapping | None]) -> dict[str, dict]:
+    """:func:`charge_spread` of the lattices each detection rule's filter keeps from the same annealed lattices.
+
+    Args:
+        annealed: every annealed lattice of a dataset (``load_skyrmion_dataset(..., lattices_only=False)``).
+        rules: named detection rules (``None``: :data:`support.chiral.phases.DETECTION`).
+
+    Returns:
+        per rule name, the spread of its kept lattices plus ``n_annealed``.
+    """
+    L = annealed["spins"].shape[-1]
+    out = {}
+    for name, rule in rules.items():
+        stats = lattice_statistics(annealed["spins"], rule)
+        keep = is_skyrmion_lattice(stats, L, annealed["D"])
+        kept = {"D": np.asarray(annealed["D"])[keep], "Q": stats["Q"][keep], "Mz": stats["Mz"][keep]}
+        out[name] = charge_spread(kept) | {"n_annealed": int(len(keep))}
+    return out
 
 
 def anneal_seconds(L: int, *, sweeps: int = 100, n_temps: int = 10, dmi: str = "neel", seed: int = 0,

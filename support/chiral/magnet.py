@@ -188,43 +188,75 @@ def _periodic_mean(coords: np.ndarray, L: int) -> float:
     return 0.0 if c >= L else c  # np.mod(-1e-17, L) rounds to L
 
 
-def _clusters(sz: np.ndarray, threshold: float, min_size: int):
-    """Per core cluster: (centre (i, j), site offsets from the centre unwrapped on the torus)."""
+#: The thesis's detection rule: a skyrmion is a cluster of at least 7 sites with ``S^z < -0.8``.
+THESIS_RULE = {"threshold": -0.8, "min_size": 7, "min_fraction": 0.0}
+#: The core rule: a skyrmion is a cluster of sites pointing against the up background (``S^z < 0``: inside the
+#: ``θ = π/2`` contour that :func:`core_radius` measures) of at least 2 sites and at least a quarter of the
+#: lattice's median cluster. The thesis's fixed floor of 7 sites below ``S^z = -0.8`` drops the small cores of large
+#: ``D`` (at ``D = 1`` an annealed core has only a few sites below -0.8, though its centre reaches -1); a core's area
+#: inside its own ``S^z = 0`` contour shrinks with the core, so this rule counts small and large cores alike. A
+#: single site below 0 is no core (a core spans its contour); a cluster far smaller than the lattice's typical one
+#: is a fragment, not a skyrmion.
+CORE_RULE = {"threshold": 0.0, "min_size": 2, "min_fraction": 0.25}
+
+
+def _check_rule(threshold: float, min_size: int, min_fraction: float) -> None:
+    if not -1.0 <= threshold <= 1.0 or min_size < 1 or not 0.0 <= min_fraction <= 1.0:
+        raise ValueError(f"bad detection rule: threshold={threshold} (in [-1, 1]), min_size={min_size} (>= 1), "
+                         f"min_fraction={min_fraction} (in [0, 1])")
+
+
+def _clusters(sz: np.ndarray, threshold: float, min_size: int, min_fraction: float = 0.0):
+    """Per core cluster: (centre (i, j), site offsets from the centre unwrapped on the torus).
+
+    A cluster counts with at least ``min_size`` sites and at least ``min_fraction`` of the median size of the
+    lattice's clusters of ``min_size`` sites or more (a floor relative to the lattice's own cores).
+    """
+    _check_rule(threshold, min_size, min_fraction)
     labels, n = _periodic_labels(sz < threshold)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    floor = float(min_size)
+    if min_fraction > 0 and np.any(sizes >= min_size):
+        floor = max(floor, min_fraction * float(np.median(sizes[sizes >= min_size])))
     Ly, Lx = sz.shape
-    for k in range(1, n + 1):
+    for k in np.flatnonzero(sizes >= floor) + 1:
         ii, jj = np.nonzero(labels == k)
-        if ii.size >= min_size:
-            ci, cj = _periodic_mean(ii, Ly), _periodic_mean(jj, Lx)
-            yield (ci, cj), ((ii - ci + Ly / 2) % Ly - Ly / 2, (jj - cj + Lx / 2) % Lx - Lx / 2)
+        ci, cj = _periodic_mean(ii, Ly), _periodic_mean(jj, Lx)
+        yield (ci, cj), ((ii - ci + Ly / 2) % Ly - Ly / 2, (jj - cj + Lx / 2) % Lx - Lx / 2)
 
 
-def _find_one(sz: np.ndarray, threshold: float, min_size: int) -> np.ndarray:
-    centres = [c for c, _ in _clusters(sz, threshold, min_size)]
+def _find_one(sz: np.ndarray, threshold: float, min_size: int, min_fraction: float = 0.0) -> np.ndarray:
+    centres = [c for c, _ in _clusters(sz, threshold, min_size, min_fraction)]
     return np.array(centres, dtype=np.float64).reshape(-1, 2)
 
 
-def skyrmion_aspect_ratios(spins, threshold: float = -0.8, min_size: int = 7) -> np.ndarray:
+def skyrmion_aspect_ratios(spins, threshold: float = -0.8, min_size: int = 7, *,
+                           min_fraction: float = 0.0) -> np.ndarray:
     """Elongation of every detected core of one lattice ``(3, L, L)``: sqrt of the ratio of the
     principal second moments of its sites (≈ 1 for a round skyrmion, ≳ 2 for a stretched one or
-    a stripe fragment), in the order of :func:`find_skyrmions`."""
+    a stripe fragment), in the order of :func:`find_skyrmions` (same rule arguments)."""
     s = _check_spins(spins)
     if s.ndim != 3:
         raise ValueError(f"skyrmion_aspect_ratios takes one lattice (3, L, L), got {s.shape}")
     out = []
-    for _, (di, dj) in _clusters(s[2], threshold, min_size):
+    for _, (di, dj) in _clusters(s[2], threshold, min_size, min_fraction):
         ev = np.linalg.eigvalsh(np.cov(np.stack([di, dj])) + 1.0 / 12.0 * np.eye(2))  # + pixel's own extent
         out.append(np.sqrt(ev[1] / ev[0]))
     return np.array(out)
 
 
-def find_skyrmions(spins, threshold: float = -0.8, min_size: int = 7):
+def find_skyrmions(spins, threshold: float = -0.8, min_size: int = 7, *, min_fraction: float = 0.0):
     """Skyrmion centres as in the thesis: periodic clusters of ``S^z < threshold`` with ≥ ``min_size`` sites.
+
+    The defaults are the thesis's rule (:data:`THESIS_RULE`); ``find_skyrmions(spins, **CORE_RULE)`` (or
+    :func:`find_skyrmion_cores`) counts the small cores of large ``D`` too (:data:`CORE_RULE`).
 
     Args:
         spins: ``(3, L, L)`` for one lattice or ``(n, 3, L, L)`` for several.
         threshold: ``S^z`` below which a site belongs to a core.
         min_size: smallest cluster (4-neighbour connectivity, periodic) counted as a skyrmion.
+        min_fraction: a cluster also needs this fraction of the median size of the lattice's clusters of
+            ``min_size`` sites or more (0: no relative floor, the thesis's rule).
 
     Returns:
         For one lattice an array ``(n_skyrmions, 2)`` of centres ``(i, j)`` = (row/y, column/x), in
@@ -233,10 +265,16 @@ def find_skyrmions(spins, threshold: float = -0.8, min_size: int = 7):
     """
     s = _check_spins(spins)
     if s.ndim == 3:
-        return _find_one(s[2], threshold, min_size)
+        return _find_one(s[2], threshold, min_size, min_fraction)
     if s.ndim == 4:
-        return [_find_one(x[2], threshold, min_size) for x in s]
+        return [_find_one(x[2], threshold, min_size, min_fraction) for x in s]
     raise ValueError(f"find_skyrmions takes (3, L, L) or (n, 3, L, L), got {s.shape}")
+
+
+def find_skyrmion_cores(spins):
+    """Skyrmion centres by the core rule (:data:`CORE_RULE`): clusters of ``S^z < 0`` with a floor relative to
+    the lattice's own cores; small cores count as large ones do. Same shapes as :func:`find_skyrmions`."""
+    return find_skyrmions(spins, **CORE_RULE)
 
 
 def skyrmion_lattice_defects(centres, L, periodic: bool = True) -> dict:
@@ -308,21 +346,23 @@ def skyrmion_lattice_defects(centres, L, periodic: bool = True) -> dict:
             "edges": np.array(edges).reshape(-1, 2, 2)}
 
 
-def count_defects(spins, threshold: float = -0.8, min_size: int = 7):
+def count_defects(spins, threshold: float = -0.8, min_size: int = 7, *, min_fraction: float = 0.0):
     """Number of skyrmion-lattice defects (detected skyrmions with ≠ 6 Delaunay neighbours on the torus).
 
-    Returns an int for one lattice ``(3, L, L)`` and an int array for a batch ``(n, 3, L, L)``.
+    Returns an int for one lattice ``(3, L, L)`` and an int array for a batch ``(n, 3, L, L)``. The rule
+    arguments are those of :func:`find_skyrmions`.
     """
     s = _check_spins(spins)
     L = s.shape[-2:]
+    found = find_skyrmions(s, threshold, min_size, min_fraction=min_fraction)
     if s.ndim == 3:
-        return skyrmion_lattice_defects(find_skyrmions(s, threshold, min_size), L)["n_defects"]
-    return np.array([skyrmion_lattice_defects(c, L)["n_defects"] for c in find_skyrmions(s, threshold, min_size)])
+        return skyrmion_lattice_defects(found, L)["n_defects"]
+    return np.array([skyrmion_lattice_defects(c, L)["n_defects"] for c in found])
 
 
-def count_skyrmions(spins, threshold: float = -0.8, min_size: int = 7):
-    """Number of detected skyrmions (int, or int array for a batch)."""
-    found = find_skyrmions(spins, threshold, min_size)
+def count_skyrmions(spins, threshold: float = -0.8, min_size: int = 7, *, min_fraction: float = 0.0):
+    """Number of detected skyrmions (int, or int array for a batch); rule arguments of :func:`find_skyrmions`."""
+    found = find_skyrmions(spins, threshold, min_size, min_fraction=min_fraction)
     return len(found) if isinstance(found, np.ndarray) else np.array([len(f) for f in found])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -30,28 +30,44 @@ def expected_skyrmions(L: int, D: float, J: float = 1.0) -> float:
 
 ELONGATED = 2.0  # aspect ratio above which a detected core counts as stretched (a stripe fragment)
 MAX_ELONGATED_FRACTION = 0.15  # more stretched cores than this: not a skyrmion lattice
+#: The rule the scan, the dataset's filter and the generated lattices count skyrmions with (keywords of
+#: :func:`support.chiral.magnet.find_skyrmions`): the core rule, which counts the small cores of large ``D`` that
+#: the thesis's rule (:data:`support.chiral.magnet.THESIS_RULE`) drops.
+DETECTION = dict(hb.CORE_RULE)
 
 
-def lattice_statistics(spins: np.ndarray, threshold: float = -0.8, min_size: int = 7) -> dict[str, np.ndarray]:
+def detection_rule(rule: Mapping | None = None) -> dict:
+    """``rule`` (``threshold``, ``min_size``, ``min_fraction``) completed from the thesis's rule; ``None``:
+    :data:`DETECTION`."""
+    if rule is None:
+        return dict(DETECTION)
+    unknown = set(rule) - set(hb.THESIS_RULE)
+    if unknown:
+        raise ValueError(f"unknown detection-rule keys {sorted(unknown)}; known: {sorted(hb.THESIS_RULE)}")
+    return dict(hb.THESIS_RULE) | dict(rule)
+
+
+def lattice_statistics(spins: np.ndarray, rule: Mapping | None = None) -> dict[str, np.ndarray]:
     """Skyrmion-lattice statistics of a batch ``(n, 3, L, L)`` of unit spins, one entry per lattice.
 
     Returns ``Q`` (Berg–Lüscher charge, float64; ``Q = -1`` per skyrmion with its core down in an
     up background, see "Heisenberg conventions" in the package docstring), ``Mz`` (mean ``S^z``,
-    float64), and int64 counts: ``n_skyrmions`` (clusters of ``S^z < threshold`` with at least
-    ``min_size`` sites), ``n_defects`` (skyrmions whose periodic Delaunay coordination differs
-    from 6) and ``n_elongated`` (cores with aspect ratio > ``ELONGATED``).
+    float64), and int64 counts: ``n_skyrmions`` (cores detected by ``rule``, :data:`DETECTION` by default;
+    ``support.chiral.magnet.THESIS_RULE`` is the thesis's), ``n_defects`` (skyrmions whose periodic Delaunay
+    coordination differs from 6) and ``n_elongated`` (cores with aspect ratio > ``ELONGATED``).
     """
     s = np.asarray(spins)
     if s.ndim != 4:
         raise ValueError(f"lattice_statistics: spins must be (n, 3, L, L), got shape {s.shape}")
+    rule = detection_rule(rule)
     L = s.shape[-2:]
-    centres = hb.find_skyrmions(s, threshold, min_size)
+    centres = hb.find_skyrmions(s, **rule)
     return {
         "Q": np.asarray(hb.topological_charge(s), dtype=np.float64).reshape(len(s)),
         "Mz": np.asarray(hb.magnetization_z(s), dtype=np.float64).reshape(len(s)),
         "n_skyrmions": np.array([len(c) for c in centres], dtype=np.int64),
         "n_defects": np.array([hb.skyrmion_lattice_defects(c, L)["n_defects"] for c in centres], dtype=np.int64),
-        "n_elongated": np.array([np.sum(hb.skyrmion_aspect_ratios(x, threshold, min_size) > ELONGATED) for x in s],
+        "n_elongated": np.array([np.sum(hb.skyrmion_aspect_ratios(x, **rule) > ELONGATED) for x in s],
                                 dtype=np.int64),
     }
 
@@ -83,7 +99,7 @@ def classify(Q: float, Mz: float, L: int, D: float, elongated_fraction: float = 
 def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, configs_per_point: int = 1,
                seed: int = 0, sweeps: int = 2500, n_temps: int = 50, T_start: float = 1.0,
                T_final: float = 0.006, dmi: str = "neel", progress: bool = True,
-               scheduler: str | None = None) -> dict[str, list]:
+               scheduler: str | None = None, rule: Mapping | None = None) -> dict[str, list]:
     """Anneal lattices on a grid of DMI ``D`` and field ``B = b D²`` and chart the phases.
 
     The field is scanned in units of ``D²/J`` because the continuum phase boundaries scale so
@@ -100,6 +116,7 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
         scheduler: ``None`` anneals here; ``""`` (a Dask LocalCluster) or a scheduler address
             spreads the points over the cluster as tasks (the same lattices: configuration ``k``
             keeps its random stream).
+        rule: the skyrmion detection rule of :func:`lattice_statistics` (default :data:`DETECTION`).
 
     Returns:
         dict of equal-length lists, one entry per grid point: ``D``, ``B``, ``b``, ``Q``, ``Mz``,
@@ -125,7 +142,7 @@ def phase_scan(L: int, D_values: Sequence[float], b_values: Sequence[float], *, 
         blocks = [(a, min(len(Ds), a + configs_per_point)) for a in range(0, len(Ds), configs_per_point)]
         spins = np.concatenate(map_ordered(partial(_anneal_block, L, Ds, Bs, schedule), blocks,
                                            scheduler=scheduler, desc="phase scan", progress=progress))
-    obs = _stored(lattice_statistics(spins))
+    obs = _stored(lattice_statistics(spins, rule))
     res: dict[str, list] = {k: [] for k in ("D", "B", "b", "Q", "Mz", "n_skyrmions", "n_defects",
                                             "elongated_fraction", "phase", "detection_agrees")}
     elong = obs["n_elongated"] / np.maximum(obs["n_skyrmions"], 1)
@@ -152,7 +169,7 @@ def _anneal_block(L: int, Ds: np.ndarray, Bs: np.ndarray, schedule: dict, block:
 def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[float], b_values: Sequence[float],
                       **kwargs) -> dict:
     """:func:`phase_scan`, stored in ``folder`` (``scan.json`` + ``scan.npz``) and reused when rerun
-    with the same parameters (``progress`` and ``scheduler`` do not count).
+    with the same parameters (``progress`` and ``scheduler`` do not count; the detection rule does, default or not).
 
     ``scan.json`` records the size and checksum of ``scan.npz``; a damaged or unreadable cache is
     reported (naming the file) and computed again. One process at a time computes into ``folder``.
@@ -161,6 +178,7 @@ def cached_phase_scan(folder: str | os.PathLike, L: int, D_values: Sequence[floa
     from support.store.locks import file_lock
 
     folder = Path(folder)
+    kwargs["rule"] = detection_rule(kwargs.get("rule"))  # a scan labelled by another rule is another scan
     params = to_jsonable(dict(L=L, D_values=list(D_values), b_values=list(b_values),
                               **{k: v for k, v in kwargs.items() if k not in ("progress", "scheduler")}))
     with file_lock(folder):
@@ -205,7 +223,7 @@ def phase_table(scan: dict) -> str:
 
 def skyrmion_points(scan: dict, require_detection: bool = True) -> list[tuple[float, float]]:
     """The ``(D, B)`` points of a scan classified as skyrmion lattice (and, by default, where the
-    thesis's detection rule counts every skyrmion)."""
+    scan's detection rule counts every skyrmion)."""
     return [(d, B) for d, B, ph, ok in zip(scan["D"], scan["B"], scan["phase"], scan["detection_agrees"])
             if ph == "skyrmion lattice" and (ok or not require_detection)]
 
@@ -235,7 +253,7 @@ def plot_skyrmion_lattice(ax, spins: np.ndarray, *, title: str = "", mesh: bool 
     s = np.asarray(spins, dtype=np.float64)
     L = s.shape[-1]
     im = ax.imshow(s[2], cmap="RdBu_r", vmin=-1, vmax=1, origin="lower", interpolation="nearest")
-    c = hb.find_skyrmions(s)
+    c = hb.find_skyrmions(s, **DETECTION)
     if mesh and len(c):
         res = hb.skyrmion_lattice_defects(c, s.shape[-2:])
         for p, q in res["edges"]:

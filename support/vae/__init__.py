@@ -10,6 +10,7 @@ infrastructure modules of :mod:`support`):
 * :mod:`support.vae.inference`: load a checkpoint, encode, decode, reconstruct;
 * :mod:`support.vae.upstream`: the inputs of chapters 04 and 05 (dataset and chapter 03's results);
 * :mod:`support.vae.latent`: PCA of latent means, correlations, probes;
+* :mod:`support.vae.shares`: Q's share of the latent variance beside PC0's;
 * :mod:`support.vae.reconstruction`: errors, energies, effective fields and charge of reconstructions;
 * :mod:`support.vae.sampling`: latent samplers and the lattices they generate;
 * :mod:`support.vae.novelty`: the two-sided check that generated lattices are new and plausible;

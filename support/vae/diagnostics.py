@@ -21,7 +21,7 @@ import pandas as pd
 from support.chiral import magnet as hb
 from support.chiral.symmetry import lattice_angle
 from support.vae import latent as lt
-from support.vae.evaluation import plus_minus
+from support.vae.evaluation import defined_mean_and_spread, plus_minus
 from support.vae.inference import reconstruct
 from support.vae.reconstruction import per_sample_mse
 
@@ -123,3 +123,76 @@ def error_table(per_split: Sequence[Mapping], summary: Mapping) -> pd.DataFrame:
                      for k, s in enumerate(per_split)})
         rows[f"mean {name}"] = {c: plus_minus(summary["errors"][name][key], 2) for c, key in cols}
     return pd.DataFrame(rows).T
+
+
+# ----------------------------------------------------------------------------- Q's share of the latent variance
+
+def variance_shares(per_split: Sequence[Mapping], control: Sequence[Mapping]) -> dict[str, dict]:
+    """Q's share of the training latents' variance and PC0's, trained and untrained encoder, over the splits.
+
+    Args:
+        per_split: :func:`support.vae.evaluation.split_scores` per split; ``control``: the untrained encoder's
+            :func:`support.vae.evaluation.untrained_scores` per split (both carry ``q_variance_share``).
+
+    Returns:
+        ``trained``, ``untrained`` (Q's share) and ``pc0_share``, ``pc0_share_untrained``, each a
+        :func:`support.vae.evaluation.defined_mean_and_spread` entry (keys as the size study's rows, without the
+        ``q_variance_share`` prefix).
+    """
+    def spread(runs, part):
+        return defined_mean_and_spread([r["q_variance_share"][part] for r in runs])
+    return {"trained": spread(per_split, "q"), "untrained": spread(control, "q"),
+            "pc0_share": spread(per_split, "pc0"), "pc0_share_untrained": spread(control, "pc0")}
+
+
+def size_variance_shares(row: Mapping) -> dict[str, dict]:
+    """:func:`variance_shares`'s entry of one size-study row (:func:`support.vae.size_study.study_row`)."""
+    return {"trained": row["q_variance_share"], "untrained": row["q_variance_share_untrained"],
+            "pc0_share": row["pc0_share"], "pc0_share_untrained": row["pc0_share_untrained"]}
+
+
+def variance_share_table(shares: Mapping[str, Mapping]) -> pd.DataFrame:
+    """One row per model (``{name: variance_shares entry}``): Q's and PC0's shares, trained and untrained, and the
+    most of PC0's variance a line in Q could hold (the ratio of the two means)."""
+    cols = (("Q share", "trained"), ("PC0 share", "pc0_share"), ("Q share, untrained", "untrained"),
+            ("PC0 share, untrained", "pc0_share_untrained"))
+    rows = {name: {c: plus_minus(e[k], 2) for c, k in cols} | {"Q / PC0": f"{_ratio(e):.2f}"}
+            for name, e in shares.items()}
+    return pd.DataFrame(rows).T
+
+
+def _ratio(entry: Mapping) -> float:
+    q, pc0 = entry["trained"]["mean"], entry["pc0_share"]["mean"]
+    return q / pc0 if pc0 > 0 else float("nan")
+
+
+def _moved(trained: Mapping, untrained: Mapping) -> str:
+    """``raised``, ``lowered`` or ``did not resolvably change``: the trained mean against the untrained one, resolved
+    when they differ by more than both spreads over the splits."""
+    gap = trained["mean"] - untrained["mean"]
+    if not np.isfinite(gap):
+        return "has an undefined effect on"
+    if abs(gap) <= trained["std"] + untrained["std"]:
+        return "did not resolvably change"
+    return "raised" if gap > 0 else "lowered"
+
+
+def variance_share_sentence(main: Mapping, sizes: Mapping[int, Mapping]) -> str:
+    """What the shares say about PC0, in words chosen by the numbers: how much of PC0's variance Q could hold at most,
+    how the trained encoder compares with the untrained one, and how Q's share moves over the size study."""
+    ratio = _ratio(main)
+    if not np.isfinite(ratio):
+        return "Q's share of the latent variance is undefined here."
+    reading = ("so PC0 is mostly something other than Q" if ratio < 0.5 else
+               "so Q could be most, but not all, of PC0" if ratio < 0.9 else "so PC0 could be Q nearly alone")
+    text = (f"A line in Q explains {plus_minus(main['trained'], 2)} of the main model's training-latent variance "
+            f"against PC0's {plus_minus(main['pc0_share'], 2)}: at most {ratio:.0%} of PC0's variance, {reading}. "
+            f"The untrained encoder's latent gives Q {plus_minus(main['untrained'], 2)} and PC0 "
+            f"{plus_minus(main['pc0_share_untrained'], 2)}; training {_moved(main['trained'], main['untrained'])} "
+            f"Q's share.")
+    defined = {L: e for L, e in sorted(sizes.items()) if np.isfinite(e["trained"]["mean"])}
+    if len(defined) >= 2:
+        parts = ", ".join(f"{e['trained']['mean']:.2f} against {e['pc0_share']['mean']:.2f} at L = {L}"
+                          for L, e in defined.items())
+        text += f" In the size study, Q's share against PC0's: {parts}."
+    return text

@@ -16,6 +16,7 @@ from support.chiral.phases import is_skyrmion_lattice, lattice_statistics
 from support.vae import latent as lt
 from support.vae import sampling
 from support.vae import novelty
+from support.vae.shares import q_variance_share
 from support.vae.inference import reconstruct, unit_spins, untrained_copy
 from support.vae.reconstruction import per_sample_mse
 
@@ -41,7 +42,9 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         dict with ``pearson_pc0_test`` (|r| per quantity) and ``probe_r2_test`` (per quantity), ``phase_baseline_r2``
         (ridge on quadratic (D, B) features), ``probe_skill_Q`` (:func:`support.vae.latent.skill_score` of the latent
         probe of Q over that baseline, on the test lattices), ``q_direction_test`` (|r| of the Q direction fitted
-        on training PC0–PC1 scores), ``explained_variance_ratio`` (first 5), ``components_for_0999``
+        on training PC0–PC1 scores), ``q_variance_share`` (:func:`support.vae.shares.q_variance_share` of the
+        training latents: Q's share of their variance beside PC0's), ``explained_variance_ratio`` (first 5),
+        ``components_for_0999``
         and ``components_for_099`` (principal components for 99.9 % and 99 % of the training latents' variance, the
         thesis's counts), ``explained_variance_all``, ``test_mse``,
         ``mse_defects`` (per-lattice Pearson with bootstrap interval), ``mse_defects_groups`` and
@@ -68,6 +71,7 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
         "probe_skill_Q": lt.skill_score(y_te["Q"], q_latent, q_phase),
         "q_direction_test": lt.direction_correlation(pca.transform(ana["mu_train"])[:, :2], y_tr["Q"],
                                                      ana["scores_test"][:, :2], y_te["Q"]),
+        "q_variance_share": q_variance_share(ana["mu_train"], y_tr["Q"]),
         "explained_variance_ratio": [float(v) for v in ana["pca"]["explained_variance_ratio"][:5]],
         "components_for_0999": int(ana["pca"]["components_for_threshold"]),
         "components_for_099": int(min(np.searchsorted(ana["pca"]["cumulative"], 0.99 - 1e-12) + 1,
@@ -84,7 +88,8 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
 
 
 #: The scores an untrained encoder is given too (:func:`untrained_scores`).
-CONTROL_SCORES = ("pearson_pc0_test", "probe_r2_test", "q_direction_test", "probe_skill_Q", "test_mse")
+CONTROL_SCORES = ("pearson_pc0_test", "probe_r2_test", "q_direction_test", "probe_skill_Q", "test_mse",
+                  "q_variance_share")
 
 
 def untrained_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train: np.ndarray, test: np.ndarray,

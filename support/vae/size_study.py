@@ -214,6 +214,10 @@ def study_row(L: int, data: Mapping[str, np.ndarray], splits: Sequence[Mapping[s
         "mse_defects_group_mean": spread(scores, lambda s: s["mse_defects_groups"]["r"]),
         "mse_defects_per_lattice": spread(scores, lambda s: s["mse_defects"]["r"]),
         "pearson_pc0_test_Q_untrained": spread(control, lambda c: c["pearson_pc0_test"]["Q"]),
+        # Q's and PC0's shares of the training latents' variance (support.vae.shares.q_variance_share)
+        **{f"{name}{tag}": spread(runs, lambda s, part=part: s["q_variance_share"][part])
+           for name, part in (("q_variance_share", "q"), ("pc0_share", "pc0"))
+           for tag, runs in (("", scores), ("_untrained", control))},
     }
 
 
