@@ -73,20 +73,6 @@ def test_training_distribution_is_read_off_the_maps():
     assert not es.in_training_distribution(rows, no_multi)
 
 
-def test_integrated_autocorrelation_time_of_an_ar1_process():
-    # x_t = rho x_{t-1} + noise has tau = (1 + rho) / (2 (1 - rho)); the estimate's relative error is
-    # about sqrt(2 (2M + 1) / n) ~ 0.1 for n = 20000 and a window M ~ 5 tau.
-    rng = np.random.default_rng(0)
-    rho, n = 0.8, 20000
-    x = np.empty(n)
-    x[0] = 0
-    noise = rng.standard_normal(n)
-    for t in range(1, n):
-        x[t] = rho * x[t - 1] + noise[t]
-    assert es.integrated_autocorrelation_time(x) == pytest.approx((1 + rho) / (2 * (1 - rho)), rel=0.2)
-    assert es.integrated_autocorrelation_time(rng.standard_normal(n)) == pytest.approx(0.5, abs=0.1)
-
-
 @pytest.mark.parametrize("overrelax", [0, 2])
 def test_mc_reference_gives_two_independent_chains_on_every_map(overrelax):
     maps = es.set_maps("multi_pair", L=16, target_T=0.1, n_maps=2, seed=0)
