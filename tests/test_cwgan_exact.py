@@ -193,7 +193,7 @@ def test_low_mode_moves_alone_keep_the_target(generator, pair, reference, monkey
 
 
 def test_any_gaussian_width_keeps_the_chain_exact(generator, pair, reference, monkeypatch):
-    """The Gaussian's widths are a choice for speed: with Metropolis–Hastings, a 2.5 times too hot one is still exact."""
+    """The Gaussian's widths are a choice for speed: with Metropolis–Hastings a 2.5 times too hot one stays exact."""
     _hot_tables(monkeypatch)
     theta, info = sample_exact(generator, pair, T, 4000, seed=4)
     z = _z(theta, reference)

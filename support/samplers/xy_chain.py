@@ -5,14 +5,15 @@ long-wavelength part of ``theta - mu`` (``mu`` a fixed field on the same vortex 
 coefficients ``a_m`` of the real Fourier modes ``cos(k.x)``, ``sin(k.x)`` (``k = 2 pi (qx, qy) / L``,
 ``0 < |q| <= modes``, one of ``+-q``) of ``psi``, the single-valued field whose lattice gradient is the difference
 of the wrapped bond angles of ``theta`` and ``mu`` (both carry the same map and winding, so that difference is a
-gradient); they come from a partial DFT, one axis then the other. The proposal adds ``delta = sum_m (a'_m - a_m) e_m`` with ``a' = rho a + sqrt(1 - rho^2) sigma z``, reversible for the
-Gaussian ``nu(a) ~ exp(-sum_m a_m^2 / (2 sigma_m^2))`` whatever ``sigma`` (the caller's choice: the spin-wave widths
-make it fast), and is accepted with ``min(1, exp(-dE / T) nu(a) / nu(a'))``. It is refused when any bond's new angle,
+gradient); they come from a partial DFT, one axis then the other. The proposal adds
+``delta = sum_m (a'_m - a_m) e_m`` with ``a' = rho a + sqrt(1 - rho^2) sigma z``, reversible for the Gaussian
+``nu(a) ~ exp(-sum_m a_m^2 / (2 sigma_m^2))`` whatever ``sigma`` (the caller's choice: the spin-wave widths make it
+fast), and is accepted with ``min(1, exp(-dE / T) nu(a) / nu(a'))``. It is refused when any bond's new angle,
 ``b + d(delta)`` with ``b`` the wrapped old one, reaches the band within ``BOND_EDGE`` of ``pi``: then no bond wraps,
 so the map and the winding are kept and the proposal's coordinates are exactly ``a'`` (the reverse move is the same
 move with ``-delta``); that condition is symmetric, so the move stays exact. No vortex map is computed, and the
 angles come from a vectorised :func:`atan2` and sine/cosine series exact to rounding, so the move costs
-``O(L^2 modes)`` and about half a Metropolis sweep at L = 64.
+``O(L^2 modes)``: 0.4 to 0.5 of one Metropolis + over-relaxation cycle at L = 32 to 128.
 
 **Chain** (:func:`run_chain`): per step ``low_moves`` low-mode moves, ``sweeps`` constrained Metropolis sweeps
 (each followed by ``overrelax`` constrained over-relaxation sweeps, :func:`support.samplers.xy_kernels._cycles`),
@@ -300,7 +301,8 @@ def _renormalise(c, s):
 @nb.njit(cache=True)
 def run_chain(c, s, state, table, width, beta, wmx, wmy, modes, sigma, rho, mh, n_adapt, n_steps,
               low_moves, sweeps, overrelax, out_theta, out_obs, counts):
-    """``n_steps`` steps of the chain in place (module docstring); the first ``n_adapt`` tune ``rho`` and the width.
+    """``n_steps`` steps of the chain in place (module docstring); the first ``n_adapt`` tune ``rho`` (Robbins–Monro,
+    then the mean of its second half, which is steadier than the last iterate) and the width.
 
     Stores each later state's angles in ``out_theta[t - n_adapt]`` and its observables in ``out_obs[...]`` when
     those arrays have room (pass zero-length arrays to store nothing). ``counts`` receives (low-mode moves accepted,
@@ -312,6 +314,7 @@ def run_chain(c, s, state, table, width, beta, wmx, wmy, modes, sigma, rho, mh, 
             np.zeros((sigma.shape[0], 2)), np.zeros((sigma.shape[0], 2)), np.zeros((modes[3].shape[0], L)),
             np.zeros((modes[3].shape[0], L)), np.zeros(1))
     counts[:] = 0
+    rho_sum, rho_n = 0.0, 0
     for t in range(n_steps):
         adapting = t < n_adapt
         ok = 0
@@ -319,8 +322,13 @@ def run_chain(c, s, state, table, width, beta, wmx, wmy, modes, sigma, rho, mh, 
             ok += low_mode_move(c, s, wmx, wmy, modes, sigma, beta, rho, mh, state, work, r == 0)
         acc = _cycles(c, s, state, table, beta, 1.0, sweeps, overrelax, True)[0]
         if adapting:
-            if low_moves > 0:   # Robbins–Monro towards RHO_TARGET, frozen afterwards
+            if low_moves > 0:   # Robbins–Monro towards RHO_TARGET; the average over the second half is kept
                 rho = min(max(rho + (RHO_TARGET - ok / low_moves) * 2.0 / (t + 2) ** 0.6, 0.0), 0.99)
+                if 2 * t >= n_adapt:
+                    rho_sum += rho
+                    rho_n += 1
+                if t == n_adapt - 1:
+                    rho = rho_sum / rho_n
             if sweeps > 0:
                 rate = acc / (sweeps * L * L)
                 width = min(max(width * math.exp(2.0 * (rate - TARGET_ACCEPTANCE)), 1e-3), MAX_WIDTH)
@@ -338,7 +346,7 @@ def run_chain(c, s, state, table, width, beta, wmx, wmy, modes, sigma, rho, mh, 
             if k < out_theta.shape[0]:
                 for i in range(L):
                     for j in range(L):
-                        out_theta[k, i, j] = math.atan2(s[i, j], c[i, j])
+                        out_theta[k, i, j] = atan2(s[i, j], c[i, j])
             if k < out_obs.shape[0]:
                 observables(c, s, beta, out_obs[k])
     return rho, width
