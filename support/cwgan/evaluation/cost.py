@@ -9,6 +9,14 @@ The use case is the paper's: fields for *new* defect maps. At each ``L`` we draw
   first, so a per-map set-up and any redraw of a wrong map are included.
 
 Seconds per sample are wall-clock seconds divided by the number of samples.
+
+Samplers that are Markov chains (the exact chain of :mod:`support.cwgan.exact`, constrained Metropolis with ``k``
+over-relaxation sweeps per sweep, :class:`MCCycles`) are measured alike by :func:`measure`: time per step from bare
+kernel runs on one core, ``tau_int`` of ``E``, ``|M|`` and the helicity term (with errors) from a separate run of at
+least :data:`MIN_RUN_OVER_TAU` of them, ``2 tau_max`` steps per independent field; :func:`burn_in_length` reads a new
+map's burn-in off replicas (:mod:`support.cwgan.evaluation.exact_checks` builds the chapter's rows from these).
+A caveat the numbers carry: over-relaxation makes the long modes oscillate, and the windowed estimator then errs
+low on ``|M|`` unless the run is long (hence the minimum run lengths); an underestimate favours Monte Carlo.
 """
 
 from __future__ import annotations
