@@ -63,11 +63,14 @@ exact_check_mc_states = 20000  # states of the long Monte Carlo reference per ch
 exact_check_mc_between = 4  # sweeps between those states at L 16, scaled by the square of L/16
 exact_many_L = 32  # lattice of the many-pair check map
 exact_cost_L = [16, 32, 64, 128]  # lattice sizes of the exact chain's cost, weights of chapter 02 at every size
-exact_cost_T = [0.1, 0.3]  # temperatures of the cost rows at every size
-exact_cost_warm_T = [0.5, 0.7]  # further temperatures, timed up to exact_cost_warm_max_L
-exact_cost_warm_max_L = 64  # (Monte Carlo's long runs at the largest size are the chapter's costliest part)
-exact_cost_steps = 1000  # exact-chain steps per cost row
-exact_cost_mc_sweeps = 1000  # Monte Carlo sweeps per cost row at L 16, scaled by the square of L/16
+exact_cost_T = [0.1, 0.3]  # temperatures of the cost rows
+exact_cost_maps = {"close_pair": 128, "separated_pairs": 128, "many_pairs": 128}  # cost maps, each up to this L
+exact_cost_mc_k = [1, 2, 3]  # over-relaxation sweeps per Metropolis sweep tried; the cheapest is the baseline
+exact_cost_plain_max_L = 64  # plain Metropolis (tau_int of hundreds of sweeps) is timed up to this L
+exact_cost_min_steps = 500  # shortest recorded exact-chain run per cost row (and at least 50 tau_int)
+exact_cost_mc_min_cycles = 2000  # shortest recorded Monte Carlo run per sampler and row (and at least 50 tau_int)
+exact_cost_max_seconds = 20.0  # longest recorded run per sampler and row (the row says when it stopped short)
+exact_cost_replicas = 32  # replicas per sampler of the new-map burn-in study
 # VAE evaluation knobs (part 2)
 vae_batch_size = 256  # lattices per forward pass
 vae_n_examples = 3  # example reconstructions shown (lowest, median, highest error)
@@ -512,13 +515,14 @@ cwgan_summary.update(cost_per_sample=costs, cost_slope={m: cost.log_log_slope(c)
 # known: a deterministic mean $\mu$ (Villain field plus learned correction), Gaussian spin waves, a uniform global
 # angle. Whole-field independence proposals from it are accepted ever more rarely as $N$ grows; its Gaussian is
 # best, though, exactly where constrained Monte Carlo is slowest — the long wavelengths. So the chain starts from
-# one generator draw and repeats three moves, each exact on its own: a Metropolis–Hastings redraw of the lowest
-# Fourier modes of $\theta - \mu$ from the spin-wave Gaussian (preconditioned Crank–Nicolson; a proposal on
-# another map is rejected), a few constrained single-spin sweeps for the short modes and the cores, and a uniform
-# global rotation. We check it against long constrained Monte Carlo on maps no training saw — a pair of a class
-# never trained on, four to six pairs, and the diagonal pair whose landscape has two mirror minima — with
-# batch-means errors on both sides, and time both samplers side by side on one core, set-up and burn-in included,
-# at sizes up to $L = 128$ with the weights trained at $L = 16$.
+# one generator draw and repeats three moves, each exact on its own (compiled in `support.samplers.xy_chain`): a
+# Metropolis–Hastings redraw of the lowest Fourier modes of $\theta - \mu$ from the spin-wave Gaussian
+# (preconditioned Crank–Nicolson; a proposal that would wrap a bond, and so could change the map, is rejected), two
+# cycles of a constrained Metropolis sweep and a constrained over-relaxation sweep for the short modes and the cores,
+# and a uniform global rotation. We check it against long constrained Monte Carlo on maps no training saw — a pair of
+# a class never trained on, four to six pairs, and the diagonal pair whose landscape has two mirror minima — with
+# batch-means errors on both sides, and compare its cost with the best constrained Monte Carlo at sizes up to
+# $L = 128$ with the weights trained at $L = 16$.
 
 # %%
 t_exact = time.perf_counter()
@@ -531,17 +535,31 @@ exact_runs = {name: {T: exact_checks.check_case(
     for T in exact_check_T} for name, k in check_maps.items()}
 exact_checks.check_table(exact_runs).round(3)
 
+# %% [markdown]
+# **Cost, fairly.** Three maps — the close pair of the class above, two pairs whose charges lie $L/4$ apart, and four
+# to six pairs on random plaquettes — at every size and temperature, each sampler measured alike in this process on
+# one core (`exact_checks.cost_case`, `cost.measure`): its time per step from bare kernel runs (nothing stored, no map
+# check; the fastest of ten short runs), its $\tau_\mathrm{int}$ of $E$, $|M|$ and the helicity term from a separate
+# run of at least 50 $\tau_\mathrm{int}$ (Madras–Sokal errors), and *per independent field* $2\tau_\max$ steps. The
+# baseline is the best Monte Carlo: Metropolis with $k$ constrained over-relaxation sweeps per sweep, $k$ chosen per
+# row by that measurement (plain Metropolis is shown beside it). *Per new map*: the set-up (for the chain the
+# generator's forward pass and one draw) plus the burn-in, measured on replicas from their own starts (the chain from
+# generator draws, Monte Carlo from the Villain field) as the first step at which every observable's replica mean lies
+# within half an equilibrium standard deviation of the chain's long-run mean. The chain centred on the Villain field
+# instead of the learned mean shows what the learned part buys.
+
 # %%
-cost_maps = {Lc: xy.pair_map(Lc, xy.PAIR_DISTANCES[unseen_class - 1].displacement, (3, 5))
-             for Lc in exact_cost_L}
-cost_cases = sorted([(Lc, T) for Lc in exact_cost_L for T in exact_cost_T] + [
-    (Lc, T) for Lc in exact_cost_L if Lc <= exact_cost_warm_max_L for T in exact_cost_warm_T])
-exact_cost = [exact_checks.cost_case(exact_gen, cost_maps[Lc], T, n_steps=exact_cost_steps, seed=seed,
-                                     mc_sweeps=exact_cost_mc_sweeps * (Lc // 16) ** 2, mc_burn_in=gan_mc_burn_in)
-              for Lc, T in cost_cases]
+cost_cases = [(name, Lc, T) for Lc in exact_cost_L for name, max_L in exact_cost_maps.items() if Lc <= max_L
+              for T in exact_cost_T]
+t_cost = time.perf_counter()
+exact_cost = [exact_checks.cost_case(
+    exact_gen, exact_checks.cost_maps(Lc, unseen_class, seed)[name], T, name=name, mc_k=exact_cost_mc_k,
+    plain_mc=Lc <= exact_cost_plain_max_L, min_steps=exact_cost_min_steps, mc_min_cycles=exact_cost_mc_min_cycles,
+    max_seconds=exact_cost_max_seconds, n_replicas=exact_cost_replicas, seed=seed) for name, Lc, T in cost_cases]
+print(f"cost rows: {time.perf_counter() - t_cost:.0f} s")
 cwgan_figures.plot_exact(exact_runs, exact_cost)
 plt.show()
-exact_checks.cost_table(exact_cost).round(2)
+exact_checks.cost_table(exact_cost).round(3)
 
 # %%
 exact_summary = exact_checks.summary(exact_runs, exact_cost)
@@ -555,13 +573,13 @@ print(f"exact sampling section: {time.perf_counter() - t_exact:.0f} s")
 # {glue:text}`exact_z_n` z-scores of $E/N$, $|M|$, $\Upsilon$, $\chi$ and $C_v$ lie within $\pm 3$ (largest
 # $|z|$ {glue:text}`exact_z_max:.1f`); the smallest $C(r)$ $R^2$ is {glue:text}`exact_r2_min:.3f`, and
 # {glue:text}`exact_maps` of the chain's states carry their map. Verdict on exactness ($|z| \le 3$ everywhere,
-# $R^2 \ge 0.95$): {glue:text}`exact_verdict`. An independent field costs {glue:text}`exact_speedup_64`
-# times less than with constrained Monte Carlo at $L = 64$ (per temperature, in the order of the table; target
-# $\ge 10$ at $T = 0.1$ and $0.3$) and {glue:text}`exact_speedup_128` times less at $L = 128$ (moonshot
-# $\ge 30$). The cost grows like $L^{a}$ with $a =$ {glue:text}`exact_slope` for the chain and
-# {glue:text}`mc_slope` for Monte Carlo (fits over all sizes, per temperature). Monte Carlo's
-# $\tau_\mathrm{int}$ at the largest size comes from a run of only {glue:text}`exact_mc_run_min:.0f`
-# autocorrelation times; a short run underestimates $\tau_\mathrm{int}$, so that speedup is if anything low.
+# $R^2 \ge 0.95$): {glue:text}`exact_verdict`.
+#
+# Cost against the best Monte Carlo: {glue:text}`cost_cheaper` Targets: {glue:text}`cost_ratio`
+# {glue:text}`cost_slow_mc` {glue:text}`cost_new_map` {glue:text}`cost_smallest` {glue:text}`cost_learned`
+# The chain's cost per independent field grows like $L^{a}$ with $a =$ {glue:text}`exact_slope`, the best Monte
+# Carlo's with {glue:text}`mc_slope` (fits over the sizes, per map and temperature); its shortest
+# $\tau_\mathrm{int}$ run was {glue:text}`exact_mc_run_min:.0f` autocorrelation times.
 
 # %% [markdown]
 # ### Saved samples and results

@@ -42,7 +42,7 @@ BAD = [
     (["-p", "exact_check_steps", "10"], "-p exact_check_steps"), (["-p", "exact_cost_T", "[0.1, -1]"], "entry 1"),
     (["-p", "exact_check_T", "[]"], "-p exact_check_T"), (["-p", "xy_n_maps", "0"], "-p xy_n_maps"),
     (["-p", "gan_set_maps", "{seen_class: 1}"], "-p gan_set_maps"), (["--profile", "nosuch"], "unknown profile"),
-    (["-p", "exact_cost_warm_T", "[0.5, 0.5]"], "must not repeat"), (["-p", "gan_topo_thresholds", "1"], "-p gan_topo"),
+    (["-p", "exact_cost_mc_k", "[1, 1]"], "must not repeat"), (["-p", "exact_cost_maps", "{pair: 64}"], "unknown key"), (["-p", "gan_topo_thresholds", "1"], "-p gan_topo"),
 ]
 GPU_ONLY = [(["-p", "device", "cuda"], "no such CUDA device"), (["--profile", "paper"], "Add --yes")]
 PROFILE_DEFECTS = {  # a defect written into a copy of smoke.yaml, and the fragment that names it

@@ -16,6 +16,7 @@ from support.cwgan import exact, sample_exact
 from support.cwgan.evaluation import exact_checks as ec
 from support.cwgan.models.learned import LearnedGenerator
 from support.samplers.xy import LocalChain
+from support.xy.observables import helicity_terms
 
 L, T = 8, 0.5
 
@@ -48,13 +49,16 @@ def test_chain_matches_long_monte_carlo(generator, pair, reference):
     assert xy.matches_map(theta, np.broadcast_to(pair, theta.shape)).all()
 
 
-def test_the_check_fails_on_a_kernel_that_skips_metropolis_hastings(generator, pair, reference, monkeypatch):
-    def always_accept(theta, mu, charges, T_, low, rho, rng):
-        hot = exact.LowModes(low.L, 2.5 * T_, 3)         # spin waves 2.5 times too hot, never rejected
-        proposal = theta + hot.project(hot.draw(rng)) - low.project(exact.smooth_difference(theta, mu))
-        return (proposal, True) if xy.matches_map(proposal[None], charges[None])[0] else (theta, False)
+def _hot_tables(monkeypatch, factor=2.5):
+    """Gaussian widths of a temperature ``factor`` times too hot (any width keeps the chain exact, with MH)."""
+    original = exact._tables
+    monkeypatch.setattr(exact, "_tables", lambda L_, T_, m: (lambda t: (t[0], t[1] * math.sqrt(factor)))(
+        original(L_, T_, m)))
 
-    monkeypatch.setattr(exact, "low_mode_move", always_accept)
+
+def test_the_check_fails_on_a_kernel_that_skips_metropolis_hastings(generator, pair, reference, monkeypatch):
+    _hot_tables(monkeypatch)                                  # spin waves 2.5 times too hot, never rejected
+    monkeypatch.setattr(exact, "_METROPOLIS_HASTINGS", False)
     theta, _ = sample_exact(generator, pair, T, 4000, seed=3)
     assert max(abs(v) for v in _z(theta, reference).values()) > 4
 
@@ -114,3 +118,102 @@ def test_growth_exponent_and_cost_are_exact_on_hand_cases():
     assert ec.growth_exponent(np.array([16, 32, 64]), 3.0 * np.array([16, 32, 64]) ** 2.0) == pytest.approx(2.0)
     assert ec.cost_per_independent(10.0, 100, {"energy": 2.0, "abs_m": 5.0}) == pytest.approx(1.0)
     assert ec.cost_per_independent(10.0, 100, {"energy": 0.2, "abs_m": 0.3}) == pytest.approx(0.1)
+
+
+def _basis(L: int, modes: int) -> np.ndarray:
+    """The real Fourier modes of the half disc 0 < |q| <= modes, cos then sin per mode, built here from scratch."""
+    i, j = np.mgrid[:L, :L]
+    out = []
+    for qx in range(modes + 1):
+        for qy in range(-modes, modes + 1):
+            if 0 < qx * qx + qy * qy <= modes ** 2 and (qx > 0 or qy > 0):
+                phase = 2 * np.pi * (qx * j + qy * i) / L
+                out += [np.cos(phase), np.sin(phase)]
+    return np.array(out)
+
+
+def test_low_mode_move_is_a_coordinate_change_accepted_by_detailed_balance(generator, pair, reference):
+    """On pairs of states (a reference state and the move's proposal), checked against independent numpy code: the
+    kernel's coordinates are the projection of ``psi`` on the low modes, the proposal changes exactly those coordinates
+    (so the reverse move is the same move), and its log acceptance ratio is ``-dE/T + dG/T`` with ``G`` the spin-wave
+    energy of :class:`LowModes`: with the pCN proposal reversible for ``exp(-G/T)``, that is detailed balance."""
+    from support.samplers import xy_chain
+
+    chain = exact.ExactChain(generator, pair, T)
+    mu, low, basis = chain._mu, exact.LowModes(L, T, exact.MODES), _basis(L, exact.MODES)
+    coords = lambda th: np.array([(exact.smooth_difference(th, mu) * e).sum() * 2 / L ** 2 for e in basis])  # noqa
+    G = lambda th: low.energy(low.project(exact.smooth_difference(th, mu)))  # noqa: E731
+    state, checked = np.random.default_rng(0).integers(1, 2 ** 63, 4, dtype=np.uint64), 0
+    for theta in reference[::3000].astype(np.float64):
+        c, s = np.cos(theta), np.sin(theta)
+        work = xy_chain.move_buffers(L, chain.modes, chain.sigma)
+        a = xy_chain.low_coefficients(c, s, chain.wmx, chain.wmy, chain.modes, work).copy()
+        assert np.allclose(a.ravel(), coords(theta), atol=1e-10)
+        if not xy_chain.low_mode_move(c, s, chain.wmx, chain.wmy, chain.modes, chain.sigma, 1 / T, 0.5, False, state,
+                                      work, True):
+            continue                              # reached the band: refused both ways
+        new = np.arctan2(s, c)
+        assert xy.matches_map(new[None], pair[None])[0]
+        assert np.allclose(work[9].ravel(), coords(new), atol=1e-10)                 # a' = what was proposed
+        assert np.allclose(xy.wrap_angle(new - theta), ((work[9] - a).ravel()[:, None, None] * basis).sum(0),
+                           atol=1e-10)                                               # nothing else moved
+        expected = (-(xy.energy(new) - xy.energy(theta)) + G(new) - G(theta)) / T
+        assert work[13][0] == pytest.approx(expected, abs=1e-8)
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_low_mode_moves_alone_keep_the_target(generator, pair, reference, monkeypatch, broken):
+    """Exact states (thinned Monte Carlo), three low-mode moves (independence proposals) and rotations each, no local
+    sweep: the moved states still match the other half of the Monte Carlo chain; the same test catches the moves
+    without Metropolis–Hastings and with too hot a Gaussian."""
+    if broken:
+        _hot_tables(monkeypatch)
+        monkeypatch.setattr(exact, "_METROPOLIS_HASTINGS", False)
+    chain = exact.ExactChain(generator, pair, T, sweeps_per_step=0)
+    chain.rho = 0.0
+    half = len(reference) // 2
+    starts = reference[:half:10].astype(np.float64)
+    if broken:   # replicas always run with Metropolis–Hastings: the broken kernel goes through run
+        moved = []
+        for th in starts[:1000]:
+            chain.c, chain.s = np.cos(th), np.sin(th)
+            moved.append(chain.run(3, record=True)[1][-1])
+        moved = np.array(moved)
+    else:
+        moved = chain.replicas(starts, 3, seed=1)[:, -1]
+        changed = np.abs(moved[:, 0] - xy.energy(starts)) > 1e-9
+        assert changed.mean() > 0.3
+    ref = reference[half::10].astype(np.float64)
+    ref_obs = np.stack([xy.energy(ref), xy.magnetization(ref), helicity_terms(ref, T)], axis=1)
+    z = (moved.mean(0) - ref_obs.mean(0)) / np.hypot(moved.std(0) / np.sqrt(len(moved)),
+                                                   ref_obs.std(0) / np.sqrt(len(ref_obs)))
+    assert (np.abs(z).max() > 4) if broken else (np.abs(z).max() < 4), z
+
+
+def test_any_gaussian_width_keeps_the_chain_exact(generator, pair, reference, monkeypatch):
+    """The Gaussian's widths are a choice for speed: with Metropolis–Hastings a 2.5 times too hot one stays exact."""
+    _hot_tables(monkeypatch)
+    theta, info = sample_exact(generator, pair, T, 4000, seed=4)
+    z = _z(theta, reference)
+    assert all(abs(z[o]) < 4 for o in ("energy", "abs_m", "helicity")), z
+    assert 0 < info["acceptance"] < 1
+
+
+def test_vectorised_atan2_matches_numpy_to_rounding():
+    from support.samplers.xy_chain import lattice_atan2
+
+    angles = np.concatenate([np.linspace(-np.pi, np.pi, 200001), np.arange(-8, 9) * np.pi / 8])
+    c, s = np.cos(angles)[None], np.sin(angles)[None]
+    special = np.array([[1.0, -1.0, 0.0, 0.0, 1e-300, -1e-300, 0.6, -0.8]]), np.array(
+        [[0.0, 0.0, 1.0, -1.0, 1.0, -1.0, 0.8, 0.6]])
+    for cc, ss in ((c, s), special):
+        got = np.empty_like(cc)
+        lattice_atan2(ss, cc, got)
+        assert np.abs(xy.wrap_angle(got - np.arctan2(ss, cc))).max() < 1e-15
+
+
+def test_sample_exact_needs_local_sweeps(generator, pair):
+    with pytest.raises(ValueError, match="sweeps_per_step"):
+        sample_exact(generator, pair, T, 5, sweeps_per_step=0)

@@ -20,6 +20,7 @@ CORES = os.cpu_count() or 1
 GPU_PROFILES = {"paper": "the source works' scale (250k XY fields per temperature, 120 cWGAN epochs, "
                          "200 x 200 skyrmion lattices, 1000 VAE epochs), sized for one GPU"}
 
+_COST_MAPS = ("close_pair", "separated_pairs", "many_pairs")   # support.cwgan.evaluation.exact_checks.cost_maps
 _GAN_SETS = ("seen_class", "unseen_class", "multi_pair", "unseen_T", "L32", "many_pairs", "L64", "outside_T")
 _pos = number(0, lo_open=True)
 _temps = list_of(number(0, lo_open=True), distinct=True)
@@ -111,15 +112,17 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "gan_prior_sets": list_of(choice(*_GAN_SETS), min_len=0, distinct=True),
         "gan_cost_samples_per_map": _count, "gan_cost_budget": _pos,
         "gan_prior_max_L": integer(16, why="the prior-based variants are timed up to this L"),
-        "exact_check_T": _temps, "exact_cost_T": _temps, "exact_cost_warm_T": list_of(number(0, lo_open=True),
-                                                                                      distinct=True, min_len=0),
-        "exact_cost_warm_max_L": integer(16),
+        "exact_check_T": _temps, "exact_cost_T": _temps,
+        "exact_cost_maps": record({k: integer(16) for k in _COST_MAPS}),
+        "exact_cost_mc_k": list_of(integer(1, 5, why="over-relaxation sweeps per Metropolis sweep"), distinct=True),
+        "exact_cost_plain_max_L": integer(0, why="plain Metropolis is timed up to this L (0: never)"),
+        "exact_cost_min_steps": integer(40, why="tau_int needs a series"),
+        "exact_cost_mc_min_cycles": integer(40, why="tau_int needs a series"),
+        "exact_cost_max_seconds": _pos, "exact_cost_replicas": integer(2, why="the burn-in study averages replicas"),
         "exact_check_steps": integer(40, why="batch-means errors need 20 blocks of at least two states"),
         "exact_check_mc_states": integer(40, why="batch-means errors need 20 blocks of at least two states"),
         "exact_check_mc_between": _count, "exact_many_L": integer(16, why="four to six pairs must fit"),
         "exact_cost_L": list_of(integer(16), distinct=True),
-        "exact_cost_steps": integer(4, why="tau_int needs a series"),
-        "exact_cost_mc_sweeps": integer(4, why="tau_int needs a series"),
     },
     "05_latent_analysis": {
         "batch_size": _count, "n_generate": integer(2), "samplers": list_of(

@@ -184,7 +184,8 @@ def plot_learned_curves(curves: dict[str, dict], mc: dict, unseen: list[int],
 
 def plot_exact(checks: dict[str, dict], rows: list[dict], z_limit: float = 3.0):
     """Left: z of the exact chain against long Monte Carlo per observable, one marker per (map, T), with the ±limit
-    band. Right: seconds per independent field against L (log-log) of the exact chain and of constrained MC."""
+    band. Right: the chain's speedup over the best Monte Carlo against L (log-log), per independent field (filled)
+    and per new map (open), one colour per map and a line style per T, with the targets' levels."""
     fig, (ax_z, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
     names = list(OBSERVABLES_Z)
     for m, (name, by_T) in enumerate(checks.items()):
@@ -195,12 +196,20 @@ def plot_exact(checks: dict[str, dict], rows: list[dict], z_limit: float = 3.0):
     ax_z.set(xticks=range(len(names)), xticklabels=names, ylabel="z (exact chain − MC) / σ",
              title="exactness against long Monte Carlo")
     ax_z.legend(fontsize=7, ncol=2)
+    maps = list(dict.fromkeys(r["map"] for r in rows))
     for t, T in enumerate(sorted({r["T"] for r in rows})):
-        sel = sorted((r for r in rows if r["T"] == T), key=lambda r: r["L"])
-        L = [r["L"] for r in sel]
-        ax_c.loglog(L, [r["seconds_per_independent"] for r in sel], "o-", color=f"C{t}", label=f"exact chain, T = {T}")
-        ax_c.loglog(L, [r["mc_seconds_per_independent"] for r in sel], "s--", color=f"C{t}", label=f"MC, T = {T}")
-    ax_c.set(xlabel="L", ylabel="seconds per independent field", title="cost, side by side (one core)")
-    ax_c.legend(fontsize=7, ncol=2)
+        for m, name in enumerate(maps):
+            sel = sorted((r for r in rows if r["T"] == T and r["map"] == name), key=lambda r: r["L"])
+            L = [r["L"] for r in sel]
+            ax_c.loglog(L, [r["speedup_vs_best_mc"] for r in sel], "o", ls="-:"[t % 2], color=f"C{m}",
+                        label=f"{name.replace('_', ' ')}, T = {T}")
+            ax_c.loglog(L, [r["new_map_speedup"] for r in sel], "o", ls="-:"[t % 2], color=f"C{m}", mfc="none",
+                        alpha=0.6)
+    for level, text in ((1.0, "equal cost"), (1 / 1.25, "1/1.25"), (3.0, "3x")):
+        ax_c.axhline(level, color="0.6", lw=0.8, ls="--")
+        ax_c.annotate(text, (1.0, level), xycoords=("axes fraction", "data"), fontsize=7, ha="right", va="bottom")
+    ax_c.set(xlabel="L", ylabel="best MC cost / chain cost",
+             title="speedup over Metropolis + k OR (filled: per field, open: per new map)")
+    ax_c.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig

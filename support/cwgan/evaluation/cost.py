@@ -10,17 +10,31 @@ The use case is the paper's: fields for *new* defect maps. At each ``L`` we draw
   first, so a per-map set-up and any redraw of a wrong map are included.
 
 Seconds per sample are wall-clock seconds divided by the number of samples.
+
+Samplers that are Markov chains (the exact chain of :mod:`support.cwgan.exact`, constrained Metropolis with ``k``
+over-relaxation sweeps per sweep, :class:`MCCycles`) are measured alike by :func:`measure`: time per step from bare
+kernel runs on one core, ``tau_int`` of ``E``, ``|M|`` and the helicity term (with errors) from a separate run of at
+least :data:`MIN_RUN_OVER_TAU` of them, ``2 tau_max`` steps per independent field; :func:`burn_in_length` reads a new
+map's burn-in off replicas (:mod:`support.cwgan.evaluation.exact_checks` builds the chapter's rows from these).
+A caveat the numbers carry: over-relaxation makes the long modes oscillate, and the windowed estimator then errs
+low on ``|M|`` unless the run is long (hence the minimum run lengths); an underestimate favours Monte Carlo.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from support import xy
 from support.cwgan.evaluation.mc_reference import mc_cost_per_sample, pair_maps_for_cost
 from support.cwgan.models.prior import clear_caches
+from support.samplers.rng import make_states
+from support.samplers.xy import initial_spins
+from support.samplers.xy_chain import cycle_replicas, run_cycles
+from support.samplers.xy_kernels import MAX_WIDTH, N_TABLE, TARGET_ACCEPTANCE, _fill_table
 
 Variant = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
@@ -103,3 +117,146 @@ def plot_cost(costs: Mapping[str, Mapping[int, float | None]]):
     ax.set_ylabel("seconds per independent sample (CPU)")
     ax.legend(fontsize=8)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# the exact chain against the best Monte Carlo, one (map, L, T) at a time
+# ---------------------------------------------------------------------------------------------
+#
+# Fair by construction: every sampler runs in this process on one core, on the same map and T; its time per
+# step comes from bare kernel runs (nothing stored, no map check, no trigonometry of the states; the fastest of
+# a few repeats, which a busy machine disturbs least), its tau_int from a separate recorded run of at least
+# MIN_RUN_OVER_TAU autocorrelation times (extended until it is, within a wall-time cap), with Madras–Sokal errors.
+
+#: the observables whose largest tau_int sets the spacing of independent fields (E, |M|, helicity term)
+SERIES = ("energy", "abs_m", "helicity")
+#: a tau_int comes from a run at least this many tau_int long (else the row says how long it was)
+MIN_RUN_OVER_TAU = 50
+#: burn-in ends when every replica-mean observable is within this many equilibrium standard deviations
+BIAS_TOL = 0.5
+
+
+def tau_with_error(x: np.ndarray, c: float = 5.0) -> tuple[float, float]:
+    """``(tau_int, its error)`` of a series: Sokal's window (the estimator of
+    :func:`~support.samplers.autocorrelation.integrated_autocorrelation_time`) and the Madras–Sokal variance
+    ``2 (2 W + 1) / n tau^2`` of the windowed sum (``W`` the window)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    n = x.size
+    if n < 4:
+        raise ValueError("need at least 4 points")
+    x = x - x.mean()
+    if not np.any(x):
+        return 0.5, 0.0
+    f = np.fft.rfft(x, 2 * n)
+    acf = np.fft.irfft(f * np.conj(f))[:n]
+    taus = np.cumsum(acf / acf[0]) - 0.5
+    window = next((m for m in range(1, n) if m >= c * taus[m]), n - 1)
+    tau = float(taus[window])
+    return tau, tau * math.sqrt(2 * (2 * window + 1) / n)
+
+
+def series_taus(obs: np.ndarray) -> dict[str, tuple[float, float]]:
+    """``{observable: (tau_int, error)}`` of a recorded run ``(n, 3)`` (columns :data:`SERIES`)."""
+    return {name: tau_with_error(obs[:, k]) for k, name in enumerate(SERIES)}
+
+
+def burn_in_length(replicas: np.ndarray, mean: np.ndarray, std: np.ndarray, tol: float = BIAS_TOL) -> tuple[int, bool]:
+    """First step ``t`` at which the mean over replicas ``(R, n, 3)`` of every observable lies within ``tol``
+    equilibrium standard deviations ``std (3,)`` of the equilibrium mean ``mean (3,)``: ``(t, reached)``; not
+    reached within the series: ``(n - 1, False)`` (a lower bound)."""
+    bias = np.abs(replicas.mean(axis=0) - mean) / np.maximum(std, 1e-300)
+    ok = np.flatnonzero((bias <= tol).all(axis=1))
+    return (int(ok[0]), True) if len(ok) else (replicas.shape[1] - 1, False)
+
+
+class MCCycles:
+    """Constrained Metropolis with ``overrelax`` over-relaxation sweeps per sweep (a cycle), from the Villain field.
+
+    The interface of :class:`support.cwgan.exact.ExactChain` (``setup_seconds``, ``burn_in``, ``run``,
+    ``replicas``), so one protocol measures both; the kernel is :func:`support.samplers.xy_kernels._cycles`.
+    """
+
+    def __init__(self, charges: np.ndarray, T: float, *, overrelax: int = 0, seed: int = 0):
+        t0 = time.perf_counter()
+        self.charges, self.T, self.overrelax = xy.check_charges(charges), float(T), int(overrelax)
+        c, s = initial_spins(self.charges.shape[-1], self.charges[None], 1)
+        self.c, self.s = c[0].copy(), s[0].copy()
+        self.state = make_states(seed, 1)[0]
+        self.width = 1.0
+        self.table = np.empty((N_TABLE, 2))
+        _fill_table(self.table, self.width)
+        self.setup_seconds = time.perf_counter() - t0
+        self.acceptance = 0.0
+
+    def burn_in(self, n_cycles: int) -> None:
+        """``n_cycles`` cycles; the proposal width adapts towards acceptance 0.5 after every block of 10."""
+        L = self.c.shape[0]
+        for done in range(0, int(n_cycles), 10):
+            n = min(10, int(n_cycles) - done)
+            rate = run_cycles(self.c, self.s, self.state, self.table, 1.0 / self.T, n, self.overrelax,
+                              np.zeros((0, 3))) / (n * L * L)
+            self.width = min(max(self.width * math.exp(2.0 * (rate - TARGET_ACCEPTANCE)), 1e-3), MAX_WIDTH)
+            _fill_table(self.table, self.width)
+
+    def run(self, n_cycles: int, *, record: bool = False) -> tuple[None, np.ndarray | None]:
+        """``n_cycles`` frozen cycles: ``(None, observables (n, 3) or None)`` (as ``ExactChain.run``)."""
+        obs = np.empty((int(n_cycles), 3)) if record else np.zeros((0, 3))
+        acc = run_cycles(self.c, self.s, self.state, self.table, 1.0 / self.T, int(n_cycles), self.overrelax, obs)
+        self.acceptance = acc / max(1, int(n_cycles) * self.c.size)
+        return None, (obs if record else None)
+
+    def replicas(self, n_replicas: int, n_cycles: int, seed: int) -> np.ndarray:
+        """Observables ``(R, n + 1, 3)`` of ``R`` copies started from the Villain field (frozen width, in parallel)."""
+        c, s = initial_spins(self.charges.shape[-1], self.charges[None], 1)
+        out = np.empty((int(n_replicas), int(n_cycles) + 1, 3))
+        cycle_replicas(c[0], s[0], make_states(seed, int(n_replicas)), self.table, 1.0 / self.T, self.overrelax, out)
+        return out
+
+
+def _seconds_per_step(sampler, per_step_guess: float, *, seconds: float, repeats: int) -> float:
+    """Fastest of ``repeats`` bare runs (nothing recorded) of about ``seconds`` each, per step: short windows, many of
+    them, so that on a shared machine some run undisturbed."""
+    n = max(2, int(seconds / max(per_step_guess, 1e-7)))
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        sampler.run(n)
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
+def measure(sampler, *, pilot: int, min_steps: int, max_seconds: float, time_seconds: float = 0.01,
+            repeats: int = 10) -> dict:
+    """tau_int (steps) per observable with errors, seconds per step, and seconds per independent field of a
+    sampler that has been burnt in: a pilot run of ``pilot`` steps (also burn-in, discarded), then a recorded run
+    of at least ``min_steps`` and :data:`MIN_RUN_OVER_TAU` tau_int, extended while shorter and the recorded runs
+    took under ``max_seconds`` (``run_over_tau`` tells). The time per step is measured apart, on bare runs.
+
+    Returns:
+        ``tau_int``, ``tau_err`` (per observable of :data:`SERIES`), ``tau_max`` and its error, ``seconds_per_step``,
+        ``seconds_per_independent`` (``2 tau_max`` steps, at least one) and its error, ``run_over_tau``, ``n_steps``,
+        and the run's ``mean`` and ``std`` per observable.
+    """
+    t0 = time.perf_counter()
+    _, obs = sampler.run(pilot, record=True)
+    per_step = (time.perf_counter() - t0) / pilot
+    tau = max(t for t, _ in series_taus(obs).values())
+    obs = np.zeros((0, 3))
+    spent = 0.0
+    while True:   # the first run has at least min_steps; extensions stop at max_seconds
+        n = max(int(1.1 * MIN_RUN_OVER_TAU * max(tau, 0.5)), int(min_steps)) - len(obs)
+        n = max(int(min_steps) - len(obs), 1, min(n, int((max_seconds - spent) / per_step)))
+        t0 = time.perf_counter()
+        obs = np.concatenate([obs, sampler.run(n, record=True)[1]])
+        spent += time.perf_counter() - t0
+        taus = series_taus(obs)
+        tau = max(t for t, _ in taus.values())
+        if (len(obs) >= MIN_RUN_OVER_TAU * tau and len(obs) >= min_steps) or spent >= max_seconds:
+            break
+    step = _seconds_per_step(sampler, spent / len(obs), seconds=time_seconds, repeats=repeats)
+    worst = max(taus, key=lambda k: taus[k][0])
+    return {"tau_int": {k: v[0] for k, v in taus.items()}, "tau_err": {k: v[1] for k, v in taus.items()},
+            "tau_max": tau, "tau_max_err": taus[worst][1], "seconds_per_step": step,
+            "seconds_per_independent": step * max(1.0, 2 * tau),
+            "seconds_per_independent_err": step * 2 * taus[worst][1], "run_over_tau": len(obs) / tau,
+            "n_steps": len(obs), "mean": obs.mean(axis=0), "std": obs.std(axis=0)}
