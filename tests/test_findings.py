@@ -41,8 +41,9 @@ TREE = {
                   "r2": {"nu": 1.0, "abs_m": 0.95, "energy": 0.99, "cv": -3.0, "helicity": 0.5, "chi": None},
                   "acc_topo": {"area": 0.9, "perimeter": 0.8, "euler": 0.5}},
         "exact_sampling": {"z_max": 2.5, "corr_r2_min": 0.97, "z_within": 15, "z_n": 15,
-                           "cost": [{"L": 16, "T": 0.1, "speedup": 2.0}, {"L": 64, "T": 0.1, "speedup": 12.0},
-                                    {"L": 64, "T": 0.3, "speedup": 31.0}, {"L": 64, "T": 0.5, "speedup": 1.0}]}},
+                           "cost": [{"L": 16, "T": 0.1, "speedup_vs_best_mc": 0.1},
+                                    {"L": 64, "T": 0.1, "speedup_vs_best_mc": 2.0},
+                                    {"L": 64, "T": 0.3, "speedup_vs_best_mc": 0.8}]}},
     "05_latent_analysis": {"targets": [{"key": k, "name": k, "value": v, "target": "", "met": None, "verdict": ""}
                                        for k, v in VAE.items()]},
 }
@@ -116,8 +117,8 @@ def test_rows_of_a_complete_run():
     # R²: nu, abs_m, energy meet 0.9, helicity misses, chi is undefined; Acc_topo: area and perimeter meet 0.8
     assert _seen(rows, "indepth_targets") == ("5 of 8 (learned)", "undefined")
     assert rows["exact_check"]["verdict"] == "met"
-    assert _seen(rows, "exact_speedup") == ("12 (T = 0.1), 31 (T = 0.3)", "met")
-    assert rows["exact_speedup"]["value"] == 12.0
+    assert _seen(rows, "exact_speedup") == ("up to 1.25 times its cost (2 maps × T)", "met")   # L = 16 not judged
+    assert rows["exact_speedup"]["value"] == 1.25
 
 
 def test_vae_rows_are_chapter_05s_targets_judged_again():
@@ -134,14 +135,14 @@ def test_vae_rows_are_chapter_05s_targets_judged_again():
 
 
 def test_what_a_profile_did_not_measure_is_undefined_not_an_error():
-    cost = [{"L": 16, "T": 0.1, "speedup": 2.0}, {"L": 32, "T": 0.1, "speedup": 5.0}]
+    cost = [{"L": 16, "T": 0.1, "speedup_vs_best_mc": 0.1}]
     rows = _rows(_tree(**{"04_evaluate/exact_sampling/cost": cost, "02_train_cwgan/targets/prior": KeyError}))
-    assert rows["exact_speedup"]["value_text"] == "not measured at L = 64 in this profile"
+    assert rows["exact_speedup"]["value_text"] == "not measured at L ≥ 32 in this profile"
     assert rows["exact_speedup"]["verdict"] == "undefined" and rows["exact_speedup"]["value"] is None
     assert (rows["prior_heldout"]["value_text"], rows["prior_heldout"]["verdict"]) == ("not trained", "undefined")
-    only_one_T = [{"L": 64, "T": 0.1, "speedup": 50.0}]
-    row = _rows(_tree(**{"04_evaluate/exact_sampling/cost": only_one_T}))["exact_speedup"]
-    assert row["value_text"] == "50 (T = 0.1); other T not measured" and row["verdict"] == "undefined"
+    dearer = [{"L": 32, "T": 0.1, "speedup_vs_best_mc": 0.5}]
+    row = _rows(_tree(**{"04_evaluate/exact_sampling/cost": dearer}))["exact_speedup"]
+    assert row["value_text"] == "up to 2 times its cost (1 maps × T)" and row["verdict"] == "missed"
     sets = {"seen_class": {"learned": _set_row(1.0, 1.0)}}
     rows = _rows(_tree(**{"04_evaluate/cwgan/sets": sets}))
     assert (rows["prior_sets"]["value_text"], rows["prior_sets"]["verdict"]) == ("not scored", "undefined")
@@ -162,8 +163,8 @@ def test_a_missing_key_names_the_chapter_file_and_the_key():
         fd.collect(_tree(**{"04_evaluate/exact_sampling": KeyError}))
     with pytest.raises(fd.FindingsError, match=r"04_evaluate.json has no cwgan.set_floor_check"):
         fd.collect(_tree(**{"04_evaluate/cwgan/set_floor_check": KeyError}))
-    cost = [{"L": 64, "T": 0.1, "speedup_vs_best_mc": 3.0}]                 # a key renamed deeper in a list
-    with pytest.raises(fd.FindingsError, match=r"04_evaluate.json has no 'speedup' \(a key the findings read\): .*"
+    cost = [{"L": 64, "T": 0.1, "speedup": 3.0}]                            # a key renamed deeper in a list
+    with pytest.raises(fd.FindingsError, match=r"04_evaluate.json has no 'speedup_vs_best_mc' \(a key the findings read\): .*"
                                                r"--only 04"):
         fd.collect(_tree(**{"04_evaluate/exact_sampling/cost": cost}))
     targets = [t for t in TREE["05_latent_analysis"]["targets"] if t["key"] != "pc0_Q"]
@@ -242,6 +243,7 @@ def test_the_targets_are_the_chapters_own():
                                                                 verdicts.R2_TARGETS)
     assert (fd.Z_WITHIN, fd.SURPRISE) == (z_scores.WITHIN, verdicts.SURPRISE)
     assert (fd.EXACT_Z, fd.EXACT_R2) == (exact_checks.Z_LIMIT, exact_checks.R2_TARGET)
+    assert fd.RATIO_LIMIT == exact_checks.RATIO_LIMIT
 
 
 def test_verdicts_agree_with_the_chapters_where_they_record_one():

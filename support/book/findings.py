@@ -35,8 +35,9 @@ R2_TARGET, ACC_TARGET = 0.9, 0.8
 R2_OBSERVABLES = ("abs_m", "energy", "helicity", "chi", "nu")
 #: the exact chain against long Monte Carlo (exact_checks.Z_LIMIT, R2_TARGET)
 EXACT_Z, EXACT_R2 = 3.0, 0.95
-#: chapter 04's stated cost target for the exact chain: at least this speed-up over constrained MC at this L and T
-SPEEDUP_TARGET, SPEEDUP_L, SPEEDUP_T = 10.0, 64, (0.1, 0.3)
+#: chapter 04's cost target for the exact chain (exact_checks.RATIO_LIMIT): at L >= RATIO_MIN_L it costs at most this
+#: many times the best Monte Carlo (Metropolis + k over-relaxation) per independent field, on every map and T
+RATIO_LIMIT, RATIO_MIN_L = 1.25, 32
 #: chapter 05's targets (vae.report.TARGETS) of the rows shown here, in page order: (rule, bound)
 VAE_TARGETS = {"test_mse": ("<=", 0.012), "probe_Q": (">=", 0.9), "probe_skill_Q": (">=", 0.25),
                "pc0_Q": (">=", 0.75), "direction_Q": (">=", 0.8), "mse_defects": (">=", 0.8),
@@ -60,7 +61,8 @@ FINDINGS = {
     "exact_sets": "exact chain: sets where it cannot be told from Monte Carlo",
     "indepth_targets": "in-depth generator on held-out placements: R² and Acc_topo targets",
     "exact_check": "exact chain against long Monte Carlo on unseen maps",
-    "exact_speedup": f"exact chain: speed-up over constrained Monte Carlo at L = {SPEEDUP_L}",
+    "exact_speedup": f"exact chain: cost per independent field against the best Monte Carlo (Metropolis + "
+                     f"over-relaxation), L ≥ {RATIO_MIN_L}",
     "test_mse": "test MSE on unseen phase points",
     "probe_Q": "ridge probe of Q from the latent: R²",
     "probe_skill_Q": "skill of the Q probe over the phase point (D, B)",
@@ -218,14 +220,12 @@ def _exact_rows(results: Mapping) -> list[dict]:
                  f"{ex['z_within']} of {ex['z_n']} |z| ≤ {EXACT_Z:g} (largest {text_of(z_max)}); "
                  f"C(r) R² ≥ {text_of(r2_min)}", f"every |z| ≤ {EXACT_Z:g}, C(r) R² ≥ {EXACT_R2}",
                  all_of([verdict(z_max, "<=", EXACT_Z), verdict(r2_min, ">=", EXACT_R2)]))
-    at_L = {round(float(r["T"]), 6): r["speedup"] for r in ex["cost"] if r["L"] == SPEEDUP_L}
-    measured = [T for T in SPEEDUP_T if T in at_L]
-    text = ", ".join(f"{text_of(at_L[T])} (T = {T})" for T in measured)
-    if len(measured) < len(SPEEDUP_T):
-        text = f"not measured at L = {SPEEDUP_L} in this profile" if not measured else f"{text}; other T not measured"
-    best = min(at_L[T] for T in measured) if len(measured) == len(SPEEDUP_T) else None
-    speed = _row("exact_speedup", "cwgan", "04_evaluate", "cwgan-exact", best, text,
-                 f"≥ {SPEEDUP_TARGET:g} at T = {', '.join(map(str, SPEEDUP_T))}", verdict(best, ">=", SPEEDUP_TARGET))
+    ratios = [1.0 / r["speedup_vs_best_mc"] for r in ex["cost"] if r["L"] >= RATIO_MIN_L]
+    worst = max(ratios) if ratios else None
+    text = (f"up to {text_of(worst)} times its cost ({len(ratios)} maps × T)" if ratios else
+            f"not measured at L ≥ {RATIO_MIN_L} in this profile")
+    speed = _row("exact_speedup", "cwgan", "04_evaluate", "cwgan-exact", worst, text,
+                 f"≤ {RATIO_LIMIT:g} times on every map and T", verdict(worst, "<=", RATIO_LIMIT))
     return [check, speed]
 
 
