@@ -32,9 +32,11 @@ from support.cwgan.models.learned import LearnedGenerator  # noqa: E402
 
 def settings(generator, L: int, temps, unseen_class: int) -> None:
     k = ec.cost_maps(L, unseen_class, 0)["close_pair"]
-    alternatives = {"defaults": {}, "2 sweeps, 1 OR": dict(sweeps_per_step=2), "1 sweep, 2 OR": dict(overrelax=2),
-                    "1 sweep, 3 OR": dict(overrelax=3), "1 sweep, no OR": dict(overrelax=0),
-                    "4 sweeps, no OR": dict(sweeps_per_step=4, overrelax=0), "modes 2": dict(modes=2),
+    alternatives = {"defaults (2 x 1+1 OR)": {}, "1 sweep, 1 OR": dict(sweeps_per_step=1),
+                    "3 sweeps, 1 OR": dict(sweeps_per_step=3), "2 sweeps, 2 OR": dict(overrelax=2),
+                    "1 sweep, 2 OR": dict(sweeps_per_step=1, overrelax=2),
+                    "1 sweep, 3 OR": dict(sweeps_per_step=1, overrelax=3), "2 sweeps, no OR": dict(overrelax=0),
+                    "4 sweeps, no OR (old)": dict(sweeps_per_step=4, overrelax=0), "modes 2": dict(modes=2),
                     "modes 5": dict(modes=5), "2 low-mode moves": dict(low_moves=2), "no low-mode moves": dict(modes=0)}
     for T in temps:
         ec.warm_up(generator, k, T)
@@ -43,7 +45,7 @@ def settings(generator, L: int, temps, unseen_class: int) -> None:
             chain.burn_in(exact.BURN_IN_STEPS)
             m = measure(chain, pilot=200, min_steps=1000, max_seconds=30)
             tau = m["tau_int"]
-            print(f"L = {L} T = {T} {name:>18}: acc {chain.acceptance[0]:.2f}  tau E {tau['energy']:5.2f}  "
+            print(f"L = {L} T = {T} {name:>22}: acc {chain.acceptance[0]:.2f}  tau E {tau['energy']:5.2f}  "
                   f"|M| {tau['abs_m']:6.2f}  Y {tau['helicity']:5.2f}  ms/step {1e3 * m['seconds_per_step']:6.3f}  "
                   f"ms/independent {1e3 * m['seconds_per_independent']:7.3f}", flush=True)
 

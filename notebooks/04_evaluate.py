@@ -545,8 +545,10 @@ exact_checks.check_table(exact_runs).round(3)
 # row by that measurement (plain Metropolis is shown beside it). *Per new map*: the set-up (for the chain the
 # generator's forward pass and one draw) plus the burn-in, measured on replicas from their own starts (the chain from
 # generator draws, Monte Carlo from the Villain field) as the first step at which every observable's replica mean lies
-# within half an equilibrium standard deviation of the chain's long-run mean. The chain centred on the Villain field
-# instead of the learned mean shows what the learned part buys.
+# within half an equilibrium standard deviation of the chain's long-run mean; both samplers keep the tuning (proposal
+# width, $\rho$) of their long runs, which a user pays once per $(L, T)$, not per map (`sample_exact` itself adapts
+# over its first 20 steps). The chain centred on the Villain field instead of the learned mean shows what the learned
+# part buys.
 
 # %%
 cost_cases = [(name, Lc, T) for Lc in exact_cost_L for name, max_L in exact_cost_maps.items() if Lc <= max_L

@@ -47,7 +47,7 @@ from support.samplers.xy_kernels import N_TABLE, _fill_table
 from support.samplers.xy_chain import chain_replicas, run_chain
 
 #: defaults chosen by measurement (benchmarks/bench_exact.py prints the alternatives)
-MODES, SWEEPS_PER_STEP, OVERRELAX, LOW_MOVES, BURN_IN_STEPS = 3, 2, 1, 1, 50
+MODES, SWEEPS_PER_STEP, OVERRELAX, LOW_MOVES, BURN_IN_STEPS = 3, 2, 1, 1, 20
 #: Metropolis–Hastings in the low-mode move; only the test that the checks catch a non-exact kernel turns it off
 _METROPOLIS_HASTINGS = True
 #: where the Gaussian is centred: the generator's mean field, or the Villain field (an ablation)
