@@ -157,7 +157,8 @@ print("temperatures:", [round(float(t), 2) for t in np.unique(data["T"])])
 # target of 1 would pull cores sharper than Monte Carlo.
 
 # %%
-# NBVAL_CHECK_OUTPUT
+# not compared by nbval: the Monte Carlo chains with over-relaxation are chaotic, so on a CPU that rounds
+# differently these digits move (the results regression holds the numbers to their measured spread)
 print({T: round(v, 3) for T, v in targets.items()})
 
 # %%

@@ -47,8 +47,13 @@ for key, text in findings.glue_values(rows).items():
     glue(key, text, display=False)
 
 # %%
-# NBVAL_CHECK_OUTPUT
+# not compared by nbval: the Monte Carlo chains with over-relaxation are chaotic, so on a CPU that rounds
+# differently these digits move (the results regression holds the numbers to their measured spread)
 print(findings.verdict_lines(rows))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("rows per work:", {work: n["rows"] for work, n in findings.tally(rows).items()})
 
 # %% [markdown]
 # ## The conditional WGAN for the XY model (Klos et al.)
