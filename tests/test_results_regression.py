@@ -63,7 +63,7 @@ def test_reference_is_complete_small_and_machine_free():
     assert rounding.CI_REGIME in regimes                  # CI's run is one of those measured
     assert ref["new_keys"] == "report" and sorted(ref["chapters"]) == rr.pinned(book.chapters())
     assert all(len(leaves) > 20 for leaves in ref["chapters"].values())
-    assert rr.REFERENCE.stat().st_size < 400_000
+    assert rr.REFERENCE.stat().st_size < 600_000     # leaves, their measured tolerances and the summary
     strings = [v for leaves in ref["chapters"].values() for v in leaves.values() if isinstance(v, str)]
     assert not [s for s in strings if os.path.isabs(s) or "/work/" in s]
     names = {path.rsplit(".", 1)[-1].split("[")[0] for leaves in ref["chapters"].values() for path in leaves}
@@ -289,9 +289,12 @@ def test_the_reference_file_is_written_and_read_back(tmp_path):
 # the committed reference still catches a change of method
 # -------------------------------------------------------------------------------------------------
 
-#: headline numbers (chapter, key path) that a change of method moves: a test MSE, an |r|, a z-score
-HEADLINES = [("05_latent_analysis", "test_mse.mean"), ("05_latent_analysis", "pearson_pc0_test.Q"),
-             ("04_evaluate", 'exact_sampling.checks.unseen_class."0.1".z.cv')]
+#: headline numbers (chapter, key path) that a change of method moves: a test MSE, an |r| (reconstruction error
+#: against lattice defects, the thesis's correlation)
+HEADLINES = [("05_latent_analysis", "test_mse.mean"), ("04_evaluate", "vae.pearson_mse_defects")]
+#: a z-score of the exact chain against Monte Carlo: both chains run over-relaxation, which is chaotic, so a CPU that
+#: rounds differently follows another trajectory and the z-score is held to its measured (statistical) spread only
+CHAIN_Z = ("04_evaluate", 'exact_sampling.checks.unseen_class."0.1".z.cv')
 #: a choice a chapter makes from its numbers, pinned because no regime flipped it
 CHOICES = [("03_train_vae", "best_kl")]
 
@@ -317,6 +320,15 @@ def test_a_one_percent_change_of_a_headline_number_fails_naming_it(chapter, path
     assert out.changed and out.changed[0].startswith(f"{chapter}: {path}: "), out.changed
 
 
+def test_a_chain_z_score_is_held_to_its_measured_spread_and_fails_beyond_it():
+    ref = _reference()
+    chapter, path = CHAIN_Z
+    value, allowed = ref["chapters"][chapter][path], ref["allowed"][chapter][path]
+    assert not _compare_leaves(ref, chapter, path, value + 0.9 * allowed).changed
+    out = _compare_leaves(ref, chapter, path, value + 1.1 * allowed)
+    assert out.changed and out.changed[0].startswith(f"{chapter}: {path}: ")
+
+
 @pytest.mark.parametrize("chapter, path", CHOICES)
 def test_a_flipped_choice_fails_naming_it(chapter, path):
     ref = _reference()
@@ -337,3 +349,9 @@ def test_another_seed_fails_naming_its_keys(tmp_path, monkeypatch):
     out = rr.compare(run, {**ref, "chapters": {"01_simulate": ref["chapters"]["01_simulate"]}})
     assert out.failed and len(out.changed) > 10
     assert any(line.startswith("01_simulate: xy_validation.") for line in out.changed), out.report()
+
+
+def test_a_regime_runs_checkpoint_paths_are_compared_as_if_written_into_data():
+    tree = {"c": {"checkpoints": ["data/rounding/generic/smoke/x.pt", "data/smoke/y.pt"], "n": 1}}
+    assert rr.relocated(tree, "data/rounding/generic/", "data/") == {"c": {"checkpoints": ["data/smoke/x.pt",
+                                                                                          "data/smoke/y.pt"], "n": 1}}

@@ -49,10 +49,12 @@ from support.book.tolerances import spread_summary
 #: leaf names (the last dict key of a path) that measure time or cost on this machine, not the method
 #: (``growth_exponent``: the slope of log seconds per independent field against log L, chapter 04; ``size_needs``:
 #: chapter 05's cost of the size study carried to L = 200, fitted to timed anneals and training steps)
-MACHINE_KEYS = ("chapter_seconds", "*seconds*", "*_per_second", "cost_per_sample", "cost_slope", "speedup*",
+MACHINE_KEYS = ("chapter_seconds", "*seconds*", "*_per_second", "cost_per_sample", "cost_slope", "*speedup*",
                 "growth_exponent", "size_needs", "*wall*", "*timing*", "*elapsed*")
-#: key paths left out whatever their name: the code version of a manifest changes with every commit
-MACHINE_PATHS = ("*code_version*",)
+#: key paths left out whatever their name: the code version of a manifest changes with every commit; chapter 04's
+#: cost rows of the exact chain and their verdicts are a timing benchmark (each run stops at a time budget, the best
+#: Monte Carlo k is the fastest on this machine), so every leaf there depends on the machine's speed
+MACHINE_PATHS = ("*code_version*", "exact_sampling.cost*")
 #: the committed reference of the smoke book's results
 REFERENCE = REPO_ROOT / "tests" / "smoke_results.json"
 #: a chapter's results file: NN_name.json (records.json and timings.json are not results)
@@ -301,5 +303,16 @@ def refresh(book_dir: str | os.PathLike, chapters: list[str], reference: str | o
         run.update(read_run(results_dir(params), newer_than=_started(nb), only=[chapter]))
     if len(folders) != 1:
         raise ValueError(f"the chapters wrote their results into several folders: {sorted(map(str, folders))}")
-    others = {name: read_run(folder, only=chapters) for name, folder in (regimes or {}).items()}
+    others = {name: relocated(read_run(folder, only=chapters), f"data/rounding/{name}/", "data/")
+              for name, folder in (regimes or {}).items()}
     return write_reference(reference, run, regimes=others)
+
+
+def relocated(tree: Any, old: str, new: str) -> Any:
+    """``tree`` with every string that starts with ``old`` starting with ``new`` instead: a regime's run writes into
+    ``data/rounding/<regime>/``, so its checkpoint paths are compared as if written into ``data/``."""
+    if isinstance(tree, dict):
+        return {k: relocated(v, old, new) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [relocated(v, old, new) for v in tree]
+    return new + tree[len(old):] if isinstance(tree, str) and tree.startswith(old) else tree
