@@ -242,21 +242,23 @@ def test_a_leaf_no_regime_moved_is_held_at_the_floor():
 def test_a_leaf_a_regime_moved_gets_the_multiple_of_its_largest_move():
     ref = _ref(regimes=_regime(**{"01_simulate/xy_validation/abs_m/1": 0.2501}))
     tol = ref["allowed"]["01_simulate"]["xy_validation.abs_m"]
-    assert tol[1] == pytest.approx(rr.MULTIPLE * 1e-4) and tol[0] == pytest.approx(rr.floor_tolerance(0.97, ref["tolerance"]))
+    # item 0 did not move, but its sibling did (by 1e-4 / 0.25 relative): it gets that typical relative move
+    assert tol[1] == pytest.approx(rr.MULTIPLE * 1e-4) and tol[0] == pytest.approx(rr.MULTIPLE * 4e-4 * 0.97, rel=1e-2)
     inside = _edited(**{"01_simulate/xy_validation/abs_m/1": 0.25 + 0.9 * rr.MULTIPLE * 1e-4})
     outside = _edited(**{"01_simulate/xy_validation/abs_m/1": 0.25 + 1.1 * rr.MULTIPLE * 1e-4})
     assert not rr.compare(inside, ref).failed
     assert rr.compare(outside, ref).changed[0].startswith("01_simulate: xy_validation.abs_m[1]: ")
-    assert rr.compare(_edited(**{"01_simulate/xy_validation/abs_m/0": 0.9701}), ref).failed   # its sibling: floor
+    assert rr.compare(_edited(**{"01_simulate/xy_validation/abs_m/0": 0.975}), ref).failed
 
 
 def test_siblings_that_moved_share_their_typical_relative_move():
-    run = {"c": {"d": {"x": 1.0, "y": 2.0, "z": 4.0, "w": 10.0}}}
-    moved = {"c": {"d": {"x": 1.01, "y": 2.02, "z": 4.0 + 1e-5, "w": 10.0}}}   # x, y by 1 %, z a little
+    run = {"c": {"d": {"x": 1.0, "y": 2.0, "z": 4.0, "w": 10.0, "n": 12}, "e": {"v": 0.5}}}
+    moved = {"c": {"d": {"x": 1.01, "y": 2.02, "z": 4.0 + 1e-5, "w": 10.0, "n": 12}, "e": {"v": 0.5}}}
     allowed = rr.reference_of(run, regimes={"r": moved})["allowed"]["c"]
     assert allowed["d.x"] == pytest.approx(rr.MULTIPLE * 0.01) and allowed["d.y"] == pytest.approx(rr.MULTIPLE * 0.02)
     assert allowed["d.z"] == pytest.approx(rr.MULTIPLE * 0.01 * 4.0)     # the median relative move, not its own
-    assert "d.w" not in allowed                                          # not moved: the floor
+    assert allowed["d.w"] == pytest.approx(rr.MULTIPLE * 0.01 * 10.0)    # a float on a plateau beside moved siblings
+    assert "d.n" not in allowed and "e.v" not in allowed                 # a count, and a dict nothing moved: floor
 
 
 def test_a_choice_that_flips_between_regimes_is_not_pinned_but_its_numbers_are():
@@ -281,7 +283,7 @@ def test_the_reference_file_is_written_and_read_back(tmp_path):
     path = rr.write_reference(tmp_path / "ref.json", RUN, regimes=_regime(**{"01_simulate/xy_validation/abs_m/1": 0.26}))
     ref = json.loads(path.read_text())
     assert ref == json.loads(json.dumps(_ref(regimes=_regime(**{"01_simulate/xy_validation/abs_m/1": 0.26}))))
-    assert ref["measured"]["01_simulate"]["xy_validation"] == {"leaves": 3, "measured": 1, "unpinned": 0,
+    assert ref["measured"]["01_simulate"]["xy_validation"] == {"leaves": 3, "measured": 2, "unpinned": 0,
                                                                "max_relative_tolerance": 0.4}
 
 

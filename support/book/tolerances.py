@@ -60,8 +60,9 @@ def measured_tolerances(native: dict[str, dict], regimes: dict[str, dict[str, di
     """``(allowed, unpinned)`` of a native run against runs of the same book under other rounding regimes.
 
     ``allowed[chapter][path]`` (a list leaf: one per item): for a number that some regime moved by more than
-    :func:`floor_tolerance`, ``multiple`` times the larger of its own largest move and the typical relative move
-    of its siblings (the median over the moved numbers in the same dict or list) times its size. Siblings come
+    :func:`floor_tolerance`, or a float whose siblings moved, ``multiple`` times the larger of its own largest
+    move and the typical relative move of its siblings (the median over the moved numbers in the same dict or
+    list) times its size. Siblings come
     out of the same computation, so a chain that diverged moves all of them; pooling them keeps a leaf whose two
     or three measured moves happened to be small from a tolerance that another machine's run would exceed.
     ``unpinned[chapter][path]``: a boolean, string, ``null`` or list length that changed between regimes (a
@@ -108,17 +109,24 @@ def _typical_relative_moves(moves: dict[str, tuple], floor: dict) -> dict[str, f
 
 
 def _scaled(ref: Any, move: Any, typical: float, multiple: float, floor: dict) -> Any:
-    """``multiple * max(move, typical * |ref|)`` where some regime moved the leaf beyond the floor (a list: per
-    item, the floor where that item did not move); ``None`` where the floor covers the leaf."""
+    """``multiple * max(move, typical * |ref|)`` (a list: per item); ``None`` where the floor covers the leaf.
+
+    A float that no regime moved still gets its siblings' typical move: a fraction such as ``z_within`` sits on a
+    plateau in the measured runs and leaves it in another (seen: 1.0 in four regimes, 0.9 in a fifth run). An
+    integer that no regime moved is a count and stays exact."""
     if isinstance(ref, list):
         items = [_scaled(r, m, typical, multiple, floor) for r, m in zip(ref, move)]
         if all(t is None for t in items):
             return None
         return [t if t is not None else (floor_tolerance(r, floor) if is_number(r) else 0.0)
                 for r, t in zip(ref, items)]
-    if not is_number(ref) or move <= floor_tolerance(ref, floor):
+    if not is_number(ref):
         return None
-    return float(f"{multiple * max(move, typical * abs(ref)):.3g}")
+    own = move if move > floor_tolerance(ref, floor) else 0.0
+    if own == 0.0 and isinstance(ref, int):      # a count no regime moved stays exact, whatever its siblings did
+        return None
+    tol = multiple * max(own, typical * abs(ref))
+    return float(f"{tol:.3g}") if tol > floor_tolerance(ref, floor) else None
 
 
 def spread_summary(native: dict[str, dict], allowed: dict, unpinned: dict) -> dict:
