@@ -6,6 +6,8 @@ Here, below the chapters' evaluation code, so that samplers, their tests and ben
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -14,18 +16,22 @@ def integrated_autocorrelation_time(x: np.ndarray, c: float = 5.0) -> float:
 
     Independent samples are ``2 τ`` steps apart (white noise gives ``τ = 1/2``).
     """
+    return tau_with_error(x, c)[0]
+
+
+def tau_with_error(x: np.ndarray, c: float = 5.0) -> tuple[float, float]:
+    """``(tau_int, its error)`` of a series: Sokal's window (``W >= c tau(W)``) and the Madras–Sokal variance
+    ``2 (2 W + 1) / n tau^2`` of the windowed sum (``W`` the window)."""
     x = np.asarray(x, dtype=np.float64).ravel()
     n = x.size
     if n < 4:
         raise ValueError("need at least 4 points")
     x = x - x.mean()
     if not np.any(x):
-        return 0.5
+        return 0.5, 0.0
     f = np.fft.rfft(x, 2 * n)
     acf = np.fft.irfft(f * np.conj(f))[:n]
-    acf /= acf[0]
-    taus = np.cumsum(acf) - 0.5     # τ(M) = 1/2 + Σ_{t=1..M} ρ(t)
-    for m in range(1, n):
-        if m >= c * taus[m]:
-            return float(taus[m])
-    return float(taus[-1])
+    taus = np.cumsum(acf / acf[0]) - 0.5
+    window = next((m for m in range(1, n) if m >= c * taus[m]), n - 1)
+    tau = float(taus[window])
+    return tau, tau * math.sqrt(2 * (2 * window + 1) / n)

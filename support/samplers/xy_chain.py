@@ -33,7 +33,7 @@ import numba as nb
 import numpy as np
 
 from support.samplers.rng import uniform
-from support.samplers.xy_kernels import BOND_EDGE, MAX_WIDTH, TARGET_ACCEPTANCE, _cycles, _fill_table
+from support.samplers.xy_kernels import BOND_EDGE, MAX_WIDTH, TARGET_ACCEPTANCE, _cycles, _fill_table, _renormalise
 
 #: the chain's low-mode acceptance that ``rho`` is tuned to during burn-in
 RHO_TARGET = 0.3
@@ -286,16 +286,6 @@ def _rotate(c, s, state):
             x = c[i, j]
             c[i, j] = x * cp - s[i, j] * sp
             s[i, j] = s[i, j] * cp + x * sp
-
-
-@nb.njit(cache=True)
-def _renormalise(c, s):
-    L = c.shape[0]
-    for i in range(L):
-        for j in range(L):
-            r = 1.0 / math.sqrt(c[i, j] * c[i, j] + s[i, j] * s[i, j])
-            c[i, j] *= r
-            s[i, j] *= r
 
 
 @nb.njit(cache=True)

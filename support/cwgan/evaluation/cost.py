@@ -31,6 +31,7 @@ import numpy as np
 from support import xy
 from support.cwgan.evaluation.mc_reference import mc_cost_per_sample, pair_maps_for_cost
 from support.cwgan.models.prior import clear_caches
+from support.samplers.autocorrelation import tau_with_error
 from support.samplers.rng import make_states
 from support.samplers.xy import initial_spins
 from support.samplers.xy_chain import cycle_replicas, run_cycles
@@ -134,25 +135,6 @@ SERIES = ("energy", "abs_m", "helicity")
 MIN_RUN_OVER_TAU = 50
 #: burn-in ends when every replica-mean observable is within this many equilibrium standard deviations
 BIAS_TOL = 0.5
-
-
-def tau_with_error(x: np.ndarray, c: float = 5.0) -> tuple[float, float]:
-    """``(tau_int, its error)`` of a series: Sokal's window (the estimator of
-    :func:`~support.samplers.autocorrelation.integrated_autocorrelation_time`) and the Madras–Sokal variance
-    ``2 (2 W + 1) / n tau^2`` of the windowed sum (``W`` the window)."""
-    x = np.asarray(x, dtype=np.float64).ravel()
-    n = x.size
-    if n < 4:
-        raise ValueError("need at least 4 points")
-    x = x - x.mean()
-    if not np.any(x):
-        return 0.5, 0.0
-    f = np.fft.rfft(x, 2 * n)
-    acf = np.fft.irfft(f * np.conj(f))[:n]
-    taus = np.cumsum(acf / acf[0]) - 0.5
-    window = next((m for m in range(1, n) if m >= c * taus[m]), n - 1)
-    tau = float(taus[window])
-    return tau, tau * math.sqrt(2 * (2 * window + 1) / n)
 
 
 def series_taus(obs: np.ndarray) -> dict[str, tuple[float, float]]:
