@@ -71,6 +71,28 @@ def plot_training_curves(curves: Sequence[tuple[str, dict | None]]):
     return fig
 
 
+def plot_learning_curves(curves: Mapping[str, Sequence[Mapping]]):
+    """Validation MSE and ``|r(PC0, Q)|`` (validation solid, fit dashed) against optimiser steps, per run.
+
+    ``curves``: ``{label: history["curve"]}`` (:class:`support.vae.learning_curve.LatentMonitor` points).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    for label, curve in curves.items():
+        if not curve:
+            continue
+        step = [p["step"] for p in curve]
+        (line,) = axes[0].plot(step, [p["val_mse"] for p in curve], "o-", ms=3, label=label)
+        axes[1].plot(step, [p["val_abs_r_pc0_q"] for p in curve], "o-", ms=3, color=line.get_color(),
+                     label=f"{label} (validation)")
+        axes[1].plot(step, [p["fit_abs_r_pc0_q"] for p in curve], "--", color=line.get_color(), alpha=0.6,
+                     label=f"{label} (fit)")
+    axes[0].set(xscale="log", yscale="log", xlabel="optimiser step", ylabel="validation MSE")
+    axes[1].set(xscale="log", ylim=(0, 1), xlabel="optimiser step", ylabel="$|r(\\mathrm{PC0}, Q)|$")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=6, ncol=2)
+    return fig
+
+
 def plot_reconstruction_rows(originals: np.ndarray, rows: Sequence[tuple[str, np.ndarray]]):
     """``S^z`` of lattices (first row) and of each row of reconstructions, titled with the per-lattice MSE."""
     rows = [("test lattice", originals), *rows]

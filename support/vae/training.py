@@ -18,7 +18,7 @@ import os
 import time
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from support.book.progress import tqdm
 from support.book.runtime import pick_device
 from support.chiral.symmetry import apply_each, roll_each, symmetry_ops
 from support.store.checkpoint import check_finite, load_checkpoint, save_checkpoint
-from support.vae.model import ResidualVAE, kl_divergence, spins_tensor
+from support.vae.model import ResidualVAE, in_canonical_frame, kl_divergence, spins_tensor
 
 # ---------------------------------------------------------------------------------------------
 # Augmentation by the Hamiltonian's symmetries
@@ -112,8 +112,8 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
               batch_size: int = 32, lr: float = 1e-3, warmup_epochs: float = 2.0, kl_warmup_epochs: float = 0.0,
               min_lr_factor: float = 0.05, grad_clip: float = 5.0, augment: bool = False, dmi: str = "neel",
               checkpoint: str | os.PathLike | None = None, checkpoint_every_s: float = 30.0,
-              max_retries: int = 2, seed: int = 0, device: str = "auto",
-              progress: bool = True) -> tuple[ResidualVAE, dict]:
+              max_retries: int = 2, seed: int = 0, device: str = "auto", progress: bool = True,
+              monitor: Callable[[ResidualVAE], dict] | None = None, monitor_points: int = 12) -> tuple[ResidualVAE, dict]:
     """Train one VAE with Adam; resumable, NaN-guarded, deterministic on CPU for a given seed.
 
     The run is fixed by ``model_config`` and the keyword arguments; every epoch's shuffling,
@@ -143,11 +143,16 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
         checkpoint: path of the checkpoint (``None``: no saving, no resuming).
         seed: fixes initial weights and all randomness.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``.
+        monitor: called with the model (in eval mode) after about ``monitor_points`` epochs spaced evenly in
+            ``log(step)`` (:func:`curve_epochs`, the last epoch included); it returns a dict of numbers measured on
+            validation data, e.g. :class:`support.vae.learning_curve.LatentMonitor`. It only reads the model: a
+            monitored run trains exactly as an unmonitored one.
 
     Returns:
         ``(model, history)``: the model in eval mode with the best-validation weights, and a dict
         of per-epoch lists (``train_loss``, ``train_mse``, ``train_kl``, ``val_mse``, ``val_kl``,
-        ``lr``, ``seconds``) plus ``best_epoch``, ``best_val_mse``, ``train_seconds``, ``retries``.
+        ``lr``, ``seconds``) plus ``best_epoch``, ``best_val_mse``, ``train_seconds``, ``retries``, ``steps_per_epoch``
+        and ``curve`` (the monitor's points, each ``{"step": ..., **monitor(model)}``; empty without a monitor).
     """
     if epochs < 1 or batch_size < 1 or lr <= 0 or kl_weight < 0:
         raise ValueError(f"need epochs >= 1, batch_size >= 1, lr > 0, kl_weight >= 0; got {epochs}, {batch_size}, "
@@ -174,7 +179,8 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
     steps_per_epoch = math.ceil(len(x_train) / batch_size)
     total_steps, warmup_steps = epochs * steps_per_epoch, int(round(warmup_epochs * steps_per_epoch))
     history: dict[str, Any] = {k: [] for k in ("train_loss", "train_mse", "train_kl", "val_mse", "val_kl", "lr", "seconds")}
-    history.update(best_epoch=-1, best_val_mse=float("inf"), train_seconds=0.0, retries=0, lr_scale=1.0)
+    history.update(best_epoch=-1, best_val_mse=float("inf"), train_seconds=0.0, retries=0, lr_scale=1.0,
+                   steps_per_epoch=steps_per_epoch, curve=[])
     best_state = copy.deepcopy(model.state_dict())
     start_epoch = 0
 
@@ -185,6 +191,8 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
         best_state = ckpt["state"]["best_model"]
         history = ckpt["meta"]["history"]
         start_epoch = int(ckpt["meta"]["epoch"])
+        history.setdefault("curve", [])
+        history.setdefault("steps_per_epoch", steps_per_epoch)
 
     def save(epoch: int) -> None:
         if checkpoint is not None:
@@ -192,7 +200,10 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
                             state={"model": model.state_dict(), "optimizer": opt.state_dict(), "best_model": best_state},
                             meta={"epoch": epoch, "epochs": int(epochs), "history": history})
 
+    # without augmentation a lattice's canonical frame never changes: move the training set once
+    x_fit = x_train if augment else in_canonical_frame(model, x_train)
     last_save = time.perf_counter()
+    watch = curve_epochs(epochs, monitor_points) if monitor is not None else set()
     model.train()
     bar = tqdm(range(start_epoch, epochs), desc=f"VAE C_KL={kl_key(kl_weight)}{' aug' if augment else ''}",
                disable=not progress or start_epoch >= epochs, leave=False)
@@ -200,7 +211,7 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
         good_model, good_opt = copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict())
         while True:
             t0 = time.perf_counter()
-            sums = _train_epoch(model, opt, x_train, epoch, seed=seed, batch_size=batch_size,
+            sums = _train_epoch(model, opt, x_fit, epoch, seed=seed, in_frame=not augment, batch_size=batch_size,
                                 steps_per_epoch=steps_per_epoch, total_steps=total_steps, warmup_steps=warmup_steps,
                                 lr=lr * history["lr_scale"], min_lr_factor=min_lr_factor, grad_clip=grad_clip,
                                 kl_weight=kl_weight, kl_ramp_steps=kl_warmup_epochs * steps_per_epoch,
@@ -226,6 +237,8 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
         if val_mse < history["best_val_mse"]:
             history["best_val_mse"], history["best_epoch"] = float(val_mse), epoch
             best_state = copy.deepcopy(model.state_dict())
+        if epoch in watch:
+            history["curve"].append(_monitored(model, monitor, (epoch + 1) * steps_per_epoch, val_mse))
         bar.set_postfix(mse=f"{mse:.4f}", val=f"{val_mse:.4f}", kl=f"{kl:.1f}")
         if time.perf_counter() - last_save > checkpoint_every_s or epoch == epochs - 1:
             save(epoch + 1)
@@ -235,9 +248,26 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
     return model, history
 
 
-def _train_epoch(model, opt, x_train, epoch, *, seed, batch_size, steps_per_epoch, total_steps, warmup_steps, lr,
-                 min_lr_factor, grad_clip, kl_weight, kl_ramp_steps, augment, dmi):
-    """One pass over ``x_train``; returns mean (loss, mse, kl) and the last learning rate."""
+def curve_epochs(epochs: int, points: int) -> set[int]:
+    """About ``points`` epoch indices (0-based) spaced evenly in ``log(epoch + 1)``, the last epoch always among them."""
+    if points < 1:
+        return set()
+    ends = np.unique(np.round(np.geomspace(1, epochs, min(points, epochs))).astype(int))
+    return {int(e) - 1 for e in ends} | {epochs - 1}
+
+
+def _monitored(model: ResidualVAE, monitor: Callable[[ResidualVAE], dict], step: int, val_mse: float) -> dict:
+    """One learning-curve point: the step, the validation MSE and the monitor's numbers (the model left as found)."""
+    was_training = model.training
+    model.eval()
+    point = {"step": int(step), "val_mse": float(val_mse), **{k: float(v) for k, v in monitor(model).items()}}
+    model.train(was_training)
+    return point
+
+
+def _train_epoch(model, opt, x_train, epoch, *, seed, in_frame, batch_size, steps_per_epoch, total_steps,
+                 warmup_steps, lr, min_lr_factor, grad_clip, kl_weight, kl_ramp_steps, augment, dmi):
+    """One pass over ``x_train`` (in the model's canonical frame if ``in_frame``); mean (loss, mse, kl), last lr."""
     gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + epoch)
     perm = torch.randperm(len(x_train), generator=gen).to(x_train.device)
     dev_gen = gen if x_train.device.type == "cpu" else torch.Generator(x_train.device).manual_seed(seed * 7919 + epoch)
@@ -252,7 +282,7 @@ def _train_epoch(model, opt, x_train, epoch, *, seed, batch_size, steps_per_epoc
         if augment:
             xb = augment_batch(xb, gen, dmi=dmi)
         w = kl_weight * min(1.0, step / kl_ramp_steps) if kl_ramp_steps > 0 else kl_weight
-        recon, mu, logvar = model(xb, generator=dev_gen)
+        recon, mu, logvar = model(xb, generator=dev_gen, in_frame=in_frame)
         loss, mse, kl = vae_loss(recon, xb, mu, logvar, w)
         opt.zero_grad(set_to_none=True)
         loss.backward()

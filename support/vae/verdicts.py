@@ -116,6 +116,22 @@ def plateau_sentence(histories: Mapping[str, Mapping | None], baseline: float) -
             f"(validation MSE above half of its MSE) and {tail}.")
 
 
+def learning_plateau_sentence(plateaus: Mapping[str, Mapping]) -> str:
+    """How many runs reached the plateau of :func:`support.vae.learning_curve.plateau`, and the largest MSE gain and
+    ``|r(PC0, Q)|`` change over the last doubling of steps among those that did not."""
+    judged = {k: p for k, p in plateaus.items() if p["reached"] is not None}
+    if not judged:
+        return "No run has a learning curve long enough to judge its plateau."
+    open_runs = {k: p for k, p in judged.items() if not p["reached"]}
+    head = f"{len(judged) - len(open_runs)} of {len(judged)} runs reached the plateau"
+    if not open_runs:
+        return head + "."
+    gain = max(p["mse_gain"] for p in open_runs.values())
+    change = max(abs(p["r_change"]) for p in open_runs.values())
+    return (f"{head}; over the last doubling of their steps the others still gained up to {gain:.0%} in validation "
+            f"MSE and moved their validation |r(PC0, Q)| by up to {change:.2f}.")
+
+
 def frame_sentence(mse: Mapping[str, float]) -> str:
     """Which model of the frame comparison has the lowest test MSE on split 0."""
     names = {"canonical": "canonical-frame model", "fixed_frame": "thesis's fixed-frame model",
