@@ -15,7 +15,7 @@ import torch
 
 from support.book.runtime import pick_device
 from support.vae.model import ResidualVAE
-from support.vae.training import augment_batch, vae_loss
+from support.vae.training.loop import augment_batch, vae_loss
 
 
 def bench(L: int, widths: list[int], latent: int, batch: int, seconds: float, augment: bool, device: str,

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from support.book.runtime import set_threads
-from support.vae import evaluation as ev
-from support.vae import runs
+from support.vae.evaluation import heldout as ev
+from support.vae.training import runs
 from support.vae.inference import load_vae
 from support.vae.upstream import load_upstream
 

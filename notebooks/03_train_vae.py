@@ -57,11 +57,12 @@ from myst_nb import glue
 from support.store.data import load_results, update_results
 from support.book.runtime import pick_device, profile_dir, require_upstream, results_path, seed_everything, set_threads
 from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params
-from support.vae import figures, runs, size_study, training, verdicts
+from support.vae import figures, size_study, verdicts
+from support.vae.training import loop as training, runs
 from support.vae.inference import load_vae, reconstruct, reconstruction_mse
-from support.vae.latent import latent_probe_r2
+from support.vae.latent.analysis import latent_probe_r2
 from support.vae.model import ResidualVAE
-from support.vae.splits import vae_splits
+from support.vae.training.splits import vae_splits
 
 require_upstream(data_dir, profile, "03_train_vae", ["01_simulate"])
 
@@ -77,7 +78,7 @@ t_chapter = time.perf_counter()
 # %% [markdown]
 # ## Data: split by phase point
 # The skyrmion lattices of chapter 01: a few lattices at each of many phase points $(D, B)$ inside the
-# skyrmion-lattice region. A split holds out whole phase points (`support.vae.splits.vae_splits`): every
+# skyrmion-lattice region. A split holds out whole phase points (`support.vae.training.splits.vae_splits`): every
 # test lattice comes from a $(D, B)$ the model never saw, so reconstructing it is not a look-up of a seen point. The
 # test points of the `n_splits` splits are disjoint. The validation points, which pick the best epoch of every run
 # and the $C_{KL}$ of all of them, are drawn among the points that *no* split tests, and are the same in every split:
@@ -142,7 +143,7 @@ print(f"{n_params / 1e6:.2f} M parameters")
 # %% [markdown]
 # ## KL-weight sweep (split 0, thesis Table 3.4)
 # Which $C_{KL}$ keeps the reconstructions sharp and the latent space readable? The criterion, fixed before the
-# sweep, uses the validation lattices only (`support.vae.runs.select_kl_by_latent`): a run *fails* when it never
+# sweep, uses the validation lattices only (`support.vae.training.runs.select_kl_by_latent`): a run *fails* when it never
 # left the all-spins-up plateau (validation MSE above half the best uniform state's); of the others, those within
 # `runs.KL_MSE_TOLERANCE` times the lowest validation MSE are *sharp*, and of these the one whose latent means read
 # $Q$ best is chosen: the $R^2$ on the validation lattices of a ridge probe fitted on the fitted lattices' latent

@@ -651,12 +651,12 @@ targets.round(3)
 import pandas as pd
 
 from support.vae import figures as vae_figures
-from support.vae import reconstruction as rec
+from support.vae.evaluation import reconstruction as rec
 from support.vae import verdicts as vae_verdicts
 from support.vae.inference import load_vae, reconstruct
-from support.vae.latent import MIN_GROUP_SIZE, group_mean_pearson, pearson_interval
+from support.vae.latent.analysis import MIN_GROUP_SIZE, group_mean_pearson, pearson_interval
 from support.vae.report import target_bound
-from support.vae.training import kl_key
+from support.vae.training.loop import kl_key
 from support.vae.upstream import load_upstream
 
 up = load_upstream(data_dir, profile)

@@ -27,7 +27,7 @@ seed = 0
 device = "auto"
 batch_size = 256  # lattices per forward pass
 n_generate = 600  # lattices per sampler (thesis: 600)
-samplers = ["thesis", "gmm"]  # compared latent samplers (support.vae.sampling.SAMPLERS)
+samplers = ["thesis", "gmm"]  # compared latent samplers (support.vae.latent.sampling.SAMPLERS)
 improved_sampler = "gmm"  # the sampler reported as "improved" (saved and in the results)
 gmm_components = [5, 10, 20, 40, 60]  # candidate mixture sizes (chosen by held-out likelihood)
 gmm_covariance = ["spherical", "diag", "full"]  # candidate scikit-learn covariance types
@@ -45,10 +45,11 @@ from myst_nb import glue
 from support.book.runner import load_profile
 from support.store.data import load_results, save_npz, update_results
 from support.book.runtime import profile_dir, require_upstream, results_path, seed_everything, set_threads
-from support.vae import correlations as cr, diagnostics as dg
-from support.vae import evaluation as ev
-from support.vae import figures, sampling, size_study, verdicts
-from support.vae import latent as lt
+from support.vae.evaluation import correlations as cr, diagnostics as dg
+from support.vae.evaluation import heldout as ev
+from support.vae import figures, size_study, verdicts
+from support.vae.latent import sampling
+from support.vae.latent import analysis as lt
 from support.vae import report as rp
 from support.vae.inference import load_vae
 from support.vae.upstream import load_upstream
@@ -215,7 +216,7 @@ rp.frame_table(frames)
 # out in turn (`gmm_folds` folds): a full covariance per component in the cpu profile's 64 latent dimensions,
 # fitted to a few dozen latents, overfits, and the held-out likelihood says so (the second table below).
 #
-# Are the generated lattices new *and* plausible? Two-sided (`support.vae.novelty`), in the canonical frame and
+# Are the generated lattices new *and* plausible? Two-sided (`support.vae.latent.novelty`), in the canonical frame and
 # calibrated on the training lattices alone: a generated lattice is a *copy* when it is closer to a training lattice
 # than all but the closest few per cent of training lattices come to their nearest other training lattice, and *too
 # far* when it is farther from every training lattice than nearly every training lattice is from the lattices of
@@ -318,7 +319,7 @@ size_changes
 # ## How much of the latent's variance is $Q$?
 #
 # PCA ranks directions by variance. A line in $Q$ fitted to every latent dimension explains a share of the training
-# latents' total variance (`support.vae.shares.variance_share`: each dimension's $R^2$ weighted by its variance); that
+# latents' total variance (`support.vae.latent.shares.variance_share`: each dimension's $R^2$ weighted by its variance); that
 # variance lies along one direction, so PC0, the direction of most variance, holds at least as much. Where $Q$'s share
 # falls well below PC0's, PC0 cannot be $Q$ alone. Per model, mean ± std over the splits, trained and untrained
 # encoder (the main model above, and each model of the size study):

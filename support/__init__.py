@@ -8,8 +8,8 @@ package's docstring ends with the packages it may import (``tests/test_import_gr
   symmetry, phase scan, its dataset), :mod:`support.topology` (the Θ-filtration and persistent
   homology), :mod:`support.metrics` (the cWGAN paper's R² and Acc_topo);
 * :mod:`support.samplers`: numba Monte Carlo kernels (constrained XY Metropolis, Heisenberg annealing);
-* the stories: :mod:`support.cwgan` (by role: models, training, evaluation) and :mod:`support.vae`;
-  a story imports physics, samplers and machinery, never the other story;
+* the stories: :mod:`support.cwgan` (by role: models, training, evaluation) and :mod:`support.vae` (by
+  role: training, latent, evaluation); a story imports physics, samplers and machinery, never the other story;
 * the machinery beside them: :mod:`support.book` (runner, parameter schema, notebook helpers,
   progress, run-time choices), :mod:`support.store` (datasets, checkpoints, integrity, locks) and
   :mod:`support.parallel` (independent work on Dask).

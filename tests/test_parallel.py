@@ -82,7 +82,7 @@ def test_bad_scheduler_is_an_error():
 
 def _sweep_numbers(runs):
     """What chapter 03 writes to its results JSON of a sweep: status, validation MSE, curves, best epoch."""
-    from support.vae.runs import history_summary
+    from support.vae.training.runs import history_summary
 
     return {k: {"status": r["status"], "val_mse": r["val_mse"], "history": history_summary(r["history"], digits=12)}
             for k, r in runs.items()}
@@ -91,7 +91,7 @@ def _sweep_numbers(runs):
 def test_vae_kl_sweep_on_a_cluster_is_identical(tmp_path, cluster):
     import torch
 
-    from support.vae.runs import train_sweep
+    from support.vae.training.runs import train_sweep
 
     rng = np.random.default_rng(5)
     spins = rng.normal(size=(24, 3, 8, 8)).astype(np.float32)

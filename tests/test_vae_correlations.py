@@ -1,10 +1,10 @@
-"""Tests for support.vae.correlations (and its tables in support.vae.report): PC0's orientation, PC0 of generated
+"""Tests for support.vae.evaluation.correlations (and its tables in support.vae.report): PC0's orientation, PC0 of generated
 lattices, the D–B–Q–Mz matrix and the partial correlation of PC0 with Q given D, on hand-built numbers."""
 
 import numpy as np
 import pytest
 
-from support.vae import correlations as cr
+from support.vae.evaluation import correlations as cr
 from support.vae import report as rp
 
 

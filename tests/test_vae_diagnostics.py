@@ -1,4 +1,4 @@
-"""Tests for support.vae.diagnostics: what the principal components follow, what the reconstruction error follows."""
+"""Tests for support.vae.evaluation.diagnostics: what the principal components follow, what the reconstruction error follows."""
 
 import numpy as np
 import pytest
@@ -6,12 +6,12 @@ import torch
 
 from support.chiral import magnet as hb
 from support.chiral.phases import lattice_statistics
-from support.vae import diagnostics as dg
-from support.vae import evaluation as ev
-from support.vae import latent as lt
+from support.vae.evaluation import diagnostics as dg
+from support.vae.evaluation import heldout as ev
+from support.vae.latent import analysis as lt
 from support.vae.inference import reconstruct
 from support.vae.model import ResidualVAE
-from support.vae.reconstruction import per_sample_mse
+from support.vae.evaluation.reconstruction import per_sample_mse
 
 
 def _toy_data(n=24, L=16, seed=0):

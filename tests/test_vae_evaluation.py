@@ -1,4 +1,4 @@
-"""Tests for support.vae.evaluation: held-out split scores, means over splits, generation report, targets."""
+"""Tests for support.vae.evaluation.heldout: held-out split scores, means over splits, generation report, targets."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ import torch
 
 from support.chiral import magnet as hb
 from support.chiral.phases import lattice_statistics
-from support.vae import evaluation as ev
-from support.vae.shares import variance_share
+from support.vae.evaluation import heldout as ev
+from support.vae.latent.shares import variance_share
 from support.vae import report as rp
 from support.vae.model import ResidualVAE
 

@@ -1,9 +1,9 @@
-"""Tests for support.vae.latent: PCA, correlations, group means, linear and kNN probes, PC0 analysis."""
+"""Tests for support.vae.latent.analysis: PCA, correlations, group means, linear and kNN probes, PC0 analysis."""
 
 import numpy as np
 import pytest
 
-from support.vae import latent as lt
+from support.vae.latent import analysis as lt
 
 
 def _low_rank(n=500, d=12, variances=(9.0, 4.0, 1.0), noise=1e-4, seed=0):
@@ -232,7 +232,7 @@ def test_group_share_is_one_for_a_function_of_the_group_and_zero_for_equal_means
 
 
 def test_group_mean_pearson_is_the_thesis_statistic_not_the_per_lattice_one():
-    from support.vae.latent import group_mean_pearson, pearson
+    from support.vae.latent.analysis import group_mean_pearson, pearson
     # counts 0, 1, 2 with three lattices each: group means 1, 2, 3 lie on a line, the lattices scatter widely
     counts = np.repeat([0, 1, 2], 3)
     errors = np.array([0.0, 1.0, 2.0, -1.0, 2.0, 5.0, 1.0, 3.0, 5.0])
@@ -249,7 +249,7 @@ def test_group_mean_pearson_is_the_thesis_statistic_not_the_per_lattice_one():
 
 def test_skill_score_stays_meaningful_with_a_negative_baseline_r2():
     from support.metrics import r2
-    from support.vae.latent import skill_score
+    from support.vae.latent.analysis import skill_score
     y = np.array([0.0, 1.0, 2.0, 3.0])
     base = np.array([3.0, 2.0, 1.0, 0.0])  # worse than the mean: R² = -3
     assert r2(y, base) == pytest.approx(-3.0)

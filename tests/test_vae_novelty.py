@@ -1,10 +1,10 @@
-"""Tests for support.vae.novelty: the two-sided check flags copies and noise, and passes new real lattices."""
+"""Tests for support.vae.latent.novelty: the two-sided check flags copies and noise, and passes new real lattices."""
 
 import numpy as np
 import pytest
 
 from support.chiral import magnet as hb
-from support.vae import novelty
+from support.vae.latent import novelty
 
 
 def _lattices(n_points=6, per_point=3, L=16, seed=0):

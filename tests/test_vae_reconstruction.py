@@ -1,10 +1,10 @@
-"""Tests for support.vae.reconstruction: errors, energy differences, effective-field maps, charge errors."""
+"""Tests for support.vae.evaluation.reconstruction: errors, energy differences, effective-field maps, charge errors."""
 
 import numpy as np
 import pytest
 
 from support.chiral import magnet as hb
-from support.vae import reconstruction as ve
+from support.vae.evaluation import reconstruction as ve
 
 L = 12
 
@@ -80,7 +80,7 @@ def test_reconstruct_sweep_and_mse_sweep_skip_missing_checkpoints(tmp_path):
     from vae_stand_in import TINY, bubbles
 
     from support.vae.inference import load_vae, reconstruct
-    from support.vae.training import train_vae
+    from support.vae.training.loop import train_vae
 
     data = bubbles(12, seed=0)
     train_vae(TINY, data[:8], data[8:], kl_weight=1e-3, epochs=1, batch_size=4, lr=3e-3, warmup_epochs=1, seed=0,

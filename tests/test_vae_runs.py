@@ -1,4 +1,4 @@
-"""Tests of several VAE runs (support.vae.runs): sweep, divergence as a result, selection, step sizing, parallel jobs."""
+"""Tests of several VAE runs (support.vae.training.runs): sweep, divergence as a result, selection, step sizing, parallel jobs."""
 
 import math
 
@@ -7,8 +7,8 @@ import pytest
 from vae_stand_in import TINY, bubbles
 
 from support.store.checkpoint import TrainingDiverged
-from support.vae import runs as vr
-from support.vae import training as tv
+from support.vae.training import runs as vr
+from support.vae.training import loop as tv
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 

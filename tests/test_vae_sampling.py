@@ -1,10 +1,10 @@
-"""Tests for support.vae.sampling: the latent samplers (moments, reproducibility) and generation."""
+"""Tests for support.vae.latent.sampling: the latent samplers (moments, reproducibility) and generation."""
 
 import numpy as np
 import pytest
 
 from support.chiral.phases import lattice_statistics
-from support.vae import sampling as sp
+from support.vae.latent import sampling as sp
 
 
 def test_thesis_sampler_moments_and_shapes():

@@ -1,9 +1,9 @@
-"""Tests for support.vae.shares: Q's share of the latent variance beside PC0's, on latents where it is known."""
+"""Tests for support.vae.latent.shares: Q's share of the latent variance beside PC0's, on latents where it is known."""
 
 import numpy as np
 import pytest
 
-from support.vae import shares as sh
+from support.vae.latent import shares as sh
 
 
 def test_variance_share_of_a_charge_direction_in_isotropic_noise():

@@ -1,10 +1,10 @@
-"""Tests for support.vae.splits: validation points are test points of no split, and the test blocks are kept."""
+"""Tests for support.vae.training.splits: validation points are test points of no split, and the test blocks are kept."""
 
 import numpy as np
 import pytest
 
 from support.chiral.dataset import split_by_point
-from support.vae.splits import vae_splits
+from support.vae.training.splits import vae_splits
 
 
 def test_validation_points_are_tested_by_no_split():

@@ -9,7 +9,7 @@ from support.chiral.magnet import energy
 from support.chiral.symmetry import apply_symmetry, symmetry_ops, translate
 from support.store.checkpoint import TrainingDiverged
 from support.vae import inference as inf
-from support.vae import training as tv
+from support.vae.training import loop as tv
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 

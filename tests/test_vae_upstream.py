@@ -5,7 +5,7 @@ import pytest
 
 from support.chiral import dataset as sd
 from support.store.data import save_json
-from support.vae.splits import vae_splits
+from support.vae.training.splits import vae_splits
 from support.vae.upstream import load_upstream
 
 

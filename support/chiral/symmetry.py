@@ -4,7 +4,7 @@ The Heisenberg + DMI + Zeeman Hamiltonian on an L×L torus ("Heisenberg conventi
 package docstring) is invariant under periodic translations and, acting on positions *and*
 spins, under the point group C4v for Néel DMI (the in-plane spin components transform like a
 polar vector, ``S^z`` is unchanged) or C4 for Bloch DMI (a mirror flips the Bloch chirality). Two uses: augmentation draws random elements
-(:func:`support.vae.training.augment_batch`), and the *canonical frame* picks one representative of
+(:func:`support.vae.training.loop.augment_batch`), and the *canonical frame* picks one representative of
 each lattice's orbit (a canonicalisation, Kaba et al. 2023), so that an autoencoder need not
 spend latent directions on where the lattice sits and how it is turned:
 

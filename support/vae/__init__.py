@@ -1,28 +1,25 @@
 """The VAE story: a residual variational autoencoder for skyrmion lattices (Dušek thesis).
 
-Modules, in import order (each imports only those above it, and the physics, dataset and
-infrastructure modules of :mod:`support`):
+By role, bottom up (imports point down this list only):
 
-* :mod:`support.vae.splits`: the phase-point splits (validation points tested by no split);
-* :mod:`support.vae.model`: the residual VAE and its KL divergence;
-* :mod:`support.vae.training`: loss, symmetry augmentation, resumable training loop;
-* :mod:`support.vae.runs`: several runs (the KL-weight sweep, further splits and frames), model selection;
-* :mod:`support.vae.inference`: load a checkpoint, encode, decode, reconstruct;
-* :mod:`support.vae.upstream`: the inputs of chapters 04 and 05 (dataset and chapter 03's results);
-* :mod:`support.vae.latent`: PCA of latent means, correlations, probes;
-* :mod:`support.vae.shares`: Q's share of the latent variance beside PC0's;
-* :mod:`support.vae.reconstruction`: errors, energies, effective fields and charge of reconstructions;
-* :mod:`support.vae.sampling`: latent samplers and the lattices they generate;
-* :mod:`support.vae.novelty`: the two-sided check that generated lattices are new and plausible;
-* :mod:`support.vae.evaluation`: held-out latent probes, PC0 and generation on unseen phase points;
-* :mod:`support.vae.correlations`: D, B, Q, Mz among themselves and with PC0 (generated lattices, partial given D);
-* :mod:`support.vae.diagnostics`: what the principal components and the reconstruction error follow;
-* :mod:`support.vae.report`: chapter 05's tables, targets and results entries;
-* :mod:`support.vae.size_study`: the same pipeline at several lattice sizes (data, runs, scores, cost);
-* :mod:`support.vae.verdicts`: the verdict sentences of chapters 03–05, built from the numbers;
-* :mod:`support.vae.figures`: the chapters' figures.
+* :mod:`~support.vae.model`: the residual VAE and its KL divergence;
+* :mod:`~support.vae.training`: the phase-point splits, the training of one VAE (loss, symmetry augmentation,
+  resumable loop) and several runs (the KL-weight sweep, further splits and frames) with model selection;
+* :mod:`~support.vae.inference`: load a checkpoint, encode, decode, reconstruct — the trained VAE as a tool;
+* :mod:`~support.vae.latent`: the latent space (PCA of latent means, correlations, probes, Q's share of the
+  variance) and samplers of new latents, with the check that the lattices they generate are new and plausible;
+* :mod:`~support.vae.evaluation`: one module per question (reconstructions, held-out scores on unseen phase
+  points, correlations with PC0, what the components and the reconstruction error follow);
+* :mod:`~support.vae.upstream`, :mod:`~support.vae.report`: the inputs of chapters 04 and 05 (dataset and
+  chapter 03's results), chapter 05's tables, targets and results entries;
+* :mod:`~support.vae.size_study`: the same pipeline at several lattice sizes (data, runs, scores, cost);
+* :mod:`~support.vae.verdicts`, :mod:`~support.vae.figures`: the verdict sentences of chapters 03–05, built from
+  the numbers, and the chapters' figures.
 
-Sign conventions: "Heisenberg conventions" in the package docstring of :mod:`support`.
+The public contract is :func:`~support.vae.inference.load_vae`, :func:`~support.vae.inference.encode` and
+:func:`~support.vae.inference.decode_latents`, imported from :mod:`support.vae.inference` (README). Sign
+conventions: "Heisenberg conventions" in the package docstring of :mod:`support`.
 
-May import: support.chiral, support.store, support.book (progress, runtime), support.parallel, support.metrics
+May import: support.chiral, support.store, support.book (runtime), support.vae.training, support.vae.latent,
+support.vae.evaluation
 """

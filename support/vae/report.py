@@ -1,7 +1,7 @@
 """Chapter 05's tables (pandas DataFrames, shown as HTML), its targets and the entries of its results file.
 
-Every number comes from :mod:`support.vae.evaluation` (per split, then :func:`~support.vae.evaluation.mean_and_spread`
-over splits); nothing here computes a score.
+Every number comes from :mod:`support.vae.evaluation.heldout` (per split, then
+:func:`~support.vae.evaluation.heldout.mean_and_spread` over splits); nothing here computes a score.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from support.vae import sampling
-from support.vae.evaluation import QUANTITIES, defined_mean_and_spread, mean_and_spread, plus_minus
-from support.vae.latent import MIN_GROUP_SIZE
+from support.vae.latent import sampling
+from support.vae.evaluation.heldout import QUANTITIES, defined_mean_and_spread, mean_and_spread, plus_minus
+from support.vae.latent.analysis import MIN_GROUP_SIZE
 
 #: The typed targets of chapter 05 (cpu profile): (key, name, rule, bound(s)); checked by :func:`targets`.
 TARGETS = (("test_mse", "test MSE", "<=", 0.012), ("probe_Q", "ridge R² Q", ">=", 0.9),
@@ -27,7 +27,7 @@ TARGETS = (("test_mse", "test MSE", "<=", 0.012), ("probe_Q", "ridge R² Q", ">=
 
 
 def summarize_scores(per_split: Sequence[Mapping]) -> dict:
-    """Means and spreads over splits of the held-out scores of :func:`support.vae.evaluation.split_scores`; the
+    """Means and spreads over splits of the held-out scores of :func:`support.vae.evaluation.heldout.split_scores`; the
     group-mean error–defects Pearson (``mse_defects_group_mean``) over the splits where it is defined."""
     keys = ("pearson_pc0_test", "probe_r2_test", "test_mse", "phase_baseline_r2", "probe_skill_Q",
             "q_direction_test", "defects_std_test")
@@ -53,7 +53,7 @@ def _with_mean(rows: Sequence[dict], label: str) -> list[tuple[str, dict]]:
 def score_table(per_split: Sequence[Mapping], control: Sequence[Mapping], baseline: Sequence[float]) -> pd.DataFrame:
     """Held-out scores per split, mean and standard deviation, for the trained and the untrained encoder.
 
-    ``control``: :func:`support.vae.evaluation.untrained_scores` per split; ``baseline``: the (D, B) ridge's R² of Q per split (the same for both encoders).
+    ``control``: :func:`support.vae.evaluation.heldout.untrained_scores` per split; ``baseline``: the (D, B) ridge's R² of Q per split (the same for both encoders).
     """
     rows = [{**_score_row(s), "R² Q from (D, B)": b} for s, b in zip(per_split, baseline)]
     ctrl = [{"test MSE": c["test_mse"], **{f"|r(PC0, {k})|": c["pearson_pc0_test"][k] for k in QUANTITIES},
@@ -102,7 +102,7 @@ def mixture_table(per_split_gen: Sequence[Mapping]) -> pd.DataFrame:
 
 def best_per_covariance(scores: Mapping[str, float]) -> dict[str, tuple[float, int]]:
     """``{covariance: (best held-out log-likelihood, its size)}`` from the scores of
-    :func:`support.vae.sampling.select_gmm`."""
+    :func:`support.vae.latent.sampling.select_gmm`."""
     best: dict[str, tuple[float, int]] = {}
     for key, value in scores.items():
         cov, size = key.split(":")
@@ -134,7 +134,7 @@ _ALONG_NAMES = {"Q": "Q", "Mz": "Mz", "n_defects": "defects"}
 
 def along_pc0_table(split0: Mapping, summary: Mapping) -> pd.DataFrame:
     """Pearson of PC0 with each statistic per ensemble (the samplers' latent samples, the test lattices' latent
-    means): split 0 and mean ± std over splits (:func:`support.vae.correlations.generated_along_pc0`, its summary)."""
+    means): split 0 and mean ± std over splits (:func:`support.vae.evaluation.correlations.generated_along_pc0`, its summary)."""
     rows = {}
     for ens, r in split0["pearson"].items():
         row = {}

@@ -10,7 +10,7 @@ torus; the study tests it. The same pipeline runs at a few sizes ``L`` with ever
   so a score's change with ``L`` is measured split by split (:func:`size_trend`);
 * the same architecture, KL weight, batch and number of optimiser steps at every size (only the input size and
   the dense layers' widths follow ``L``, and the latent size too when ``latent_per_site`` is set);
-* the same scores (:func:`support.vae.evaluation.split_scores`) and the untrained-encoder control.
+* the same scores (:func:`support.vae.evaluation.heldout.split_scores`) and the untrained-encoder control.
 
 Chapter 01 anneals the lattices, chapter 03 trains the models, chapter 05 scores them (:func:`study_row`).
 """
@@ -27,11 +27,11 @@ import pandas as pd
 
 from support.book.runtime import from_repo, repo_relative
 from support.chiral.dataset import first_configs, load_skyrmion_dataset
-from support.vae.evaluation import defined_mean_and_spread, split_scores, untrained_scores
+from support.vae.evaluation.heldout import defined_mean_and_spread, split_scores, untrained_scores
 from support.vae.inference import load_vae
 from support.vae.report import TARGETS
-from support.vae.runs import run_job
-from support.vae.splits import vae_splits
+from support.vae.training.runs import run_job
+from support.vae.training.splits import vae_splits
 
 #: A change of a score with size counts as resolved when it exceeds this many standard errors of the
 #: per-split changes (fixed before the study ran).
@@ -92,7 +92,7 @@ def load_design(results: Mapping) -> dict:
 
 
 def point_splits(n_points: int, **split_kw) -> list[dict[str, np.ndarray]]:
-    """Splits of the point ids ``0 .. n_points-1`` (:func:`support.vae.splits.vae_splits`, one lattice per point).
+    """Splits of the point ids ``0 .. n_points-1`` (:func:`support.vae.training.splits.vae_splits`, one lattice per point).
 
     Splitting the design's points, not the lattices kept at one size, gives every size the same test,
     validation and fitted points.
@@ -115,7 +115,7 @@ def latent_dim_at(L: int, latent_dim: int, latent_per_site: float) -> int:
 def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequence[Mapping[str, np.ndarray]],
               model_config: dict, kl_weight: float, root: str | os.PathLike, *, latent_per_site: float = 0.0,
               **run_kw) -> dict[str, dict]:
-    """One training job per size and split (:func:`support.vae.runs.run_job`), under ``root/size_L<L>/split_<k>``.
+    """One training job per size and split (:func:`support.vae.training.runs.run_job`), under ``root/size_L<L>/split_<k>``.
 
     Every job gets ``model_config`` with its own ``L`` and latent size (:func:`latent_dim_at`), the same KL
     weight and ``run_kw`` (steps, batch, ...).
@@ -193,9 +193,9 @@ def study_row(L: int, data: Mapping[str, np.ndarray], splits: Sequence[Mapping[s
         L: the lattice size.
         data: the size's kept lattices (``point``, ``n_skyrmions``, ``n_defects`` per lattice).
         splits: per split, the lattice indices (:func:`lattice_split`).
-        scores: per split, :func:`support.vae.evaluation.split_scores` of that split's model (``None``: a split
+        scores: per split, :func:`support.vae.evaluation.heldout.split_scores` of that split's model (``None``: a split
             this size keeps too few test lattices of; its scores are undefined).
-        control: per split, :func:`support.vae.evaluation.untrained_scores` (or ``None``).
+        control: per split, :func:`support.vae.evaluation.heldout.untrained_scores` (or ``None``).
     """
     tests = [s["test"] for s in splits]
 
@@ -214,7 +214,7 @@ def study_row(L: int, data: Mapping[str, np.ndarray], splits: Sequence[Mapping[s
         "mse_defects_group_mean": spread(scores, lambda s: s["mse_defects_groups"]["r"]),
         "mse_defects_per_lattice": spread(scores, lambda s: s["mse_defects"]["r"]),
         "pearson_pc0_test_Q_untrained": spread(control, lambda c: c["pearson_pc0_test"]["Q"]),
-        # Q's and PC0's shares of the training latents' variance (support.vae.shares.q_variance_share)
+        # Q's and PC0's shares of the training latents' variance (support.vae.latent.shares.q_variance_share)
         **{f"{name}{tag}": spread(runs, lambda s, part=part: s["q_variance_share"][part])
            for name, part in (("q_variance_share", "q"), ("pc0_share", "pc0"))
            for tag, runs in (("", scores), ("_untrained", control))},

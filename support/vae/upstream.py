@@ -9,7 +9,7 @@ import numpy as np
 from support.book.runtime import from_repo, profile_dir, results_path
 from support.chiral.dataset import load_skyrmion_dataset, skyrmion_dataset_params
 from support.store.data import load_results
-from support.vae.splits import vae_splits
+from support.vae.training.splits import vae_splits
 
 #: Folder of the skyrmion dataset inside ``profile_dir(data_dir, profile)`` (written by chapter 01).
 SKYRMION_SUBDIR = "skyrmions"
@@ -22,7 +22,7 @@ def load_upstream(data_dir: str | os.PathLike, profile: str) -> dict:
         dict with ``out`` (the profile folder), ``data`` (the skyrmion lattices, see
         ``load_skyrmion_dataset``), ``vae`` (the ``03_train_vae.json`` results), ``dmi`` and ``J``
         (from the dataset manifest), ``kl_weights``, ``best_kl`` and ``splits`` (chapter 03's
-        :func:`support.vae.splits.vae_splits`, rebuilt from its parameters).
+        :func:`support.vae.training.splits.vae_splits`, rebuilt from its parameters).
 
     Raises:
         FileNotFoundError: naming the chapter that makes what is missing.

@@ -89,7 +89,7 @@ def spread_sentence(std_q_thesis: float, std_q_test: float) -> str:
 
 
 def kl_choice_sentence(rows: Sequence[Mapping], tolerance: float) -> str:
-    """How the KL weight was chosen (rows of :func:`support.vae.runs.kl_sweep_rows`)."""
+    """How the KL weight was chosen (rows of :func:`support.vae.training.runs.kl_sweep_rows`)."""
     best = next(r for r in rows if r["chosen"])
     if all(r["failed"] for r in rows):
         return (f"All {len(rows)} weights failed (none left the plateau of the best uniform state), so the lowest "
@@ -168,7 +168,7 @@ def chapter05(rows: Mapping[str, Mapping], summary: Mapping, control: Mapping, r
         rows: the targets by key (:func:`support.vae.report.targets`); ``summary``: the score summary
             (:func:`support.vae.report.summarize_scores`); ``control``: :func:`support.vae.report.control_summary`;
         results: the results entries (:func:`support.vae.report.results_entry`); ``diag``, ``diag_summary``:
-            :mod:`support.vae.diagnostics` per split and summarised; ``gsum``: the improved sampler's generation
+            :mod:`support.vae.evaluation.diagnostics` per split and summarised; ``gsum``: the improved sampler's generation
             summary; ``std_q_test``: the spread of Q of split 0's test lattices; ``min_size``: the group rule.
     """
     probe_q, pc0_q = summary["probe_r2_test"]["Q"], summary["pearson_pc0_test"]["Q"]

@@ -1,7 +1,7 @@
 """The VAE's latent space: PCA of latent means, correlations with physical quantities, probes.
 
 Latent arrays are flat, ``(n, d)`` (see :mod:`support.vae.inference`). The samplers of new
-latents live in :mod:`support.vae.sampling`.
+latents live in :mod:`support.vae.latent.sampling`.
 """
 
 from __future__ import annotations

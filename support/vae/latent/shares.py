@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from support.vae.latent import fit_pca
+from support.vae.latent.analysis import fit_pca
 
 
 def variance_share(mu, y) -> float:

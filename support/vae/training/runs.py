@@ -23,7 +23,7 @@ import torch
 from support.book.progress import tqdm
 from support.book.runtime import available_cores, repo_relative
 from support.store.checkpoint import TrainingDiverged
-from support.vae.training import checkpoint_path, kl_key, train_vae
+from support.vae.training.loop import checkpoint_path, kl_key, train_vae
 
 
 def _sweep_job(model_config: dict, train_spins, val_spins, kl_weight: float, path: str, augmented: bool,

@@ -1,13 +1,13 @@
 """Why the latent targets land where they do: what the principal components follow, and what the error follows.
 
-Two questions of chapter 05, asked per split like the scores of :mod:`support.vae.evaluation`:
+Two questions of chapter 05, asked per split like the scores of :mod:`support.vae.evaluation.heldout`:
 
 - which per-lattice quantity each leading principal component (PCA fitted on training latents)
   follows on the held-out test lattices: the thesis's physical quantities, the defect count, the
   mean core radius (:func:`support.chiral.magnet.core_radius`) and the lattice's own turn against the
   square lattice (:func:`support.chiral.symmetry.lattice_angle`);
 - how much of the per-lattice reconstruction error the phase point ``(D, B)`` explains, and what is
-  left for the defects (:func:`support.vae.latent.error_decomposition`, an in-sample description of
+  left for the defects (:func:`support.vae.latent.analysis.error_decomposition`, an in-sample description of
   each set), on the lattices the weights were fitted on and on the test lattices.
 """
 
@@ -20,10 +20,10 @@ import pandas as pd
 
 from support.chiral import magnet as hb
 from support.chiral.symmetry import lattice_angle
-from support.vae import latent as lt
-from support.vae.evaluation import defined_mean_and_spread, plus_minus
+from support.vae.latent import analysis as lt
+from support.vae.evaluation.heldout import defined_mean_and_spread, plus_minus
 from support.vae.inference import reconstruct
-from support.vae.reconstruction import per_sample_mse
+from support.vae.evaluation.reconstruction import per_sample_mse
 
 #: Per-lattice quantities the principal components are compared with (in this order in every table).
 DESCRIPTORS = ("Q", "Mz", "D", "B", "defects", "core radius", "lattice angle")
@@ -44,7 +44,7 @@ def lattice_descriptors(data: Mapping[str, np.ndarray], idx: np.ndarray, dmi: st
 def count_shares(descriptors: Mapping[str, np.ndarray]) -> dict[str, float]:
     """How far the skyrmion count alone sets each descriptor, over the lattices of ``descriptors``.
 
-    :func:`support.vae.latent.group_share` of each :func:`lattice_descriptors` entry (other than ``Q``) grouped
+    :func:`support.vae.latent.analysis.group_share` of each :func:`lattice_descriptors` entry (other than ``Q``) grouped
     by ``round(Q)``: 1 when the descriptor is a function of the count, linear or not.
     """
     count = np.rint(descriptors["Q"]).astype(int)
@@ -56,7 +56,7 @@ def split_diagnostics(model, scores: Mapping, data: Mapping[str, np.ndarray], fi
     """Both questions for one split.
 
     Args:
-        model: the split's VAE; ``scores``: its :func:`support.vae.evaluation.split_scores` (test PCA scores and
+        model: the split's VAE; ``scores``: its :func:`support.vae.evaluation.heldout.split_scores` (test PCA scores and
             per-lattice test errors).
         data: the skyrmion dataset; ``fit``, ``test``: lattice indices of the split. ``fit`` are the lattices the
             weights were fitted on, without the validation lattices: those come from phase points the weights
@@ -65,7 +65,7 @@ def split_diagnostics(model, scores: Mapping, data: Mapping[str, np.ndarray], fi
 
     Returns:
         ``components``: ``{descriptor: [|r| with PC0, PC1, ...]}`` on the test lattices; ``errors``:
-        ``{"fit": ..., "test": ...}`` :func:`support.vae.latent.error_decomposition` of each set.
+        ``{"fit": ..., "test": ...}`` :func:`support.vae.latent.analysis.error_decomposition` of each set.
     """
     spins = data["spins"]
     mse = {"fit": per_sample_mse(spins[fit], reconstruct(model, spins[fit], batch_size)),
@@ -131,12 +131,12 @@ def variance_shares(per_split: Sequence[Mapping], control: Sequence[Mapping]) ->
     """Q's share of the training latents' variance and PC0's, trained and untrained encoder, over the splits.
 
     Args:
-        per_split: :func:`support.vae.evaluation.split_scores` per split; ``control``: the untrained encoder's
-            :func:`support.vae.evaluation.untrained_scores` per split (both carry ``q_variance_share``).
+        per_split: :func:`support.vae.evaluation.heldout.split_scores` per split; ``control``: the untrained encoder's
+            :func:`support.vae.evaluation.heldout.untrained_scores` per split (both carry ``q_variance_share``).
 
     Returns:
         ``trained``, ``untrained`` (Q's share) and ``pc0_share``, ``pc0_share_untrained``, each a
-        :func:`support.vae.evaluation.defined_mean_and_spread` entry (keys as the size study's rows, without the
+        :func:`support.vae.evaluation.heldout.defined_mean_and_spread` entry (keys as the size study's rows, without the
         ``q_variance_share`` prefix).
     """
     def spread(runs, part):

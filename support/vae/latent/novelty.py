@@ -3,8 +3,8 @@
 A generated lattice fails when it is a copy (closer to a training lattice than an independently annealed
 lattice is to its nearest neighbour) and when it is far from every real lattice (farther from the training set
 than a real lattice of a phase point the training set lacks). Both bounds are calibrated on the training lattices
-alone, in the canonical frame (:func:`support.vae.sampling.canonical`), with the RMS spin difference of
-:func:`support.vae.sampling.nearest_distance`:
+alone, in the canonical frame (:func:`support.vae.latent.sampling.canonical`), with the RMS spin difference of
+:func:`support.vae.latent.sampling.nearest_distance`:
 
 - ``low``: the :data:`LOW_QUANTILE` of each training lattice's distance to its nearest *other* training lattice
   (any phase point): how close a genuinely different lattice comes;

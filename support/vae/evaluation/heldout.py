@@ -13,12 +13,12 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from support.chiral.phases import is_skyrmion_lattice, lattice_statistics
-from support.vae import latent as lt
-from support.vae import sampling
-from support.vae import novelty
-from support.vae.shares import q_variance_share
+from support.vae.latent import analysis as lt
+from support.vae.latent import sampling
+from support.vae.latent import novelty
+from support.vae.latent.shares import q_variance_share
 from support.vae.inference import reconstruct, unit_spins, untrained_copy
-from support.vae.reconstruction import per_sample_mse
+from support.vae.evaluation.reconstruction import per_sample_mse
 
 #: Quantities read from the latent space (in this order in every table).
 QUANTITIES = ("Q", "Mz", "D", "B")
@@ -40,18 +40,18 @@ def split_scores(model, spins: np.ndarray, data: Mapping[str, np.ndarray], train
 
     Returns:
         dict with ``pearson_pc0_test`` (|r| per quantity) and ``probe_r2_test`` (per quantity), ``phase_baseline_r2``
-        (ridge on quadratic (D, B) features), ``probe_skill_Q`` (:func:`support.vae.latent.skill_score` of the latent
+        (ridge on quadratic (D, B) features), ``probe_skill_Q`` (:func:`support.vae.latent.analysis.skill_score` of the latent
         probe of Q over that baseline, on the test lattices), ``q_direction_test`` (|r| of the Q direction fitted
-        on training PC0–PC1 scores), ``q_variance_share`` (:func:`support.vae.shares.q_variance_share` of the
+        on training PC0–PC1 scores), ``q_variance_share`` (:func:`support.vae.latent.shares.q_variance_share` of the
         training latents: Q's share of their variance beside PC0's), ``explained_variance_ratio`` (first 5),
         ``components_for_0999``
         and ``components_for_099`` (principal components for 99.9 % and 99 % of the training latents' variance, the
         thesis's counts), ``explained_variance_all``, ``test_mse``,
         ``mse_defects`` (per-lattice Pearson with bootstrap interval), ``mse_defects_groups`` and
-        ``mse_defects_groups_all`` (the thesis's group-mean Pearson, :func:`support.vae.latent.group_mean_pearson`,
+        ``mse_defects_groups_all`` (the thesis's group-mean Pearson, :func:`support.vae.latent.analysis.group_mean_pearson`,
         with the a-priori minimum group size and over all counts), ``defects_std_test``, and the arrays
         ``mu_train``, ``logvar_train``, ``scores_test``, ``reconstruction_test``, ``mse_per_lattice_test`` for figures,
-        samplers and :mod:`support.vae.diagnostics`.
+        samplers and :mod:`support.vae.evaluation.diagnostics`.
     """
     y_tr = {k: np.asarray(data[k], dtype=np.float64)[train] for k in QUANTITIES}
     y_te = {k: np.asarray(data[k], dtype=np.float64)[test] for k in QUANTITIES}
@@ -126,7 +126,7 @@ def defined_mean_and_spread(values) -> dict:
 def novelty_reference(x_train: np.ndarray, x_test: np.ndarray, points_train: np.ndarray, dmi: str = "neel") -> dict:
     """What every sampler's lattices of one split are compared with, computed once: the training lattices in
     their canonical frame (``train_canonical``), each test lattice's distance to the nearest of them (``d_test``)
-    and the two novelty bounds calibrated on the training lattices alone (``bounds``, :mod:`support.vae.novelty`)."""
+    and the two novelty bounds calibrated on the training lattices alone (``bounds``, :mod:`support.vae.latent.novelty`)."""
     train_c = sampling.canonical(x_train, dmi)
     return {"train_canonical": train_c, "d_test": sampling.nearest_distance(sampling.canonical(x_test, dmi), train_c),
             "bounds": novelty.calibrate(train_c, points_train)}
@@ -137,7 +137,7 @@ def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, 
     """Are generated lattices new, and do they look like the test set?
 
     Args:
-        gen: one sampler's output of :func:`support.vae.sampling.generate` (``spins`` and statistics).
+        gen: one sampler's output of :func:`support.vae.latent.sampling.generate` (``spins`` and statistics).
         reference: :func:`novelty_reference` of the split's training and test lattices.
         test_stats: :func:`support.chiral.phases.lattice_statistics` of the test lattices.
         D_min: smallest DMI of the data; a generated lattice has no D of its own, so the
@@ -147,7 +147,7 @@ def generation_report(gen: Mapping[str, np.ndarray], *, reference: Mapping[str, 
 
     Returns:
         ``nearest_train_distance`` (medians for ``generated`` and ``test``, in the canonical frame), ``novelty``
-        (:func:`support.vae.novelty.verdict` of the generated and of the test lattices, and the bounds),
+        (:func:`support.vae.latent.novelty.verdict` of the generated and of the test lattices, and the bounds),
         ``ks_Q``, ``ks_Mz``, ``ks_defects`` (generated vs test), ``mean_defects`` (generated, test),
         ``skyrmion_lattice_fraction`` (generated, test) and the per-lattice distances ``d_generated``,
         ``d_test``.
@@ -176,7 +176,7 @@ def split_generation(model, scores: Mapping, data: Mapping[str, np.ndarray], tra
     """New lattices from one split's training latents, judged against its unseen test lattices.
 
     The Gaussian mixture is chosen among the candidates by held-out log-likelihood of the training
-    latents, whole phase points held out (:func:`support.vae.sampling.select_gmm`). The decoder's
+    latents, whole phase points held out (:func:`support.vae.latent.sampling.select_gmm`). The decoder's
     own reconstructions of the test lattices (all skyrmion lattices by the dataset's filter) are
     classified too: the fraction of them still classified as skyrmion lattices is what a perfect
     latent sampler could reach through this decoder.
@@ -187,7 +187,7 @@ def split_generation(model, scores: Mapping, data: Mapping[str, np.ndarray], tra
         train, test: lattice indices of the split.
 
     Returns:
-        ``gmm`` (the choice and its scores), ``gen`` (per sampler: :func:`support.vae.sampling.generate`),
+        ``gmm`` (the choice and its scores), ``gen`` (per sampler: :func:`support.vae.latent.sampling.generate`),
         ``reports`` (per sampler: :func:`generation_report`), ``test_stats`` and
         ``reconstructed_lattice_fraction``.
     """

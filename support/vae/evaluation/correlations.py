@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from support.vae.evaluation import mean_and_spread
-from support.vae.latent import (
+from support.vae.evaluation.heldout import mean_and_spread
+from support.vae.latent.analysis import (
     correlation_matrix,
     partial_correlation,
     pearson,
@@ -31,7 +31,7 @@ ORIENTATION = "PC0's sign fixed per split so that PC0 of the training latent mea
 def pc0_sign(scores: Mapping, q_train) -> float:
     """``+1`` or ``−1``: the sign that makes PC0 of a split's training latents rise with ``Q`` (``+1`` if undefined).
 
-    ``scores``: the split's :func:`support.vae.evaluation.split_scores` (its PCA and training latent means, in the
+    ``scores``: the split's :func:`support.vae.evaluation.heldout.split_scores` (its PCA and training latent means, in the
     order of ``q_train``).
     """
     pc0_train = scores["pca"].transform(scores["mu_train"])[:, 0]
@@ -95,7 +95,7 @@ def dqm_summary(data: Mapping[str, np.ndarray], per_split: Sequence[Mapping], tr
 
 def glue_numbers(entries: Mapping[str, Mapping | float]) -> dict[str, float]:
     """Named numbers for the chapter's prose: a number stays as it is; a
-    :func:`support.vae.evaluation.mean_and_spread` entry gives ``name`` (its mean) and ``name_std``."""
+    :func:`support.vae.evaluation.heldout.mean_and_spread` entry gives ``name`` (its mean) and ``name_std``."""
     out = {}
     for name, v in entries.items():
         if isinstance(v, Mapping):

@@ -214,7 +214,7 @@ def generate(model, kinds: Sequence[str], n: int, *, mu: np.ndarray, logvar: np.
         rng = np.random.default_rng([int(seed), SAMPLERS.index(kind)])
         z = draw_latents(kind, n, mu=mu, logvar=logvar, rng=rng, gmm=gmm, posterior_scale=posterior_scale)
         spins = decode_latents(model, z, batch_size)
-        # the statistics see unit_spins(spins), as every ensemble of support.vae.reconstruction does
+        # the statistics see unit_spins(spins), as every ensemble of support.vae.evaluation.reconstruction does
         out[kind] = {"z": z, "spins": spins, **lattice_statistics(unit_spins(spins))}
     return out
 
@@ -247,7 +247,7 @@ def nearest_distance(candidates: np.ndarray, reference: np.ndarray, batch_size: 
     positions are then at distance ~0. A sampler that copies training lattices gives generated
     lattices much closer to the training set than held-out test lattices are.
     """
-    from support.vae.novelty import pairwise_distance
+    from support.vae.latent.novelty import pairwise_distance
 
     return pairwise_distance(candidates, reference, batch_size).min(axis=1)
 

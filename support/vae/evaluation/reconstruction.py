@@ -17,7 +17,7 @@ import numpy as np
 
 from support.chiral import magnet as hb
 from support.vae.inference import load_vae, reconstruct, unit_spins
-from support.vae.latent import linear_fit, pearson
+from support.vae.latent.analysis import linear_fit, pearson
 
 # ----------------------------------------------------------------------------- test error per checkpoint
 
