@@ -350,6 +350,8 @@ needs = size_study.target_needs(
 for name, value in needs.items():
     glue(f"size_{name}", float(value), display=False)
 glue("size_answer", size_study.answer(size_rows), display=False)
+glue("training_limit", verdicts.learning_plateau_sentence(res03["plateaus"]) + " " + verdicts.generalisation_gap_sentence(
+    res03["generalisation_gaps"], res03["plateaus"]), display=False)
 pd.Series(needs).round(3).to_frame(f"L = {needs['L']}, from the measured growth")
 
 # %%
@@ -424,6 +426,9 @@ print(f"generated per split: {g0['gen'][improved_sampler]['spins'].shape}; skyrm
 #   unseen test lattices, every one a skyrmion lattice, {glue:text}`recon_fraction:.2f` pass the same filter, a rough
 #   ceiling for any latent sampler. The KS distances of $Q$, $M_z$ and defects are in the table above.
 #   {glue:text}`spread_sentence`
+# - **Training length.** Chapter 03's learning curves, by its stopping rule (validation points only):
+#   {glue:text}`training_limit` Where the curves are flat, more steps would not move the scores above; what is
+#   left is what the sections above measure: $Q$'s share of the latent's variance and the size of the training set.
 # - **Lattice size.** The size study, with narrower models trained for fewer steps than the main model (the
 #   tables above). {glue:text}`size_answer` At $L$ = {glue:text}`size_L:.0f` the paper profile's
 #   {glue:text}`size_lattices:.0f` lattices would take about {glue:text}`size_anneal_core_hours:.0f` core-hours

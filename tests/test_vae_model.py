@@ -128,15 +128,6 @@ def test_training_mode_samples_eval_mode_uses_mean():
     assert not torch.allclose(a, c)
 
 
-def test_periodic_pad_is_the_circular_pad():
-    from torch.nn import functional as F
-    x = torch.randn(2, 3, 5, 7, requires_grad=True)
-    a, b = F.pad(x, (1, 1, 1, 1), mode="circular"), vm.periodic_pad(x, 1)
-    assert torch.equal(a, b)
-    g = torch.randn_like(a)
-    torch.testing.assert_close(torch.autograd.grad(b, x, g)[0], torch.autograd.grad(a, x, g)[0])
-
-
 def test_training_in_the_canonical_frame_gives_the_same_loss():
     """The MSE and KL of a lattice are the same whether the model moves it into its frame or gets it moved."""
     from vae_stand_in import bubbles

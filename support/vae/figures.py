@@ -74,7 +74,7 @@ def plot_training_curves(curves: Sequence[tuple[str, dict | None]]):
 def plot_learning_curves(curves: Mapping[str, Sequence[Mapping]]):
     """Validation MSE and ``|r(PC0, Q)|`` (validation solid, fit dashed) against optimiser steps, per run.
 
-    ``curves``: ``{label: history["curve"]}`` (:class:`support.vae.learning_curve.LatentMonitor` points).
+    ``curves``: ``{label: history["curve"]}`` (:class:`support.vae.training.learning_curve.LatentMonitor` points).
     """
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     for label, curve in curves.items():

@@ -114,11 +114,12 @@ def latent_dim_at(L: int, latent_dim: int, latent_per_site: float) -> int:
 
 def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequence[Mapping[str, np.ndarray]],
               model_config: dict, kl_weight: float, root: str | os.PathLike, *, latent_per_site: float = 0.0,
-              **run_kw) -> dict[str, dict]:
+              learning_curves: bool = True, **run_kw) -> dict[str, dict]:
     """One training job per size and split (:func:`support.vae.training.runs.run_job`), under ``root/size_L<L>/split_<k>``.
 
     Every job gets ``model_config`` with its own ``L`` and latent size (:func:`latent_dim_at`), the same KL
-    weight and ``run_kw`` (steps, batch, ...).
+    weight and ``run_kw`` (steps, batch, ...); with ``learning_curves`` each run records its learning curve against
+    the size's charges ``Q``.
 
     Raises:
         ValueError: a size keeps no lattice of a split's fitted or validation points.
@@ -134,13 +135,14 @@ def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequenc
             config = {**model_config, "L": int(L),
                       "latent_dim": latent_dim_at(L, model_config["latent_dim"], latent_per_site)}
             jobs[f"L{L}_split_{k}"] = run_job(config, data["spins"], idx, kl_weight,
-                                              Path(root) / f"size_L{L}" / f"split_{k}", **run_kw)
+                                              Path(root) / f"size_L{L}" / f"split_{k}",
+                                              charges=data["Q"] if learning_curves else None, **run_kw)
     return jobs
 
 
 def run_summary(runs: Mapping[str, dict], jobs: Mapping[str, dict]) -> dict[str, dict]:
     """Chapter 03's record of the study's runs: per run its size, split, checkpoint (repository-relative),
-    status, validation MSE, training seconds and optimiser steps (for the cost per step)."""
+    status, validation MSE, training seconds, optimiser steps (for the cost per step) and learning curve."""
     out = {}
     for name, r in runs.items():
         job = jobs[name]
@@ -148,8 +150,15 @@ def run_summary(runs: Mapping[str, dict], jobs: Mapping[str, dict]) -> dict[str,
         out[name] = {"L": int(job["model_config"]["L"]), "split": int(name.rsplit("_", 1)[1]),
                      "latent_dim": int(job["model_config"]["latent_dim"]),
                      "path": repo_relative(r["path"]), "status": r["status"], "val_mse": float(r["val_mse"]),
-                     "seconds": float(r["seconds"]), "steps": int(steps)}
+                     "seconds": float(r["seconds"]), "steps": int(steps),
+                     "curve": (r["history"] or {}).get("curve", [])}
     return out
+
+
+def split0_curves(size_runs: Mapping[str, Mapping]) -> dict[str, list]:
+    """The learning curves of split 0 at each size, labelled ``L = ...`` (for one figure)."""
+    return {f"L = {r['L']}": r["curve"] for r in sorted(size_runs.values(), key=lambda r: r["L"])
+            if r["split"] == 0 and r.get("curve")}
 
 
 def checkpoints_of(size_runs: Mapping[str, Mapping], L: int) -> list[str]:

@@ -145,7 +145,7 @@ def train_vae(model_config: dict, train_spins, val_spins, *, kl_weight: float, e
         device: ``"auto"``, ``"cpu"``, ``"cuda"``.
         monitor: called with the model (in eval mode) after about ``monitor_points`` epochs spaced evenly in
             ``log(step)`` (:func:`curve_epochs`, the last epoch included); it returns a dict of numbers measured on
-            validation data, e.g. :class:`support.vae.learning_curve.LatentMonitor`. It only reads the model: a
+            validation data, e.g. :class:`support.vae.training.learning_curve.LatentMonitor`. It only reads the model: a
             monitored run trains exactly as an unmonitored one.
 
     Returns:

@@ -23,6 +23,7 @@ import torch
 from support.book.progress import tqdm
 from support.book.runtime import available_cores, repo_relative
 from support.store.checkpoint import TrainingDiverged
+from support.vae.training.learning_curve import LatentMonitor
 from support.vae.training.loop import checkpoint_path, kl_key, train_vae
 
 
@@ -253,13 +254,41 @@ def step_schedule(n_train: int, batch_size: int, steps: int, warmup_steps: int =
 
 def run_job(model_config: dict, spins: np.ndarray, split: Mapping[str, np.ndarray], kl_weight: float,
             folder: str | os.PathLike, *, augmented: bool = False, train_steps: int, warmup_steps: int,
-            batch_size: int, **train_kw) -> dict:
+            batch_size: int, charges: np.ndarray | None = None, **train_kw) -> dict:
     """One job of :func:`train_runs`: ``model_config`` on a split's fit lattices (validation: its ``val``
-    lattices), ``train_steps`` optimiser steps, checkpoint at :func:`checkpoint_path` under ``folder``."""
+    lattices), ``train_steps`` optimiser steps, checkpoint at :func:`checkpoint_path` under ``folder``.
+    With ``charges`` (``Q`` per lattice of ``spins``) the run records its learning curve (:func:`latent_monitor`)."""
+    if charges is not None:
+        train_kw["monitor"] = latent_monitor(spins, charges, split)
     return {"model_config": model_config, "train_spins": spins[split["fit"]], "val_spins": spins[split["val"]],
             "kl_weight": kl_weight, "path": checkpoint_path(folder, kl_weight, augmented), "augmented": augmented,
             "batch_size": batch_size, **step_schedule(len(split["fit"]), batch_size, train_steps, warmup_steps),
             **train_kw}
+
+
+def latent_monitor(spins: np.ndarray, charges: np.ndarray, split: Mapping[str, np.ndarray]) -> LatentMonitor:
+    """The learning-curve monitor of a run on ``split``: its fit and validation lattices and their charges."""
+    return LatentMonitor(spins[split["fit"]], charges[split["fit"]], spins[split["val"]], charges[split["val"]])
+
+
+HALF = "_half"  # name suffix of a run at half the budget (:func:`with_half_budgets`)
+
+
+def with_half_budgets(jobs: Mapping[str, dict], names: Sequence[str] | None = None) -> dict[str, dict]:
+    """``jobs`` and, for each of ``names`` (default: all), the same run at half its epochs (its own cosine schedule),
+    named ``name + HALF``, checkpoint ``..._half.pt`` beside the full run's. The pair is the plateau test of
+    :func:`support.vae.training.learning_curve.plateau`."""
+    halves = {f"{n}{HALF}": {**jobs[n], "epochs": max(1, math.ceil(jobs[n]["epochs"] / 2)),
+                             "path": Path(jobs[n]["path"]).with_name(Path(jobs[n]["path"]).stem + f"{HALF}.pt")}
+              for n in (jobs if names is None else names)}
+    return {**jobs, **halves}
+
+
+def split_half_budgets(done: Mapping[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The results of :func:`train_runs` on :func:`with_half_budgets` jobs as ``(full runs, half runs)``, both keyed
+    by the full run's name."""
+    half = {n[:-len(HALF)]: r for n, r in done.items() if n.endswith(HALF)}
+    return {n: r for n, r in done.items() if not n.endswith(HALF)}, half
 
 
 def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, model_config: dict, kl_weight: float,
