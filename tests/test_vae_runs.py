@@ -46,16 +46,33 @@ def test_step_schedule():
         vr.step_schedule(0, 32, 10)
 
 
-def test_split_jobs_train_every_run_equally_long(tmp_path):
+def test_frame_and_split_jobs_train_every_run_equally_long(tmp_path):
     spins = bubbles(30)
     splits = [{"fit": np.arange(0, 20), "val": np.arange(20, 24)}, {"fit": np.arange(6, 16), "val": np.arange(0, 3)}]
-    jobs = vr.split_jobs(splits, spins, TINY, 1e-3, tmp_path, frame_comparison=True, train_steps=12, warmup_steps=2,
+    canonical = {**TINY, "canonical_frame": "neel"}
+    frames = vr.frame_jobs(splits[0], spins, canonical, 1e-3, tmp_path, dmi="neel", train_steps=12, warmup_steps=2,
+                           batch_size=4, seed=0)
+    assert list(frames) == ["fixed_frame", "fixed_frame_augmented"]  # the sweep trained the canonical frame
+    assert frames["fixed_frame"]["epochs"] == 3 and frames["fixed_frame_augmented"]["augmented"]  # 5 steps per epoch
+    assert frames["fixed_frame"]["model_config"]["canonical_frame"] is None
+    config, augmented = vr.frame_setup(canonical, "fixed_frame_augmented", "neel")
+    assert config["canonical_frame"] is None and augmented and vr.frame_of(config, augmented) == "fixed_frame_augmented"
+    assert vr.frame_setup(config, "canonical_frame", "bloch") == ({**TINY, "canonical_frame": "bloch"}, False)
+    with pytest.raises(ValueError):
+        vr.frame_setup(config, "rotated", "neel")
+    jobs = vr.split_jobs(splits, spins, config, 1e-3, tmp_path, augmented=True, train_steps=12, warmup_steps=2,
                          batch_size=4, seed=0)
-    assert list(jobs) == ["split_1", "fixed_frame", "fixed_frame_augmented"]
-    assert jobs["split_1"]["epochs"] == 4 and jobs["fixed_frame"]["epochs"] == 3  # 3 and 5 steps per epoch
-    assert jobs["fixed_frame"]["model_config"]["canonical_frame"] is None and jobs["fixed_frame_augmented"]["augmented"]
+    assert list(jobs) == ["split_1"] and jobs["split_1"]["epochs"] == 4 and jobs["split_1"]["augmented"]
     assert len(jobs["split_1"]["train_spins"]) == 10 and jobs["split_1"]["path"].parent.parent.name == "split_1"
-    assert len({str(j["path"]) for j in jobs.values()}) == 3
+    assert len({str(j["path"]) for j in [*frames.values(), *jobs.values()]}) == 3
+
+
+def test_select_frame_by_validation_mse():
+    assert vr.select_frame({"canonical_frame": 0.02, "fixed_frame": 0.05, "fixed_frame_augmented": 0.018}) == \
+        "fixed_frame_augmented"
+    assert vr.select_frame({"canonical_frame": 0.02, "fixed_frame_augmented": float("nan")}) == "canonical_frame"
+    with pytest.raises(ValueError):
+        vr.select_frame({"fixed_frame": None})
 
 
 def test_train_runs_matches_single_runs(tmp_path):
@@ -80,16 +97,17 @@ def test_results_summary_and_headline_numbers():
     sweep = {"0.001": _run("s/a.pt", 10.0), "0.01": {"path": "s/b.pt", "seconds": float("nan"), "history": None}}
     more = {"split_1": _run("p1.pt", 20.0, 1), "fixed_frame": _run("f.pt", 30.0), "fixed_frame_augmented": _run("g.pt", 5.0)}
     all_runs = {f"kl_{k}": r for k, r in sweep.items()} | more
-    models = {"split_0": sweep["0.001"], **more}
-    test_mse = {"split_0": 0.01, "split_1": 0.03, "fixed_frame": 0.05, "fixed_frame_augmented": 0.04}
+    models = {"split_0": sweep["0.001"], **more, "canonical_frame": sweep["0.001"]}
+    test_mse = {"split_0": 0.01, "split_1": 0.03, "fixed_frame": 0.05, "fixed_frame_augmented": 0.04,
+                "canonical_frame": 0.01}
     s = vr.results_summary(sweep, all_runs, models, test_mse, n_splits=2)
     assert s["test_mse_splits"] == [0.01, 0.03]
     assert s["test_mse_mean"] == pytest.approx(0.02) and s["test_mse_std"] == pytest.approx(0.01)
-    assert s["frame_comparison"] == {"fixed_frame": 0.05, "fixed_frame_augmented": 0.04, "canonical_frame": 0.01}
+    assert s["frame_comparison"] == {"canonical_frame": 0.01, "fixed_frame": 0.05, "fixed_frame_augmented": 0.04}
     assert s["test_mse_augmented"] == 0.04
     assert "test_mse_augmented" not in vr.results_summary(sweep, all_runs, models, {"split_0": 0.01, "split_1": 0.03}, 2)
     assert s["checkpoints"] == {"split_0": "s/a.pt", "split_1": "p1.pt", "fixed_frame": "f.pt",
-                                "fixed_frame_augmented": "g.pt"}
+                                "fixed_frame_augmented": "g.pt", "canonical_frame": "s/a.pt"}
     assert s["sweep_checkpoints"] == {"0.001": "s/a.pt", "0.01": "s/b.pt"}
     assert s["histories"]["kl_0.01"] is None and s["histories"]["split_1"]["val_mse"] == [0.123457, 0.05]
     assert s["histories"]["split_1"]["best_epoch"] == 1

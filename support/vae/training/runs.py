@@ -209,15 +209,15 @@ def results_summary(sweep: Mapping[str, dict], all_runs: Mapping[str, dict], mod
     Args:
         sweep: the KL sweep's runs (:func:`train_sweep`), keyed by KL weight.
         all_runs: every run trained (the sweep's as ``kl_<weight>``, then the further splits and frames).
-        models: the chosen model per split and frame, ``split_0`` ... and ``fixed_frame``, ``fixed_frame_augmented``.
+        models: the chosen model per split (``split_0`` ...) and every frame's run on split 0 (:data:`FRAMES`).
         test_mse: test MSE of each of ``models``.
         n_splits: number of splits (``split_0`` ... ``split_<n-1>`` in ``test_mse``).
     """
     split_mse = [test_mse[f"split_{k}"] for k in range(n_splits)]
-    frames = {n: test_mse[n] for n in ("fixed_frame", "fixed_frame_augmented") if n in test_mse}
+    frames = {n: test_mse[n] for n in FRAMES if n in test_mse}
     augmented = {"test_mse_augmented": frames["fixed_frame_augmented"]} if "fixed_frame_augmented" in frames else {}
     return dict(**augmented, test_mse_splits=split_mse, test_mse_mean=float(np.mean(split_mse)),
-                test_mse_std=float(np.std(split_mse)), frame_comparison=frames | {"canonical_frame": test_mse["split_0"]},
+                test_mse_std=float(np.std(split_mse)), frame_comparison=frames,
                 checkpoints={n: repo_relative(r["path"]) for n, r in models.items()},
                 sweep_checkpoints={k: repo_relative(r["path"]) for k, r in sweep.items()},
                 histories={n: history_summary(r["history"]) for n, r in all_runs.items()})
@@ -235,7 +235,7 @@ def headline_numbers(test_mse: Mapping[str, float], n_splits: int, train_steps: 
     split_mse = [test_mse[f"split_{k}"] for k in range(n_splits)]
     values = {"test_mse_mean": np.mean(split_mse), "test_mse_std": np.std(split_mse), "n_splits": n_splits,
               **{f"mse_{k}": v for k, v in test_mse.items() if k.startswith("fixed")},
-              "mse_canonical": test_mse["split_0"], "train_steps": train_steps}
+              "mse_canonical": test_mse.get("canonical_frame", np.nan), "train_steps": train_steps}
     return {name: float(v) for name, v in values.items()}
 
 
@@ -291,27 +291,58 @@ def split_half_budgets(done: Mapping[str, dict]) -> tuple[dict[str, dict], dict[
     return {n: r for n, r in done.items() if not n.endswith(HALF)}, half
 
 
-def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, model_config: dict, kl_weight: float,
-               root: str | os.PathLike, *, frame_comparison: bool, train_steps: int, warmup_steps: int,
-               batch_size: int, **train_kw) -> dict[str, dict]:
-    """The runs of chapter 03 after the sweep, as jobs for :func:`train_runs`.
+FRAMES = ("canonical_frame", "fixed_frame", "fixed_frame_augmented")  # the encoders chapter 03 compares
 
-    ``split_k`` (k >= 1): ``model_config`` at ``kl_weight`` on split k's fit/validation lattices,
-    under ``root/split_k``. With ``frame_comparison``, ``fixed_frame`` and ``fixed_frame_augmented``:
-    the same model without canonical frame, without and with symmetry augmentation, on split 0,
-    under ``root/split_0/fixed_frame``. Every run gets ``train_steps`` optimiser steps.
-    """
-    def job(config: dict, split: Mapping[str, np.ndarray], folder: Path, augmented: bool) -> dict:
-        return run_job(config, spins, split, kl_weight, folder, augmented=augmented, train_steps=train_steps,
-                       warmup_steps=warmup_steps, batch_size=batch_size, **train_kw)
 
-    root = Path(root)
-    jobs = {f"split_{k}": job(model_config, s, root / f"split_{k}", False) for k, s in enumerate(splits) if k > 0}
-    if frame_comparison:
-        fixed = {**model_config, "canonical_frame": None}
-        for name, augmented in (("fixed_frame", False), ("fixed_frame_augmented", True)):
-            jobs[name] = job(fixed, splits[0], root / "split_0" / "fixed_frame", augmented)
+def frame_setup(model_config: dict, frame: str, dmi: str) -> tuple[dict, bool]:
+    """``(model config, augmented)`` of one of :data:`FRAMES`: the encoder in the canonical frame of ``dmi``, or the
+    thesis's fixed frame without or with symmetry augmentation (everything else as ``model_config``)."""
+    if frame not in FRAMES:
+        raise ValueError(f"frame must be one of {FRAMES}, got {frame!r}")
+    return {**model_config, "canonical_frame": dmi if frame == "canonical_frame" else None}, frame.endswith("augmented")
+
+
+def frame_of(model_config: dict, augmented: bool = False) -> str:
+    """The name in :data:`FRAMES` of a model config (and augmentation flag)."""
+    if model_config["canonical_frame"]:
+        return "canonical_frame"
+    return "fixed_frame_augmented" if augmented else "fixed_frame"
+
+
+def frame_jobs(split: Mapping[str, np.ndarray], spins: np.ndarray, model_config: dict, kl_weight: float,
+               root: str | os.PathLike, *, dmi: str, train_steps: int, warmup_steps: int, batch_size: int,
+               **train_kw) -> dict[str, dict]:
+    """The frame comparison on one split: every frame of :data:`FRAMES` but ``model_config``'s own (trained by the
+    sweep), at ``kl_weight`` and ``train_steps`` steps, under ``root/split_0/<frame>``."""
+    jobs = {}
+    for frame in FRAMES:
+        if frame == frame_of(model_config):
+            continue
+        config, augmented = frame_setup(model_config, frame, dmi)
+        jobs[frame] = run_job(config, spins, split, kl_weight, Path(root) / "split_0" / frame, augmented=augmented,
+                              train_steps=train_steps, warmup_steps=warmup_steps, batch_size=batch_size, dmi=dmi,
+                              **train_kw)
     return jobs
+
+
+def select_frame(val_mse: Mapping[str, float]) -> str:
+    """The frame with the lowest validation MSE (split 0's validation lattices; never test lattices)."""
+    finite = {k: v for k, v in val_mse.items() if v is not None and np.isfinite(v)}
+    if not finite:
+        raise ValueError("no frame's run finished: nothing to choose from")
+    return min(finite, key=finite.get)
+
+
+def split_jobs(splits: Sequence[Mapping[str, np.ndarray]], spins: np.ndarray, model_config: dict, kl_weight: float,
+               root: str | os.PathLike, *, augmented: bool = False, train_steps: int, warmup_steps: int,
+               batch_size: int, **train_kw) -> dict[str, dict]:
+    """The chosen model on every split but the first (trained by the sweep or the frame comparison), as jobs for
+    :func:`train_runs`: ``split_k`` on split k's fit/validation lattices under ``root/split_k``, ``train_steps``
+    optimiser steps each."""
+    return {f"split_{k}": run_job(model_config, spins, s, kl_weight, Path(root) / f"split_{k}", augmented=augmented,
+                                  train_steps=train_steps, warmup_steps=warmup_steps, batch_size=batch_size,
+                                  **train_kw)
+            for k, s in enumerate(splits) if k > 0}
 
 
 def train_runs(jobs: Mapping[str, dict], *, workers: int = 1, threads: int | None = None,
