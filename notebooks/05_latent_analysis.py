@@ -81,7 +81,8 @@ print(f"{len(sky['spins'])} lattices at {len(np.unique(sky['point']))} phase poi
 # squared error that the latent removes (a difference of $R^2$ says little when the phase point's $R^2$ is
 # negative). And every score is repeated for an *untrained* encoder: the same architecture with random initial
 # weights (seeded), scored by the same pipeline on the same split. A score is evidence of learning only as far as
-# it beats that row: the canonical frame, the periodic convolutions and the PCA alone already sort lattices.
+# it beats that row: the architecture (its canonical frame, where it has one), the periodic convolutions and the PCA
+# alone already sort lattices.
 
 # %%
 models = {k: load_vae(ckpts[f"split_{k}"], device) for k in range(len(splits))}
@@ -155,8 +156,8 @@ rp.pc0_partial_table(dqm)
 # on the test lattices? Beside the thesis's quantities: the defect count, the mean core radius
 # (`support.chiral.magnet.core_radius`, the radius of the $S^z = 0$ contour for round cores) and the lattice's own turn
 # against the square lattice that is left after the canonical point-group turn (`support.chiral.symmetry.lattice_angle`,
-# within ±7.5° for Néel DMI). No symmetry of the Hamiltonian on the square lattice removes that turn, so the canonical
-# frame cannot fold it away; but on a small torus a lattice of $N$ skyrmions fits in only a few orientations. The
+# within ±7.5° for Néel DMI). No symmetry of the Hamiltonian on the square lattice removes that turn, so neither the
+# canonical frame nor augmentation can fold it away; but on a small torus a lattice of $N$ skyrmions fits in only a few orientations. The
 # last line says how far the skyrmion count alone sets each quantity over all lattices of the dataset (the share of
 # its variance explained by its mean at each $Q$, linear or not). Mean $|r|$ ± standard deviation over the splits.
 

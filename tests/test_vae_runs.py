@@ -73,6 +73,13 @@ def test_select_frame_by_validation_mse():
     assert vr.select_frame({"canonical_frame": 0.02, "fixed_frame_augmented": float("nan")}) == "canonical_frame"
     with pytest.raises(ValueError):
         vr.select_frame({"fixed_frame": None})
+    # a profile's fixed choice wins over the errors, but must have been trained
+    assert vr.select_frame({"canonical_frame": 0.02, "fixed_frame": 0.05}, "fixed_frame") == "fixed_frame"
+    with pytest.raises(ValueError, match="was not trained"):
+        vr.select_frame({"canonical_frame": 0.02}, "fixed_frame_augmented")
+    from support.vae import verdicts
+    assert verdicts.main_frame_sentence("fixed_frame", "auto").startswith("By validation MSE")
+    assert "sets the main model" in verdicts.main_frame_sentence("fixed_frame", "fixed_frame")
 
 
 def test_train_runs_matches_single_runs(tmp_path):

@@ -86,6 +86,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     },
     "03_train_vae": {
         "widths": _widths, "latent_dim": _count, "canonical_frame": flag(), "frame_comparison": flag(),
+        "frame_choice": choice("auto", "canonical_frame", "fixed_frame", "fixed_frame_augmented"),
         "stem_width": integer(0, why="0: the model's default, max(widths[0] // 2, 4)"),
         "kl_weights": list_of(number(0), distinct=True), "train_steps": _count, "warmup_steps": integer(0),
         "batch_size": _count, "lr": _pos, "val_fraction": number(0, 1, lo_open=True),

@@ -160,6 +160,13 @@ FRAME_NAMES = {"canonical_frame": "canonical-frame model", "fixed_frame": "thesi
                "fixed_frame_augmented": "thesis's fixed-frame model with symmetry augmentation"}
 
 
+def main_frame_sentence(main_frame: str, choice: str) -> str:
+    """Which frame the main model has, and why: chosen by validation MSE (``choice == "auto"``) or set by the profile."""
+    if choice == "auto":
+        return f"By validation MSE on split 0 the main model is the {FRAME_NAMES[main_frame]}."
+    return f"The profile sets the main model: the {FRAME_NAMES[main_frame]} (no choice was made on data)."
+
+
 def frame_sentence(mse: Mapping[str, float]) -> str:
     """Which model of the frame comparison has the lowest test MSE on split 0."""
     names = FRAME_NAMES

@@ -325,8 +325,13 @@ def frame_jobs(split: Mapping[str, np.ndarray], spins: np.ndarray, model_config:
     return jobs
 
 
-def select_frame(val_mse: Mapping[str, float]) -> str:
-    """The frame with the lowest validation MSE (split 0's validation lattices; never test lattices)."""
+def select_frame(val_mse: Mapping[str, float], choice: str = "auto") -> str:
+    """The main model's frame: ``choice`` if it names a trained frame; with ``"auto"`` the frame with the lowest
+    validation MSE (split 0's validation lattices; never test lattices)."""
+    if choice != "auto":
+        if choice not in val_mse:
+            raise ValueError(f"frame {choice!r} was not trained (trained: {sorted(val_mse)}); set frame_comparison")
+        return choice
     finite = {k: v for k, v in val_mse.items() if v is not None and np.isfinite(v)}
     if not finite:
         raise ValueError("no frame's run finished: nothing to choose from")
