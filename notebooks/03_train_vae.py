@@ -156,8 +156,10 @@ t0 = time.perf_counter()
 sweep_jobs = {training.kl_key(w): runs.run_job(model_config, x_all, splits[0], w, out / "split_0", charges=sky["Q"],
                                                train_steps=train_steps, warmup_steps=warmup_steps, **train_kw)
               for w in kl_weights}  # each with its learning curve and a twin at half the steps (the plateau test)
-sweep, halves = runs.split_half_budgets(runs.train_runs(runs.with_half_budgets(sweep_jobs), workers=workers,
-                                                        threads=run_threads, scheduler=scheduler))
+run_kw = dict(workers=workers, threads=run_threads, scheduler=scheduler)
+sweep, halves = runs.train_with_half_budgets(sweep_jobs, **run_kw)
+
+# %%
 _, val_mse, failed = runs.select_kl_weight(sweep, training.uniform_baseline_mse(x_all[fit], x_all[val]))
 ok = {k: load_vae(r["path"], device) for k, r in sweep.items() if r["status"] == "ok"}
 val_r2 = {k: latent_probe_r2(m, x_all[fit], sky["Q"][fit], x_all[val], sky["Q"][val]) for k, m in ok.items()}
@@ -191,16 +193,15 @@ print("validation MSE (2 digits):", {k: round(v, 2) for k, v in val_mse.items()}
 
 # %%
 t0 = time.perf_counter()
-frame_done, frame_halves = runs.split_half_budgets(runs.train_runs(runs.with_half_budgets(runs.frame_jobs(
-    splits[0], x_all, model_config, best_kl, out, charges=sky["Q"], train_steps=train_steps,
-    warmup_steps=warmup_steps, **train_kw)), workers=workers, threads=run_threads, scheduler=scheduler)) if (
-    frame_comparison) else ({}, {})
+frame_done, frame_halves = runs.train_with_half_budgets(runs.frame_jobs(
+    splits[0], x_all, model_config, best_kl, out, charges=sky["Q"], train_steps=train_steps, warmup_steps=warmup_steps,
+    **train_kw), **run_kw) if frame_comparison else ({}, {})
 frame_runs = {runs.frame_of(model_config): sweep[best_key], **frame_done}
 main_frame = runs.select_frame({n: r["val_mse"] for n, r in frame_runs.items()}, frame_choice)
 main_config, main_augmented = runs.frame_setup(model_config, main_frame, dmi)
 jobs = runs.split_jobs(splits, x_all, main_config, best_kl, out, augmented=main_augmented, train_steps=train_steps,
                        warmup_steps=warmup_steps, charges=sky["Q"], **train_kw)
-more = runs.train_runs(jobs, workers=workers, threads=run_threads, scheduler=scheduler)
+more = runs.train_runs(jobs, **run_kw)
 more_seconds = time.perf_counter() - t0
 
 # %%
@@ -238,6 +239,8 @@ curves = {n: r["history"]["curve"] for n, r in models.items() if r["status"] == 
 plateaus = {f"C_KL {k}": learning_curve.plateau(halves[k]["history"], sweep[k]["history"]) for k in sweep} | {
     n: learning_curve.plateau(frame_halves[n]["history"], r["history"]) for n, r in frame_done.items()}
 gaps = {n: learning_curve.generalisation_gap(r["history"]) for n, r in models.items() if n != "split_0"}
+all_runs = {f"kl_{k}": r for k, r in sweep.items()} | frame_done | more | {
+    f"{n}{runs.HALF}": r for n, r in ({f"kl_{k}": h for k, h in halves.items()} | frame_halves).items()}
 figures.plot_learning_curves({n.replace("_", " "): c for n, c in curves.items()})
 plt.show()
 pd.DataFrame(plateaus).T.rename(columns={"mse_gain": "best val MSE gain, half to full budget",
@@ -273,9 +276,8 @@ size_config = {**main_config, "widths": list(size_widths), "stem_width": None}
 size_jobs = size_study.size_jobs(size_data, size_splits, size_config, best_kl, out, train_steps=size_train_steps,
                                  warmup_steps=warmup_steps, latent_per_site=size_latent_per_site,
                                  augmented=main_augmented, **train_kw)
-size_done, size_halves = runs.split_half_budgets(runs.train_runs(
-    runs.with_half_budgets(size_jobs, [n for n in size_jobs if n.endswith("split_0")]), workers=workers,
-    threads=run_threads, scheduler=scheduler))
+size_done, size_halves = runs.train_with_half_budgets(size_jobs, [n for n in size_jobs if n.endswith("split_0")],
+                                                      **run_kw)
 size_runs = size_study.run_summary(size_done, size_jobs)
 size_plateaus = {n: learning_curve.plateau(h["history"], size_done[n]["history"]) for n, h in size_halves.items()}
 figures.plot_learning_curves(size_study.split0_curves(size_runs))
@@ -288,7 +290,6 @@ pd.DataFrame(size_runs).T[["L", "split", "latent_dim", "status", "val_mse", "sec
 
 # %%
 chapter_seconds = time.perf_counter() - t_chapter
-all_runs = {f"kl_{k}": r for k, r in sweep.items()} | {n: r for n, r in more.items()}
 update_results(
     results_path(data_dir, profile, "03_train_vae"), split="phase_point", split_params=split_kw,
     test_points=[s["test_points"].tolist() for s in splits], val_points=splits[0]["val_points"].tolist(),

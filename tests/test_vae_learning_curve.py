@@ -88,7 +88,7 @@ def test_training_length_sentences_follow_the_numbers():
     from support.vae import verdicts
     flat = {"reached": True, "mse_gain": 0.02, "r_change": -0.1, "steps": [500, 1000]}
     open_run = {"reached": False, "mse_gain": 0.2, "r_change": 0.05, "steps": [300, 600]}
-    assert verdicts.learning_plateau_sentence({"a": flat, "b": open_run}).startswith("1 of 2 runs")
+    assert verdicts.learning_plateau_sentence({"a": flat, "b": open_run}).startswith("1 of 2 budgets reached")
     assert "20.0%" in verdicts.learning_plateau_sentence({"a": flat, "b": open_run})
     undecided = {"reached": None, "mse_gain": float("nan"), "r_change": float("nan"), "steps": None}
     assert verdicts.learning_plateau_sentence({"a": undecided}).startswith("No run")

@@ -10,6 +10,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from support.vae.training.learning_curve import PLATEAU_MSE
+
 
 def _finite(x) -> bool:
     """A finite number (a NaN read back from a results file is ``None``)."""
@@ -130,8 +132,9 @@ def learning_plateau_sentence(plateaus: Mapping[str, Mapping]) -> str:
     reached = sum(p["reached"] for p in judged.values())
     gain = max(p["mse_gain"] for p in judged.values())
     change = max((abs(p["r_change"]) for p in judged.values() if _finite(p["r_change"])), default=float("nan"))
-    return (f"{reached} of {len(judged)} runs gained less than the tolerance from half their steps to all of them (the "
-            f"largest gain in best validation MSE {gain:.1%}; the validation |r(PC0, Q)| moved by up to {change:.2f}).")
+    return (f"{reached} of {len(judged)} budgets reached the plateau, their best validation MSE falling by less than "
+            f"{PLATEAU_MSE:.0%} from half the steps to all of them (the largest fall {gain:.1%}; the validation "
+            f"|r(PC0, Q)| moved by up to {change:.2f}).")
 
 
 GAP_DATA_LIMITED = 2.0  # validation MSE / training MSE above which a flat curve is read as limited by its data

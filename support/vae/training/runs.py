@@ -284,6 +284,12 @@ def with_half_budgets(jobs: Mapping[str, dict], names: Sequence[str] | None = No
     return {**jobs, **halves}
 
 
+def train_with_half_budgets(jobs: Mapping[str, dict], names: Sequence[str] | None = None,
+                            **run_kw) -> tuple[dict[str, dict], dict[str, dict]]:
+    """:func:`train_runs` on ``jobs`` and their half-budget twins (:func:`with_half_budgets`): ``(full, half)``."""
+    return split_half_budgets(train_runs(with_half_budgets(jobs, names), **run_kw))
+
+
 def split_half_budgets(done: Mapping[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
     """The results of :func:`train_runs` on :func:`with_half_budgets` jobs as ``(full runs, half runs)``, both keyed
     by the full run's name."""
