@@ -188,8 +188,9 @@ print("validation MSE (2 digits):", {k: round(v, 2) for k, v in val_mse.items()}
 # unit tests check to leave the energy unchanged), at the same $C_{KL}$, data and number of optimiser steps as the
 # canonical-frame model of the sweep, each with a twin at half the steps. The main model is the frame with the lowest
 # validation MSE on split 0 (`runs.select_frame`; the criterion the sweep's sharpness uses, on validation lattices
-# only), unless the profile sets `frame_choice`. It is then trained again on every other split (its own training and validation points), so that its test
-# error is a mean over disjoint sets of unseen phase points, not the luck of one draw.
+# only), unless the profile sets `frame_choice`. It is then trained again on every other split (its own training and
+# validation points), so that its test error is a mean over disjoint sets of unseen phase points, not the luck of one
+# draw.
 
 # %%
 t0 = time.perf_counter()
@@ -223,16 +224,16 @@ pd.DataFrame({"test MSE": split_mse}, index=[f"{main_frame.replace('_', ' ')}, s
 # %% [markdown]
 # ## Learning curves: has training reached its plateau?
 # Every run records, at steps spaced evenly in $\log(\mathrm{step})$, its validation MSE and how well the first
-# principal component of its latent means reads the topological charge: the PCA is fitted on the run's fit lattices
-# (as chapter 05 does) and $|r(\mathrm{PC0}, Q)|$ is measured on its validation lattices
+# principal component of its latent means reads the topological charge: the PCA is fitted on the run's fit lattices (as
+# chapter 05 does) and $|r(\mathrm{PC0}, Q)|$ is measured on its validation lattices
 # (`support.vae.training.learning_curve.LatentMonitor`; the monitor only reads the model, so a monitored run trains
 # exactly as an unmonitored one). The stopping rule was fixed before any test point was looked at
 # (`learning_curve.plateau`): a budget of `train_steps` has reached its plateau when the same run at half the steps,
 # trained beside it (the sweep's and the frame comparison's runs), has a best validation MSE less than `PLATEAU_MSE`
-# (relative) above it. Two budgets,
-# not two points of one curve: every run decays its learning rate over its own budget, so the end of any one curve
-# flattens whatever the budget. The weights kept are those with the lowest validation MSE; $|r(\mathrm{PC0}, Q)|$ is
-# recorded, not used to stop. The second table is the gap between the lattices a run was fitted on and unseen ones.
+# (relative) above it. Two budgets, not two points of one curve: every run decays its learning rate over its own budget,
+# so the end of any one curve flattens whatever the budget. The weights kept are those with the lowest validation MSE;
+# $|r(\mathrm{PC0}, Q)|$ is recorded, not used to stop. The second table is the gap between the lattices a run was
+# fitted on and unseen ones.
 
 # %%
 curves = {n: r["history"]["curve"] for n, r in models.items() if r["status"] == "ok" and n != "split_0"}
@@ -324,14 +325,14 @@ print("checkpoints:", len(all_runs))
 # ## Answer
 #
 # In this run's numbers (the tables above; `03_train_vae.json` holds them): {glue:text}`kl_choice`
-# {glue:text}`main_frame_sentence` On phase points it never saw it reconstructs lattices with a test MSE of {glue:text}`test_mse_mean:.4f` ±
-# {glue:text}`test_mse_std:.4f` (mean ± standard deviation over {glue:text}`n_splits:.0f` splits with disjoint test
-# points), which {glue:text}`test_mse_verdict` the target ≤ 0.012 (the thesis reached 0.0318 on 200 × 200
-# lattices). At equal data and {glue:text}`train_steps:.0f` optimiser steps each, split 0 gives
-# {glue:text}`mse_canonical:.4f` in the canonical frame, {glue:text}`mse_fixed_frame:.4f` for the thesis's fixed-frame
-# model and {glue:text}`mse_fixed_frame_augmented:.4f` for the fixed-frame model with symmetry augmentation.
-# {glue:text}`frame_verdict` Chapter 05 shows what each does to the latent space. On the plateau:
-# {glue:text}`plateau`
+# {glue:text}`main_frame_sentence` On phase points it never saw it reconstructs lattices with a test MSE of
+# {glue:text}`test_mse_mean:.4f` ± {glue:text}`test_mse_std:.4f` (mean ± standard deviation over
+# {glue:text}`n_splits:.0f` splits with disjoint test points), which {glue:text}`test_mse_verdict` the target ≤ 0.012
+# (the thesis reached 0.0318 on 200 × 200 lattices). At equal data and {glue:text}`train_steps:.0f` optimiser steps
+# each, split 0 gives {glue:text}`mse_canonical:.4f` in the canonical frame, {glue:text}`mse_fixed_frame:.4f` for the
+# thesis's fixed-frame model and {glue:text}`mse_fixed_frame_augmented:.4f` for the fixed-frame model with symmetry
+# augmentation. {glue:text}`frame_verdict` Chapter 05 shows what each does to the latent space. On the all-spins-up
+# state: {glue:text}`plateau`
 #
 # **Is training long enough?** By the stopping rule, {glue:text}`learning_plateau` In the size study,
 # {glue:text}`size_learning_plateau` {glue:text}`generalisation_gap` `benchmarks/vae_step_budget.py` trains the main
