@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-
 import torch
 
 from support.vae.model import ResidualVAE, spins_tensor
