@@ -114,12 +114,11 @@ def latent_dim_at(L: int, latent_dim: int, latent_per_site: float) -> int:
 
 def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequence[Mapping[str, np.ndarray]],
               model_config: dict, kl_weight: float, root: str | os.PathLike, *, latent_per_site: float = 0.0,
-              learning_curves: bool = True, **run_kw) -> dict[str, dict]:
+              **run_kw) -> dict[str, dict]:
     """One training job per size and split (:func:`support.vae.training.runs.run_job`), under ``root/size_L<L>/split_<k>``.
 
     Every job gets ``model_config`` with its own ``L`` and latent size (:func:`latent_dim_at`), the same KL
-    weight and ``run_kw`` (steps, batch, ...); with ``learning_curves`` each run records its learning curve against
-    the size's charges ``Q``.
+    weight and ``run_kw`` (steps, batch, ...); each run records its learning curve against the size's charges ``Q``.
 
     Raises:
         ValueError: a size keeps no lattice of a split's fitted or validation points.
@@ -136,7 +135,7 @@ def size_jobs(data_by_L: Mapping[int, Mapping[str, np.ndarray]], splits: Sequenc
                       "latent_dim": latent_dim_at(L, model_config["latent_dim"], latent_per_site)}
             jobs[f"L{L}_split_{k}"] = run_job(config, data["spins"], idx, kl_weight,
                                               Path(root) / f"size_L{L}" / f"split_{k}",
-                                              charges=data["Q"] if learning_curves else None, **run_kw)
+                                              charges=data["Q"], **run_kw)
     return jobs
 
 

@@ -172,12 +172,11 @@ def main_frame_sentence(main_frame: str, choice: str) -> str:
 
 def frame_sentence(mse: Mapping[str, float]) -> str:
     """Which model of the frame comparison has the lowest test MSE on split 0."""
-    names = FRAME_NAMES
-    finite = {k: v for k, v in mse.items() if k in names and np.isfinite(v)}
+    finite = {k: v for k, v in mse.items() if k in FRAME_NAMES and np.isfinite(v)}
     if len(finite) < 2:
         return "The frame comparison was not run or did not finish."
     best = min(finite, key=finite.get)
-    return f"The {names[best]} has the lowest test MSE of the {len(finite)}."
+    return f"The {FRAME_NAMES[best]} has the lowest test MSE of the {len(finite)}."
 
 
 def target_word(value: float, bound: float, below: bool = True) -> str:
