@@ -299,7 +299,7 @@ update_results(
     test_mse=test_mse, val_mse=val_mse, failed_kl_weights=failed, uniform_baseline_mse=baseline,
     **runs.results_summary(sweep, all_runs, models, test_mse_runs, n_splits),
     model_config=model_config, train_steps=train_steps, epochs=schedule["epochs"],
-    train_seconds=runs.total_train_seconds(all_runs), size_runs=size_runs, learning_curves=curves, plateaus=plateaus,
+    train_seconds=runs.total_train_seconds(all_runs), size_runs=size_runs, learning_curve=curves, plateaus=plateaus,
     plateau_rule={"best_val_mse_gain_half_to_full_below": learning_curve.PLATEAU_MSE},
     size_plateaus=size_plateaus, generalisation_gaps=gaps, main_frame=main_frame,
     size_params={"widths": list(size_widths), "train_steps": size_train_steps, "kl_weight": best_kl,
